@@ -1,0 +1,47 @@
+# ferrocache: `make run` starts the server, `make test` passes the tests.
+# `make test` installs what the tests need on a fresh Debian machine.
+
+CARGO ?= cargo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: build release run test deps lint fmt bench bench-memory clean
+
+build:
+	$(CARGO) build
+
+release:
+	$(CARGO) build --release
+
+# Runs in the foreground on 127.0.0.1:6379 with the documented defaults.
+run: release
+	./target/release/ferrocache conf/ferrocache.yaml
+
+# Debian packages the tests use: redis-cli (redis-tools) and, for comparisons,
+# redis-server. Installed only when missing.
+deps:
+	@if ! command -v redis-cli >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1; then \
+		echo "installing redis-tools and redis-server (Debian packages)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-tools redis-server >/dev/null; \
+	fi
+	@if command -v systemctl >/dev/null 2>&1; then $(SUDO) systemctl stop redis-server >/dev/null 2>&1 || true; fi
+
+test: deps
+	$(CARGO) test --all-targets -- --test-threads=2
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+# Throughput and CPU per request against redis-server on this machine.
+bench: release deps
+	python3 ../shared/bench/compare.py
+
+bench-memory: release deps
+	python3 ../shared/bench/compare.py --memory 1000000 --datasize 100
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,156 @@
+//! CONFIG GET / SET / RESETSTAT / HELP over the parameter table of `config`.
+
+use super::table::{flags::*, CommandSpec};
+use super::Ctx;
+use crate::command;
+use crate::config::find_param;
+use crate::resp::Argv;
+
+/// The CONFIG container.
+pub const CONFIG: CommandSpec = CommandSpec {
+    name: "config",
+    arity: -2,
+    flags: 0,
+    first_key: 0,
+    last_key: 0,
+    step: 0,
+    group: "server",
+    summary: "A container for server configuration commands.",
+    since: "2.0.0",
+    handler: help,
+    subcommands: SUBCOMMANDS,
+};
+
+static SUBCOMMANDS: &[CommandSpec] = &[
+    command!(
+        "get",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "server",
+        "Returns the effective values of configuration parameters.",
+        "2.0.0",
+        get
+    ),
+    command!(
+        "set",
+        -4,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "server",
+        "Sets configuration parameters in-flight.",
+        "2.0.0",
+        set
+    ),
+    command!(
+        "resetstat",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "server",
+        "Resets the server's statistics.",
+        "2.0.0",
+        resetstat
+    ),
+    command!(
+        "help",
+        2,
+        LOADING | STALE,
+        (0, 0, 0),
+        "server",
+        "Returns helpful text about the different subcommands.",
+        "5.0.0",
+        help
+    ),
+];
+
+/// `CONFIG GET parameter [parameter ...]`
+fn get(ctx: &mut Ctx, argv: Argv) {
+    let mut pairs: Vec<(&'static str, String)> = Vec::new();
+    for pattern in argv.iter_from(2) {
+        for (name, value) in ctx.server.config.matching(pattern) {
+            if !pairs.iter().any(|(n, _)| *n == name) {
+                pairs.push((name, value));
+            }
+        }
+    }
+    ctx.out.map(pairs.len());
+    for (name, value) in pairs {
+        ctx.out.bulk(name.as_bytes());
+        ctx.out.bulk(value.as_bytes());
+    }
+}
+
+/// `CONFIG SET parameter value [parameter value ...]`: all or nothing.
+fn set(ctx: &mut Ctx, argv: Argv) {
+    if argv.len() % 2 != 0 {
+        return ctx.out.error(&super::errors::arity("config|set"));
+    }
+    let mut updated = ctx.server.config.clone();
+    for i in (2..argv.len()).step_by(2) {
+        let name = String::from_utf8_lossy(argv.get(i)).into_owned();
+        let value = String::from_utf8_lossy(argv.get(i + 1)).into_owned();
+        let Some(param) = find_param(&name) else {
+            return ctx.out.error(&format!(
+                "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+            ));
+        };
+        let result = if param.mutable {
+            (param.set)(&mut updated, &value)
+        } else {
+            Err("can't set immutable config".to_string())
+        };
+        if let Err(e) = result {
+            return ctx.out.error(&format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - {e}"
+            ));
+        }
+    }
+    if updated.loglevel != ctx.server.config.loglevel {
+        crate::logging::set_level(&updated.loglevel);
+    }
+    ctx.server.config = updated;
+    ctx.out.ok();
+}
+
+/// `CONFIG RESETSTAT`
+fn resetstat(ctx: &mut Ctx, _argv: Argv) {
+    let s = &mut *ctx.server;
+    s.commands_processed = 0;
+    s.connections_received = 0;
+    s.rejected_connections = 0;
+    s.net_input_bytes = 0;
+    s.net_output_bytes = 0;
+    s.total_error_replies = 0;
+    s.error_stats.clear();
+    for st in &mut s.cmd_stats {
+        *st = Default::default();
+    }
+    s.peak_memory = crate::alloc::used_memory();
+    ctx.store.hits = 0;
+    ctx.store.misses = 0;
+    ctx.store.expired_active = 0;
+    ctx.store.evicted = 0;
+    for db in &mut ctx.store.dbs {
+        db.expired_on_access = 0;
+    }
+    ctx.out.ok();
+}
+
+/// `CONFIG HELP`
+fn help(ctx: &mut Ctx, _argv: Argv) {
+    super::server_cmd::reply_help(
+        ctx,
+        &[
+            "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "HELP",
+            "    Prints this help.",
+        ],
+    );
+}

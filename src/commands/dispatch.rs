@@ -1,0 +1,160 @@
+//! The dispatch checks, run once per command in Redis's order: unknown command
+//! or subcommand → arity → authentication → maxmemory → call, then statistics
+//! and MONITOR feed.
+
+use super::errors;
+use super::table::{flags, registry, CommandId};
+use super::Ctx;
+use crate::resp::Argv;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::Instant;
+
+/// Per-command counters (INFO commandstats).
+#[derive(Default, Clone, Copy)]
+pub struct CommandStats {
+    pub calls: u64,
+    pub usec: u64,
+    pub rejected_calls: u64,
+    pub failed_calls: u64,
+}
+
+/// Runs one command from `argv` for the client `ctx.me`.
+pub fn execute(ctx: &mut Ctx, argv: Argv) {
+    let reg = registry();
+    let reply_start = ctx.out.buf.len();
+    let Some(id) = resolve(ctx, argv) else {
+        ctx.server.record_error(ctx.out);
+        apply_reply_mode(ctx, reply_start);
+        return;
+    };
+    let spec = reg.specs[id];
+    ctx.client().last_cmd = id;
+
+    if let Some(err) = precondition_error(ctx, id) {
+        ctx.out.error(&err);
+        ctx.server.cmd_stats[id].rejected_calls += 1;
+        ctx.server.record_error(ctx.out);
+        apply_reply_mode(ctx, reply_start);
+        return;
+    }
+
+    if !ctx.server.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR | flags::ADMIN) {
+        ctx.server.feed_monitors(ctx.clients, ctx.me, ctx.db, argv);
+    }
+
+    let started = Instant::now();
+    call_guarded(ctx, argv, spec.handler, id);
+    let usec = started.elapsed().as_micros() as u64;
+
+    let stats = &mut ctx.server.cmd_stats[id];
+    stats.calls += 1;
+    stats.usec += usec;
+    if ctx.out.last_error.is_some() {
+        stats.failed_calls += 1;
+        ctx.server.record_error(ctx.out);
+    }
+    ctx.server.commands_processed += 1;
+    apply_reply_mode(ctx, reply_start);
+}
+
+/// Runs a handler; a panic (a bug) becomes an error reply for this client
+/// instead of taking the whole server down.
+fn call_guarded(ctx: &mut Ctx, argv: Argv, handler: super::table::Handler, id: CommandId) {
+    let result = panic::catch_unwind(AssertUnwindSafe(|| handler(ctx, argv)));
+    if result.is_err() {
+        log::error!(
+            "BUG: command '{}' panicked; the client got an error reply",
+            registry().full_names[id]
+        );
+        ctx.out
+            .error("ERR internal error while running the command (see the server log)");
+    }
+}
+
+/// Finds the command (and subcommand) or replies the unknown/arity error.
+fn resolve(ctx: &mut Ctx, argv: Argv) -> Option<CommandId> {
+    let reg = registry();
+    let name = argv.get(0);
+    let Some(mut id) = reg.lookup(name) else {
+        ctx.out.error(&unknown_command(argv));
+        return None;
+    };
+    let spec = reg.specs[id];
+    if !spec.subcommands.is_empty() && argv.len() >= 2 {
+        match reg.lookup_sub(id, argv.get(1)) {
+            Some(sub) => id = sub,
+            None => {
+                ctx.out.error(&format!(
+                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                    truncated(argv.get(1), 128),
+                    spec.name.to_ascii_uppercase()
+                ));
+                return None;
+            }
+        }
+    }
+    let spec = reg.specs[id];
+    let argc = argv.len() as i32;
+    if (spec.arity > 0 && argc != spec.arity) || argc < -spec.arity {
+        ctx.out.error(&errors::arity(&reg.full_names[id]));
+        ctx.server.cmd_stats[id].rejected_calls += 1;
+        return None;
+    }
+    Some(id)
+}
+
+/// The error that stops command `id` before it runs, if any.
+fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
+    let spec = registry().specs[id];
+    if !ctx.client().authenticated && !spec.has(flags::NO_AUTH) {
+        return Some(errors::NOAUTH.into());
+    }
+    if ctx.server.config.maxmemory > 0 {
+        let out_of_memory = !ctx.server.free_memory_if_needed(ctx.store);
+        if out_of_memory && spec.has(flags::DENYOOM) {
+            return Some(errors::OOM.into());
+        }
+    }
+    None
+}
+
+/// Redis's `unknown command 'x', with args beginning with: 'a' 'b' `.
+fn unknown_command(argv: Argv) -> String {
+    let mut args = String::new();
+    for arg in argv.iter_from(1) {
+        if args.len() >= 128 {
+            break;
+        }
+        let remaining = 128 - args.len();
+        args.push('\'');
+        args.push_str(&truncated(arg, remaining));
+        args.push_str("' ");
+    }
+    format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        truncated(argv.get(0), 128),
+        args
+    )
+}
+
+fn truncated(arg: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&arg[..arg.len().min(max)]).into_owned()
+}
+
+/// CLIENT REPLY OFF/SKIP: drop what this command replied.
+fn apply_reply_mode(ctx: &mut Ctx, reply_start: usize) {
+    use crate::server::ReplyMode;
+    let client = &mut ctx.clients[ctx.me];
+    match client.reply_mode {
+        ReplyMode::On => {}
+        ReplyMode::Off => ctx.out.buf.truncate(reply_start),
+        ReplyMode::SkipNext => {
+            ctx.out.buf.truncate(reply_start);
+            client.reply_mode = ReplyMode::Skip;
+        }
+        ReplyMode::Skip => {
+            ctx.out.buf.truncate(reply_start);
+            client.reply_mode = ReplyMode::On;
+        }
+    }
+}

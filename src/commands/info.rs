@@ -1,0 +1,236 @@
+//! INFO [section [section ...]] with Redis's section and field names.
+
+use super::table::registry;
+use super::Ctx;
+use crate::alloc::used_memory;
+use crate::resp::Argv;
+use std::fmt::Write;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Sections in output order; the flag says whether `INFO` alone shows it.
+const SECTIONS: &[(&str, bool)] = &[
+    ("server", true),
+    ("clients", true),
+    ("memory", true),
+    ("persistence", true),
+    ("stats", true),
+    ("replication", true),
+    ("cpu", true),
+    ("modules", true),
+    ("commandstats", false),
+    ("errorstats", true),
+    ("cluster", true),
+    ("keyspace", true),
+];
+
+/// `INFO [section [section ...]]`
+pub fn info(ctx: &mut Ctx, argv: Argv) {
+    let mut wanted: Vec<String> = argv
+        .iter_from(1)
+        .map(|s| String::from_utf8_lossy(s).to_ascii_lowercase())
+        .collect();
+    let all = wanted.iter().any(|s| s == "all" || s == "everything");
+    let default = wanted.is_empty() || wanted.iter().any(|s| s == "default");
+    wanted.retain(|s| !matches!(s.as_str(), "all" | "everything" | "default"));
+    let mut text = String::new();
+    for &(name, in_default) in SECTIONS {
+        let show = all || (default && in_default) || wanted.iter().any(|w| w == name);
+        if !show {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str("\r\n");
+        }
+        section(ctx, name, &mut text);
+    }
+    ctx.out.verbatim(text.as_bytes());
+}
+
+fn human(bytes: usize) -> String {
+    let b = bytes as f64;
+    if b < 1024.0 {
+        format!("{bytes}B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.2}K", b / 1024.0)
+    } else if b < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2}M", b / (1024.0 * 1024.0))
+    } else {
+        format!("{:.2}G", b / (1024.0 * 1024.0 * 1024.0))
+    }
+}
+
+/// Resident set size from /proc/self/statm (0 where unavailable).
+pub fn rss_bytes() -> usize {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<usize>().ok())
+        .map(|pages| pages * 4096)
+        .unwrap_or(0)
+}
+
+/// (user, system) CPU seconds of this process, from /proc/self/stat.
+fn cpu_seconds() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 100.0
+    };
+    // After the command name: state is field 0, utime is 11, stime is 12.
+    (ticks(11), ticks(12))
+}
+
+fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
+    let s = &*ctx.server;
+    let cfg = &s.config;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let uptime = s.started.elapsed().as_secs();
+    match name {
+        "server" => {
+            let _ = write!(
+                t,
+                "# Server\r\nredis_version:{}\r\nferrocache_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{} {}\r\narch_bits:64\r\nmultiplexing_api:epoll\r\nprocess_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nio_threads_active:0\r\n",
+                crate::REDIS_COMPAT_VERSION,
+                crate::VERSION,
+                std::env::consts::OS,
+                std::env::consts::ARCH,
+                std::process::id(),
+                s.run_id,
+                s.port,
+                now.as_micros(),
+                uptime,
+                uptime / 86400,
+                cfg.hz,
+                cfg.hz,
+                (now.as_secs() & 0xFF_FFFF),
+                std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+                cfg.config_file,
+            );
+        }
+        "clients" => {
+            let _ = write!(
+                t,
+                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+                ctx.clients.len(),
+                cfg.maxclients,
+            );
+        }
+        "memory" => {
+            let used = used_memory();
+            let rss = rss_bytes();
+            let peak = s.peak_memory.max(used);
+            let dataset = used.saturating_sub(s.startup_memory);
+            let _ = write!(
+                t,
+                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{}\r\nused_memory_startup:{}\r\nused_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\ntotal_system_memory:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2}\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\n",
+                human(used),
+                human(rss),
+                human(peak),
+                used as f64 * 100.0 / peak.max(1) as f64,
+                s.startup_memory,
+                s.startup_memory,
+                dataset as f64 * 100.0 / used.max(1) as f64,
+                total_system_memory(),
+                cfg.maxmemory,
+                human(cfg.maxmemory as usize),
+                cfg.maxmemory_policy.name(),
+                rss as f64 / used.max(1) as f64,
+            );
+        }
+        "persistence" => {
+            let _ = write!(
+                t,
+                "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_last_write_status:ok\r\n",
+                s.dirty, s.started_unix,
+            );
+        }
+        "stats" => {
+            let _ = write!(
+                t,
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\ntotal_error_replies:{}\r\n",
+                s.connections_received,
+                s.commands_processed,
+                s.net_input_bytes,
+                s.net_output_bytes,
+                s.rejected_connections,
+                ctx.store.expired_keys(),
+                ctx.store.evicted,
+                ctx.store.hits,
+                ctx.store.misses,
+                s.total_error_replies,
+            );
+        }
+        "replication" => {
+            let _ = write!(
+                t,
+                "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_replid:{}\r\nmaster_repl_offset:0\r\n",
+                s.run_id
+            );
+        }
+        "cpu" => {
+            let (user, sys) = cpu_seconds();
+            let _ = write!(
+                t,
+                "# CPU\r\nused_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\n"
+            );
+        }
+        "modules" => t.push_str("# Modules\r\n"),
+        "commandstats" => {
+            t.push_str("# Commandstats\r\n");
+            let reg = registry();
+            for (id, st) in s.cmd_stats.iter().enumerate() {
+                if st.calls == 0 && st.rejected_calls == 0 && st.failed_calls == 0 {
+                    continue;
+                }
+                let per_call = if st.calls > 0 {
+                    st.usec as f64 / st.calls as f64
+                } else {
+                    0.0
+                };
+                let _ = write!(
+                    t,
+                    "cmdstat_{}:calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}\r\n",
+                    reg.full_names[id], st.calls, st.usec, per_call, st.rejected_calls, st.failed_calls
+                );
+            }
+        }
+        "errorstats" => {
+            t.push_str("# Errorstats\r\n");
+            for (code, count) in &s.error_stats {
+                let _ = write!(t, "errorstat_{code}:count={count}\r\n");
+            }
+        }
+        "cluster" => t.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
+        "keyspace" => {
+            t.push_str("# Keyspace\r\n");
+            for (i, db) in ctx.store.dbs.iter().enumerate() {
+                if !db.is_empty() {
+                    let _ = write!(
+                        t,
+                        "db{i}:keys={},expires={},avg_ttl=0\r\n",
+                        db.len(),
+                        db.volatile()
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn total_system_memory() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map(|kb| kb * 1024)
+        .unwrap_or(0)
+}

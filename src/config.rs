@@ -1,0 +1,505 @@
+//! Configuration: one table of parameters drives the YAML file, the
+//! command-line overrides (`--port 7000`) and CONFIG GET/SET, so that all three
+//! accept the same names and values and reject bad ones with the same message.
+//!
+//! Every parameter, with its default, is documented in `conf/ferrocache.yaml`.
+
+use crate::store::evict::Policy;
+use crate::store::glob::glob_match_nocase;
+
+/// The server's settings. Field names are Redis's, with `_` for `-`.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub port: u16,
+    pub bind: String,
+    pub protected_mode: bool,
+    pub requirepass: String,
+    pub databases: usize,
+    pub maxclients: usize,
+    pub timeout: u64,
+    pub tcp_keepalive: u64,
+    pub loglevel: String,
+    pub logfile: String,
+    pub maxmemory: u64,
+    pub maxmemory_policy: Policy,
+    pub maxmemory_samples: usize,
+    pub lfu_log_factor: u32,
+    pub lfu_decay_time: u32,
+    pub hz: u32,
+    pub save: String,
+    pub appendonly: bool,
+    pub appendfsync: String,
+    pub dir: String,
+    pub dbfilename: String,
+    pub proto_max_bulk_len: u64,
+    pub client_query_buffer_limit: u64,
+    pub daemonize: bool,
+    pub active_expire_effort: u32,
+    /// The YAML file the server started from, if any (INFO config_file).
+    pub config_file: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            port: 6379,
+            bind: "127.0.0.1 -::1".into(),
+            protected_mode: true,
+            requirepass: String::new(),
+            databases: 16,
+            maxclients: 10000,
+            timeout: 0,
+            tcp_keepalive: 300,
+            loglevel: "notice".into(),
+            logfile: String::new(),
+            maxmemory: 0,
+            maxmemory_policy: Policy::NoEviction,
+            maxmemory_samples: 5,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
+            hz: 10,
+            save: String::new(),
+            appendonly: false,
+            appendfsync: "everysec".into(),
+            dir: ".".into(),
+            dbfilename: "dump.rdb".into(),
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            client_query_buffer_limit: 1024 * 1024 * 1024,
+            daemonize: false,
+            active_expire_effort: 1,
+            config_file: String::new(),
+        }
+    }
+}
+
+type Getter = fn(&Config) -> String;
+type Setter = fn(&mut Config, &str) -> Result<(), String>;
+
+/// One configuration parameter.
+pub struct Param {
+    /// Redis's name for it.
+    pub name: &'static str,
+    /// False for parameters only the file or command line may set.
+    pub mutable: bool,
+    /// Current value as CONFIG GET shows it.
+    pub get: Getter,
+    /// Parses and stores a value, or says why it is refused.
+    pub set: Setter,
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.into()
+}
+
+fn parse_bool(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("argument must be 'yes' or 'no'".into()),
+    }
+}
+
+fn parse_int(v: &str, min: i64, max: i64) -> Result<i64, String> {
+    match v.parse::<i64>() {
+        Ok(n) if n >= min && n <= max => Ok(n),
+        _ => Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        )),
+    }
+}
+
+/// Parses a memory amount: `100`, `100b`, `1k`, `1kb`, `100mb`, `1gb` (k = 1000,
+/// kb = 1024, as in redis.conf; case-insensitive).
+pub fn parse_memory(v: &str) -> Result<u64, String> {
+    let err = || "argument must be a memory value".to_string();
+    let lower = v.to_ascii_lowercase();
+    let digits_end = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (num, unit) = lower.split_at(digits_end);
+    let n: u64 = num.parse().map_err(|_| err())?;
+    let mul: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return Err(err()),
+    };
+    n.checked_mul(mul).ok_or_else(err)
+}
+
+fn one_of(v: &str, options: &[&str]) -> Result<String, String> {
+    options
+        .iter()
+        .find(|o| o.eq_ignore_ascii_case(v))
+        .map(|o| o.to_string())
+        .ok_or_else(|| {
+            format!(
+                "argument(s) must be one of the following: {}",
+                options.join(", ")
+            )
+        })
+}
+
+const NO_PERSISTENCE: &str =
+    "persistence is not available yet in ferrocache: use --save \"\" and --appendonly no";
+
+macro_rules! int_param {
+    ($name:literal, $field:ident, $ty:ty, $min:expr, $max:expr, $mutable:expr) => {
+        Param {
+            name: $name,
+            mutable: $mutable,
+            get: |c| c.$field.to_string(),
+            set: |c, v| {
+                c.$field = parse_int(v, $min, $max)? as $ty;
+                Ok(())
+            },
+        }
+    };
+}
+
+macro_rules! string_param {
+    ($name:literal, $field:ident, $mutable:expr) => {
+        Param {
+            name: $name,
+            mutable: $mutable,
+            get: |c| c.$field.clone(),
+            set: |c, v| {
+                c.$field = v.to_string();
+                Ok(())
+            },
+        }
+    };
+}
+
+/// Every parameter, in CONFIG GET order.
+pub static PARAMS: &[Param] = &[
+    int_param!("port", port, u16, 0, 65535, false),
+    Param {
+        name: "bind",
+        mutable: false,
+        get: |c| c.bind.clone(),
+        set: |c, v| {
+            if v.split_whitespace().next().is_none() {
+                return Err("bind needs at least one address".into());
+            }
+            c.bind = v.split_whitespace().collect::<Vec<_>>().join(" ");
+            Ok(())
+        },
+    },
+    Param {
+        name: "protected-mode",
+        mutable: true,
+        get: |c| yes_no(c.protected_mode),
+        set: |c, v| {
+            c.protected_mode = parse_bool(v)?;
+            Ok(())
+        },
+    },
+    string_param!("requirepass", requirepass, true),
+    int_param!("databases", databases, usize, 1, 1_000_000, false),
+    int_param!("maxclients", maxclients, usize, 1, 1_000_000, true),
+    int_param!("timeout", timeout, u64, 0, i32::MAX as i64, true),
+    int_param!(
+        "tcp-keepalive",
+        tcp_keepalive,
+        u64,
+        0,
+        i32::MAX as i64,
+        true
+    ),
+    Param {
+        name: "loglevel",
+        mutable: true,
+        get: |c| c.loglevel.clone(),
+        set: |c, v| {
+            c.loglevel = one_of(
+                v,
+                &[
+                    "debug", "verbose", "notice", "warning", "info", "warn", "error",
+                ],
+            )?;
+            Ok(())
+        },
+    },
+    string_param!("logfile", logfile, false),
+    Param {
+        name: "maxmemory",
+        mutable: true,
+        get: |c| c.maxmemory.to_string(),
+        set: |c, v| {
+            c.maxmemory = parse_memory(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "maxmemory-policy",
+        mutable: true,
+        get: |c| c.maxmemory_policy.name().into(),
+        set: |c, v| {
+            c.maxmemory_policy = Policy::parse(v).ok_or_else(|| {
+                "argument(s) must be one of the following: volatile-lru, volatile-lfu, \
+                 volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, \
+                 noeviction"
+                    .to_string()
+            })?;
+            Ok(())
+        },
+    },
+    int_param!("maxmemory-samples", maxmemory_samples, usize, 1, 64, true),
+    int_param!(
+        "lfu-log-factor",
+        lfu_log_factor,
+        u32,
+        0,
+        i32::MAX as i64,
+        true
+    ),
+    int_param!(
+        "lfu-decay-time",
+        lfu_decay_time,
+        u32,
+        0,
+        i32::MAX as i64,
+        true
+    ),
+    int_param!("hz", hz, u32, 1, 500, true),
+    int_param!(
+        "active-expire-effort",
+        active_expire_effort,
+        u32,
+        1,
+        10,
+        true
+    ),
+    Param {
+        name: "save",
+        mutable: true,
+        get: |c| c.save.clone(),
+        set: |c, v| {
+            if !v.trim().is_empty() {
+                return Err(NO_PERSISTENCE.into());
+            }
+            c.save = String::new();
+            Ok(())
+        },
+    },
+    Param {
+        name: "appendonly",
+        mutable: true,
+        get: |c| yes_no(c.appendonly),
+        set: |c, v| {
+            if parse_bool(v)? {
+                return Err(NO_PERSISTENCE.into());
+            }
+            c.appendonly = false;
+            Ok(())
+        },
+    },
+    Param {
+        name: "appendfsync",
+        mutable: true,
+        get: |c| c.appendfsync.clone(),
+        set: |c, v| {
+            c.appendfsync = one_of(v, &["always", "everysec", "no"])?;
+            Ok(())
+        },
+    },
+    string_param!("dir", dir, true),
+    string_param!("dbfilename", dbfilename, true),
+    Param {
+        name: "proto-max-bulk-len",
+        mutable: true,
+        get: |c| c.proto_max_bulk_len.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            if n < 1024 * 1024 {
+                return Err("argument must be a memory value of at least 1mb".into());
+            }
+            c.proto_max_bulk_len = n;
+            Ok(())
+        },
+    },
+    Param {
+        name: "client-query-buffer-limit",
+        mutable: true,
+        get: |c| c.client_query_buffer_limit.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            if n < 1024 * 1024 {
+                return Err("argument must be a memory value of at least 1mb".into());
+            }
+            c.client_query_buffer_limit = n;
+            Ok(())
+        },
+    },
+    Param {
+        name: "daemonize",
+        mutable: false,
+        get: |c| yes_no(c.daemonize),
+        set: |c, v| {
+            if parse_bool(v)? {
+                return Err("daemonize is not supported: run ferrocache under a supervisor".into());
+            }
+            c.daemonize = false;
+            Ok(())
+        },
+    },
+];
+
+/// The parameter called `name` (case-insensitive).
+pub fn find_param(name: &str) -> Option<&'static Param> {
+    PARAMS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+}
+
+impl Config {
+    /// Sets `name` to `value` as the file or the command line would.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let p = find_param(name).ok_or_else(|| format!("unknown field '{name}'"))?;
+        (p.set)(self, value).map_err(|e| format!("field '{}': {e}", p.name))
+    }
+
+    /// Every (name, value) whose name matches the glob `pattern` (CONFIG GET).
+    pub fn matching(&self, pattern: &[u8]) -> Vec<(&'static str, String)> {
+        PARAMS
+            .iter()
+            .filter(|p| glob_match_nocase(pattern, p.name.as_bytes(), true))
+            .map(|p| (p.name, (p.get)(self)))
+            .collect()
+    }
+
+    /// Loads a YAML file: a mapping of parameter names to scalars (or lists,
+    /// joined by spaces, for `bind` and `save`).
+    pub fn load_yaml(&mut self, path: &str) -> Result<(), String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("config file {path}: {e}"))?;
+        self.apply_yaml(&text)
+            .map_err(|e| format!("config file {path}: {e}"))?;
+        self.config_file = std::fs::canonicalize(path)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| path.to_string());
+        Ok(())
+    }
+
+    /// Applies YAML text (see `load_yaml`).
+    pub fn apply_yaml(&mut self, text: &str) -> Result<(), String> {
+        let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+        let map = match value {
+            serde_yaml::Value::Null => return Ok(()),
+            serde_yaml::Value::Mapping(m) => m,
+            _ => return Err("expected a mapping of parameter names to values".into()),
+        };
+        for (k, v) in map {
+            let name = match k {
+                serde_yaml::Value::String(s) => s,
+                other => return Err(format!("field name {other:?} is not a string")),
+            };
+            let value = yaml_scalar(&v).map_err(|e| format!("field '{name}': {e}"))?;
+            self.set(&name, &value)?;
+        }
+        Ok(())
+    }
+
+    /// Applies redis-server-style overrides: `--name value [value ...]`.
+    pub fn apply_overrides(&mut self, args: &[String]) -> Result<(), String> {
+        let mut i = 0;
+        while i < args.len() {
+            let Some(name) = args[i].strip_prefix("--") else {
+                return Err(format!("unexpected argument '{}'", args[i]));
+            };
+            i += 1;
+            let mut values = Vec::new();
+            while i < args.len() && !(args[i].starts_with("--") && args[i].len() > 2) {
+                values.push(args[i].as_str());
+                i += 1;
+            }
+            self.set(name, &values.join(" "))?;
+        }
+        Ok(())
+    }
+}
+
+fn yaml_scalar(v: &serde_yaml::Value) -> Result<String, String> {
+    use serde_yaml::Value as Y;
+    Ok(match v {
+        Y::Null => String::new(),
+        Y::Bool(b) => yes_no(*b),
+        Y::Number(n) => n.to_string(),
+        Y::String(s) => s.clone(),
+        Y::Sequence(items) => items
+            .iter()
+            .map(yaml_scalar)
+            .collect::<Result<Vec<_>, _>>()?
+            .join(" "),
+        _ => return Err("expected a scalar or a list".into()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_units() {
+        assert_eq!(parse_memory("100"), Ok(100));
+        assert_eq!(parse_memory("1kb"), Ok(1024));
+        assert_eq!(parse_memory("1k"), Ok(1000));
+        assert_eq!(parse_memory("100mb"), Ok(100 * 1024 * 1024));
+        assert_eq!(parse_memory("1GB"), Ok(1024 * 1024 * 1024));
+        assert!(parse_memory("abc").is_err());
+        assert!(parse_memory("-1").is_err());
+        assert!(parse_memory("10tb").is_err());
+    }
+
+    #[test]
+    fn overrides_and_errors_name_the_field() {
+        let mut c = Config::default();
+        c.apply_overrides(&[
+            "--port".into(),
+            "7000".into(),
+            "--maxmemory".into(),
+            "100mb".into(),
+            "--save".into(),
+            "".into(),
+            "--appendonly".into(),
+            "no".into(),
+        ])
+        .unwrap();
+        assert_eq!(c.port, 7000);
+        assert_eq!(c.maxmemory, 100 * 1024 * 1024);
+        let e = c.set("port", "99999").unwrap_err();
+        assert!(e.contains("'port'"), "{e}");
+        let e = c.set("nosuch", "1").unwrap_err();
+        assert!(e.contains("'nosuch'"), "{e}");
+        let e = c.set("save", "3600 1").unwrap_err();
+        assert!(e.contains("persistence"), "{e}");
+    }
+
+    #[test]
+    fn yaml_file_fields() {
+        let mut c = Config::default();
+        c.apply_yaml("port: 7001\nprotected-mode: no\nmaxmemory: 1gb\nbind: [127.0.0.1, \"::1\"]\nsave: \"\"\n")
+            .unwrap();
+        assert_eq!(c.port, 7001);
+        assert!(!c.protected_mode);
+        assert_eq!(c.bind, "127.0.0.1 ::1");
+        let e = c.apply_yaml("portt: 1\n").unwrap_err();
+        assert!(e.contains("'portt'"), "{e}");
+        let e = c.apply_yaml("maxmemory-policy: lru\n").unwrap_err();
+        assert!(e.contains("'maxmemory-policy'"), "{e}");
+    }
+
+    #[test]
+    fn config_get_globs() {
+        let c = Config::default();
+        let names: Vec<_> = c
+            .matching(b"maxmemory*")
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert!(names.contains(&"maxmemory-policy"));
+        assert!(names.contains(&"maxmemory"));
+    }
+}

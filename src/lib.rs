@@ -1,0 +1,23 @@
+//! ferrocache: a Redis-compatible in-memory data store.
+//!
+//! Module map (a command's path reads top to bottom):
+//! - [`server`]: the mio event loop, client connections, timers.
+//! - [`resp`]: request parser (RESP multibulk + inline) and RESP2/RESP3 reply encoder.
+//! - [`commands`]: the command table, the dispatch checks, one file per family.
+//! - [`store`]: databases of hash-slot segments (copy-on-write views), entries,
+//!   expiry, eviction, glob matching.
+//! - [`config`]: parameters shared by the YAML file, `--name value` and CONFIG.
+//! - [`alloc`]: the counting allocator behind INFO used_memory and maxmemory.
+
+pub mod alloc;
+pub mod commands;
+pub mod config;
+pub mod logging;
+pub mod resp;
+pub mod server;
+pub mod store;
+
+/// The version INFO and HELLO report.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The Redis version whose behaviour ferrocache follows (INFO redis_version).
+pub const REDIS_COMPAT_VERSION: &str = "7.0.15";

@@ -1,0 +1,10 @@
+//! The Redis wire protocol: an incremental request parser (RESP multibulk and
+//! inline) and the reply encoder for RESP2 and RESP3.
+
+pub mod argv;
+pub mod parser;
+pub mod reply;
+
+pub use argv::Argv;
+pub use parser::{parse_command, Limits, Parsed};
+pub use reply::Reply;

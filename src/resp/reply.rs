@@ -1,0 +1,291 @@
+//! Reply encoder. One `Reply` wraps a client's output buffer and knows the
+//! client's protocol, so handlers say *what* they reply (a map, a double, a
+//! null) and the encoder picks the RESP2 or RESP3 form.
+
+use std::io::Write;
+
+/// A client's pending output and the protocol it speaks.
+#[derive(Default)]
+pub struct Reply {
+    /// Encoded bytes not yet written to the socket.
+    pub buf: Vec<u8>,
+    /// True once the client switched to RESP3 with HELLO 3.
+    pub resp3: bool,
+    /// The error code (first word) of the last error replied, for errorstats.
+    pub last_error: Option<Box<str>>,
+}
+
+impl Reply {
+    /// A reply buffer for a RESP2 (`false`) or RESP3 (`true`) client.
+    pub fn new(resp3: bool) -> Self {
+        Reply {
+            buf: Vec::new(),
+            resp3,
+            last_error: None,
+        }
+    }
+
+    /// `+OK`
+    #[inline]
+    pub fn ok(&mut self) {
+        self.buf.extend_from_slice(b"+OK\r\n");
+    }
+
+    /// A status reply: `+text`.
+    pub fn simple(&mut self, text: &str) {
+        self.buf.push(b'+');
+        self.buf.extend_from_slice(text.as_bytes());
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    /// An error reply. `msg` starts with the error code: `ERR syntax error`,
+    /// `WRONGTYPE Operation ...`. Newlines in it are replaced by spaces.
+    pub fn error(&mut self, msg: &str) {
+        self.buf.push(b'-');
+        let start = self.buf.len();
+        self.buf.extend_from_slice(msg.as_bytes());
+        for b in &mut self.buf[start..] {
+            if *b == b'\r' || *b == b'\n' {
+                *b = b' ';
+            }
+        }
+        self.buf.extend_from_slice(b"\r\n");
+        let code = msg.split(' ').next().unwrap_or("ERR");
+        self.last_error = Some(code.into());
+    }
+
+    /// An integer reply: `:n`.
+    #[inline]
+    pub fn int(&mut self, n: i64) {
+        self.buf.push(b':');
+        self.push_decimal(n);
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    /// A bulk string: `$len` and the bytes.
+    #[inline]
+    pub fn bulk(&mut self, data: &[u8]) {
+        self.buf.push(b'$');
+        self.push_decimal(data.len() as i64);
+        self.buf.extend_from_slice(b"\r\n");
+        self.buf.extend_from_slice(data);
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    /// An integer sent as a bulk string (what GET of a number looks like).
+    pub fn bulk_int(&mut self, n: i64) {
+        let mut tmp = [0u8; 20];
+        let s = format_i64(n, &mut tmp);
+        self.bulk(s);
+    }
+
+    /// A missing value: `$-1` in RESP2, `_` in RESP3.
+    #[inline]
+    pub fn null(&mut self) {
+        if self.resp3 {
+            self.buf.extend_from_slice(b"_\r\n");
+        } else {
+            self.buf.extend_from_slice(b"$-1\r\n");
+        }
+    }
+
+    /// A missing array: `*-1` in RESP2, `_` in RESP3.
+    pub fn null_array(&mut self) {
+        if self.resp3 {
+            self.buf.extend_from_slice(b"_\r\n");
+        } else {
+            self.buf.extend_from_slice(b"*-1\r\n");
+        }
+    }
+
+    /// The header of an array of `n` elements.
+    #[inline]
+    pub fn array(&mut self, n: usize) {
+        self.aggregate(b'*', n);
+    }
+
+    /// The header of a map of `n` pairs (a flat array of 2n in RESP2).
+    pub fn map(&mut self, n: usize) {
+        if self.resp3 {
+            self.aggregate(b'%', n);
+        } else {
+            self.aggregate(b'*', n * 2);
+        }
+    }
+
+    /// The header of a set of `n` elements (an array in RESP2).
+    pub fn set(&mut self, n: usize) {
+        self.aggregate(if self.resp3 { b'~' } else { b'*' }, n);
+    }
+
+    /// The header of a push frame (RESP3 `>`; an array in RESP2).
+    pub fn push(&mut self, n: usize) {
+        self.aggregate(if self.resp3 { b'>' } else { b'*' }, n);
+    }
+
+    /// A double: `,1.5` in RESP3, a bulk string in RESP2. Formatted as Redis does
+    /// (`%.17g`, `inf`, `-inf`, `nan`).
+    pub fn double(&mut self, d: f64) {
+        let s = format_double(d);
+        if self.resp3 {
+            self.buf.push(b',');
+            self.buf.extend_from_slice(s.as_bytes());
+            self.buf.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(s.as_bytes());
+        }
+    }
+
+    /// A boolean: `#t`/`#f` in RESP3, `:1`/`:0` in RESP2.
+    pub fn boolean(&mut self, b: bool) {
+        if self.resp3 {
+            self.buf
+                .extend_from_slice(if b { b"#t\r\n" } else { b"#f\r\n" });
+        } else {
+            self.int(b as i64);
+        }
+    }
+
+    /// A verbatim string (`=len\r\ntxt:...` in RESP3, a bulk string in RESP2).
+    pub fn verbatim(&mut self, text: &[u8]) {
+        if self.resp3 {
+            self.buf.push(b'=');
+            self.push_decimal(text.len() as i64 + 4);
+            self.buf.extend_from_slice(b"\r\ntxt:");
+            self.buf.extend_from_slice(text);
+            self.buf.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(text);
+        }
+    }
+
+    /// Bytes already in wire format.
+    pub fn raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Formatted text as a bulk string.
+    pub fn bulk_fmt(&mut self, args: std::fmt::Arguments) {
+        let mut s = Vec::new();
+        let _ = s.write_fmt(args);
+        self.bulk(&s);
+    }
+
+    fn aggregate(&mut self, kind: u8, n: usize) {
+        self.buf.push(kind);
+        self.push_decimal(n as i64);
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    #[inline]
+    fn push_decimal(&mut self, n: i64) {
+        let mut tmp = [0u8; 20];
+        let s = format_i64(n, &mut tmp);
+        self.buf.extend_from_slice(s);
+    }
+}
+
+/// Formats `n` in decimal into `tmp`, returning the used tail.
+#[inline]
+pub fn format_i64(n: i64, tmp: &mut [u8; 20]) -> &[u8] {
+    let mut i = tmp.len();
+    let neg = n < 0;
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if neg {
+        // 20 digits is enough for u64; i64::MIN has 19 digits plus the sign.
+        i -= 1;
+        tmp[i] = b'-';
+    }
+    &tmp[i..]
+}
+
+/// A double as Redis's `%.17g` prints it, with `inf`/`-inf`/`nan`.
+pub fn format_double(d: f64) -> String {
+    if d.is_nan() {
+        return "nan".into();
+    }
+    if d.is_infinite() {
+        return if d > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    format_g(d, 17)
+}
+
+/// C's `%.{precision}g` for a finite double.
+pub fn format_g(d: f64, precision: usize) -> String {
+    if d == 0.0 {
+        return if d.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    let p = precision.max(1);
+    // Exponent after rounding to p significant digits.
+    let sci = format!("{:.*e}", p - 1, d);
+    let (mantissa, exp) = sci.split_once('e').unwrap();
+    let exp: i32 = exp.parse().unwrap();
+    if exp < -4 || exp >= p as i32 {
+        let m = trim_zeros(mantissa);
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{}{:02}", m, sign, exp.abs())
+    } else {
+        let decimals = (p as i32 - 1 - exp).max(0) as usize;
+        trim_zeros(&format!("{:.*}", decimals, d)).to_string()
+    }
+}
+
+fn trim_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resp2_and_resp3_shapes() {
+        let mut r = Reply::new(false);
+        r.null();
+        r.map(1);
+        r.double(1.5);
+        r.boolean(true);
+        assert_eq!(r.buf, b"$-1\r\n*2\r\n$3\r\n1.5\r\n:1\r\n");
+        let mut r = Reply::new(true);
+        r.null();
+        r.map(1);
+        r.double(1.5);
+        r.boolean(true);
+        assert_eq!(r.buf, b"_\r\n%1\r\n,1.5\r\n#t\r\n");
+    }
+
+    #[test]
+    fn integers_and_errors() {
+        let mut r = Reply::new(false);
+        r.int(i64::MIN);
+        r.error("ERR bad\r\nthing");
+        assert_eq!(r.buf, b":-9223372036854775808\r\n-ERR bad  thing\r\n");
+        assert_eq!(r.last_error.as_deref(), Some("ERR"));
+    }
+
+    #[test]
+    fn percent_g_formatting() {
+        assert_eq!(format_g(3.0, 17), "3");
+        assert_eq!(format_g(0.1, 17), "0.10000000000000001");
+        assert_eq!(format_g(1e20, 17), "1e+20");
+        assert_eq!(format_g(1.5e-7, 17), "1.4999999999999999e-07");
+        assert_eq!(format_g(10.5, 17), "10.5");
+        assert_eq!(format_double(f64::INFINITY), "inf");
+    }
+}

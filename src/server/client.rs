@@ -1,0 +1,148 @@
+//! One client connection: its socket, its query and reply buffers, and the
+//! per-connection state commands read and change.
+
+use crate::commands::table::CommandId;
+use crate::resp::Reply;
+use mio::net::TcpStream;
+use std::ops::Range;
+use std::time::Instant;
+
+/// CLIENT REPLY mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyMode {
+    /// Reply to every command.
+    On,
+    /// Reply to nothing.
+    Off,
+    /// CLIENT REPLY SKIP just ran: its own reply is dropped, then `Skip`.
+    SkipNext,
+    /// Drop the reply of the next command, then back to `On`.
+    Skip,
+}
+
+/// A connected client.
+pub struct Client {
+    /// CLIENT ID: unique, increasing.
+    pub id: u64,
+    pub stream: TcpStream,
+    /// Peer address as `ip:port`.
+    pub addr: String,
+    /// Local address as `ip:port`.
+    pub laddr: String,
+    /// Bytes received, `query[start..end]` not yet parsed. The vector stays
+    /// initialised to its full length so reads need no zeroing.
+    pub query: Vec<u8>,
+    pub query_start: usize,
+    pub query_end: usize,
+    /// Argument ranges of the command being parsed (reused).
+    pub args: Vec<Range<usize>>,
+    /// Unquoted inline arguments (reused).
+    pub scratch: Vec<u8>,
+    /// Pending reply bytes and protocol version.
+    pub reply: Reply,
+    /// Bytes of `reply.buf` already written.
+    pub sent: usize,
+    /// Selected database.
+    pub db: usize,
+    /// CLIENT SETNAME.
+    pub name: Vec<u8>,
+    /// CLIENT SETINFO LIB-NAME / LIB-VER.
+    pub lib_name: Vec<u8>,
+    pub lib_ver: Vec<u8>,
+    /// False until AUTH succeeds when requirepass is set.
+    pub authenticated: bool,
+    pub created: Instant,
+    pub last_interaction: Instant,
+    /// The last command run (CLIENT LIST `cmd=`).
+    pub last_cmd: CommandId,
+    pub reply_mode: ReplyMode,
+    /// CLIENT NO-EVICT.
+    pub no_evict: bool,
+    /// Receives every command (MONITOR).
+    pub monitor: bool,
+    /// Close once the pending reply is written (QUIT, protocol error).
+    pub close_after_reply: bool,
+    /// Close now, dropping pending output (CLIENT KILL, timeout).
+    pub close_asap: bool,
+    /// WRITABLE interest is registered (a write hit WouldBlock).
+    pub writable_registered: bool,
+    /// Queued in the server's pending-write list.
+    pub pending_write: bool,
+}
+
+impl Client {
+    /// A client for a freshly accepted socket.
+    pub fn new(id: u64, stream: TcpStream, authenticated: bool) -> Client {
+        let addr = stream
+            .peer_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let laddr = stream
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let now = Instant::now();
+        Client {
+            id,
+            stream,
+            addr,
+            laddr,
+            query: Vec::new(),
+            query_start: 0,
+            query_end: 0,
+            args: Vec::new(),
+            scratch: Vec::new(),
+            reply: Reply::default(),
+            sent: 0,
+            db: 0,
+            name: Vec::new(),
+            lib_name: Vec::new(),
+            lib_ver: Vec::new(),
+            authenticated,
+            created: now,
+            last_interaction: now,
+            last_cmd: usize::MAX,
+            reply_mode: ReplyMode::On,
+            no_evict: false,
+            monitor: false,
+            close_after_reply: false,
+            close_asap: false,
+            writable_registered: false,
+            pending_write: false,
+        }
+    }
+
+    /// Unparsed bytes in the query buffer.
+    pub fn query_len(&self) -> usize {
+        self.query_end - self.query_start
+    }
+
+    /// Makes room for at least `want` more bytes at `query_end`: moves unparsed
+    /// bytes to the front, or grows the buffer (doubling).
+    pub fn reserve_query(&mut self, want: usize) {
+        if self.query.len() - self.query_end >= want {
+            return;
+        }
+        if self.query_start > 0 {
+            self.query.copy_within(self.query_start..self.query_end, 0);
+            self.query_end -= self.query_start;
+            self.query_start = 0;
+            if self.query.len() - self.query_end >= want {
+                return;
+            }
+        }
+        let new_len = (self.query.len() * 2).max(self.query_end + want);
+        self.query.resize(new_len, 0);
+    }
+
+    /// Drops the parsed prefix; shrinks a large, idle buffer.
+    pub fn consume_query(&mut self) {
+        if self.query_start == self.query_end {
+            self.query_start = 0;
+            self.query_end = 0;
+            if self.query.len() > 64 * 1024 {
+                self.query = Vec::new();
+            }
+        }
+    }
+}

@@ -1,0 +1,467 @@
+//! The event loop: one `mio::Poll` owns the listeners, every client socket,
+//! the dataset and the timers. No locks, no thread per connection.
+//!
+//! Each iteration: wait for readiness (or the next timer) → accept / read and
+//! run every complete command → timers (active expiry, client timeouts) →
+//! before sleeping, write pending replies, registering WRITABLE only for the
+//! sockets that would block.
+
+mod client;
+mod state;
+
+pub use client::{Client, ReplyMode};
+pub use state::{quote_arg, unix_ms, ServerState, Shutdown};
+
+use crate::commands::{dispatch, Ctx};
+use crate::config::Config;
+use crate::resp::{parse_command, Argv, Limits, Parsed};
+use crate::store::expire::ActiveExpire;
+use crate::store::{AccessClock, Store};
+use log::{info, warn};
+use mio::net::TcpListener;
+use mio::{Events, Interest, Poll, Token};
+use slab::Slab;
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Listener tokens sit at the top of the token range; clients use slab keys.
+const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
+/// Bytes read per `read` call (more if a big bulk is pending).
+const READ_CHUNK: usize = 16 * 1024;
+
+const DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/// The running server.
+pub struct Server {
+    poll: Poll,
+    listeners: Vec<TcpListener>,
+    clients: Slab<Client>,
+    store: Store,
+    state: ServerState,
+    expire: ActiveExpire,
+    /// Clients with output to write before sleeping.
+    pending_writes: Vec<usize>,
+    /// Clients to close before sleeping.
+    to_close: Vec<usize>,
+    limits: Limits,
+    stop: Arc<AtomicBool>,
+}
+
+impl Server {
+    /// Binds the configured addresses and prepares the loop. `stop` is set by
+    /// the signal handlers.
+    pub fn bind(config: Config, stop: Arc<AtomicBool>) -> Result<Server, String> {
+        let poll = Poll::new().map_err(|e| format!("cannot create poll: {e}"))?;
+        let mut listeners = Vec::new();
+        for spec in config.bind.split_whitespace() {
+            let (optional, addr) = match spec.strip_prefix('-') {
+                Some(a) => (true, a),
+                None => (false, spec),
+            };
+            let ip: IpAddr = match addr {
+                "*" => "0.0.0.0".parse().unwrap(),
+                "::*" => "::".parse().unwrap(),
+                _ => addr
+                    .parse()
+                    .map_err(|_| format!("field 'bind': invalid address '{addr}'"))?,
+            };
+            match bind_listener(SocketAddr::new(ip, config.port)) {
+                Ok(l) => listeners.push(l),
+                Err(e) if optional => warn!("could not bind {addr}:{}: {e}", config.port),
+                Err(e) => {
+                    return Err(format!(
+                        "field 'port': could not listen on {addr}:{}: {e}",
+                        config.port
+                    ))
+                }
+            }
+        }
+        if listeners.is_empty() {
+            return Err(format!(
+                "field 'bind': no address could be bound ({})",
+                config.bind
+            ));
+        }
+        for (i, l) in listeners.iter_mut().enumerate() {
+            poll.registry()
+                .register(l, Token(LISTENER_TOKEN_BASE + i), Interest::READABLE)
+                .map_err(|e| format!("cannot register listener: {e}"))?;
+        }
+        let port = listeners[0]
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or(config.port);
+        let limits = Limits {
+            max_bulk_len: config.proto_max_bulk_len as usize,
+            ..Limits::default()
+        };
+        let store = Store::new(config.databases);
+        Ok(Server {
+            poll,
+            listeners,
+            clients: Slab::new(),
+            store,
+            state: ServerState::new(config, port),
+            expire: ActiveExpire::default(),
+            pending_writes: Vec::new(),
+            to_close: Vec::new(),
+            limits,
+            stop,
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.state.port
+    }
+
+    /// Runs until SHUTDOWN or a signal.
+    pub fn run(&mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        let mut next_cron = Instant::now();
+        self.refresh_clock();
+        loop {
+            let timeout = next_cron.saturating_duration_since(Instant::now());
+            match self.poll.poll(&mut events, Some(timeout)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+            if self.stop.load(Ordering::Relaxed) {
+                info!("Received a signal: shutting down");
+                break;
+            }
+            self.refresh_clock();
+            for event in events.iter() {
+                let token = event.token().0;
+                if token >= LISTENER_TOKEN_BASE {
+                    self.accept(token - LISTENER_TOKEN_BASE);
+                    continue;
+                }
+                if event.is_readable() || event.is_read_closed() || event.is_error() {
+                    self.handle_readable(token);
+                }
+                if event.is_writable() && self.clients.contains(token) {
+                    self.queue_write(token);
+                }
+            }
+            if Instant::now() >= next_cron {
+                self.cron();
+                let hz = self.state.config.hz.max(1);
+                next_cron = Instant::now() + Duration::from_millis(1000 / hz as u64);
+            }
+            self.before_sleep();
+            if self.state.shutdown.is_some() {
+                info!("User requested shutdown...");
+                break;
+            }
+        }
+        self.before_sleep();
+        info!("ferrocache is now ready to exit, bye bye...");
+        Ok(())
+    }
+
+    fn refresh_clock(&mut self) {
+        let now = unix_ms();
+        let cfg = &self.state.config;
+        self.store.now_ms = now;
+        self.store.access = AccessClock::for_policy(
+            cfg.maxmemory_policy,
+            now,
+            cfg.lfu_log_factor,
+            cfg.lfu_decay_time,
+        );
+    }
+
+    fn accept(&mut self, index: usize) {
+        loop {
+            let (mut stream, peer) = match self.listeners[index].accept() {
+                Ok(x) => x,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    warn!("accept failed: {e}");
+                    return;
+                }
+            };
+            self.state.connections_received += 1;
+            let cfg = &self.state.config;
+            if self.clients.len() >= cfg.maxclients {
+                let _ = stream.write(b"-ERR max number of clients reached\r\n");
+                self.state.rejected_connections += 1;
+                continue;
+            }
+            if cfg.protected_mode && cfg.requirepass.is_empty() && !is_loopback(peer.ip()) {
+                let _ = stream.write(DENIED.as_bytes());
+                self.state.rejected_connections += 1;
+                continue;
+            }
+            let _ = stream.set_nodelay(true);
+            let id = self.state.next_client_id;
+            self.state.next_client_id += 1;
+            let entry = self.clients.vacant_entry();
+            let key = entry.key();
+            if key >= LISTENER_TOKEN_BASE {
+                continue;
+            }
+            if let Err(e) =
+                self.poll
+                    .registry()
+                    .register(&mut stream, Token(key), Interest::READABLE)
+            {
+                warn!("cannot register client: {e}");
+                continue;
+            }
+            let authenticated = self.state.config.requirepass.is_empty();
+            entry.insert(Client::new(id, stream, authenticated));
+        }
+    }
+
+    /// Reads everything available, then runs every complete command.
+    fn handle_readable(&mut self, key: usize) {
+        let limit = self.state.config.client_query_buffer_limit as usize;
+        let Some(client) = self.clients.get_mut(key) else {
+            return;
+        };
+        let mut eof = false;
+        loop {
+            client.reserve_query(READ_CHUNK);
+            let end = client.query_end;
+            match client.stream.read(&mut client.query[end..]) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => {
+                    client.query_end += n;
+                    self.state.net_input_bytes += n as u64;
+                    if client.query_len() > limit {
+                        warn!(
+                            "Closing client that reached max query buffer length: id={} addr={}",
+                            client.id, client.addr
+                        );
+                        client.close_asap = true;
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    eof = true;
+                    break;
+                }
+            }
+        }
+        client.last_interaction = Instant::now();
+        if !client.close_asap {
+            self.process_query(key);
+        }
+        let client = &mut self.clients[key];
+        if eof || client.close_asap {
+            self.to_close.push(key);
+        }
+        self.queue_write(key);
+    }
+
+    /// Parses and runs every complete command in the client's query buffer.
+    fn process_query(&mut self, key: usize) {
+        let client = &mut self.clients[key];
+        let query = std::mem::take(&mut client.query);
+        let mut args = std::mem::take(&mut client.args);
+        let mut scratch = std::mem::take(&mut client.scratch);
+        let mut reply = std::mem::take(&mut client.reply);
+        let mut start = client.query_start;
+        let end = client.query_end;
+        let mut db = client.db;
+        while start < end {
+            let client = &self.clients[key];
+            if client.close_after_reply || client.close_asap {
+                break;
+            }
+            let parsed = parse_command(&query[start..end], &self.limits, &mut args, &mut scratch);
+            match parsed {
+                Ok(Parsed::Incomplete) => break,
+                Ok(Parsed::Empty { consumed }) => start += consumed,
+                Ok(Parsed::Command { consumed, inline }) => {
+                    let buf = if inline {
+                        &scratch[..]
+                    } else {
+                        &query[start..end]
+                    };
+                    let argv = Argv::new(buf, &args);
+                    let mut ctx = Ctx {
+                        store: &mut self.store,
+                        out: &mut reply,
+                        db,
+                        server: &mut self.state,
+                        clients: &mut self.clients,
+                        me: key,
+                    };
+                    dispatch::execute(&mut ctx, argv);
+                    db = ctx.db;
+                    start += consumed;
+                }
+                Err(msg) => {
+                    reply.error(&format!("ERR {msg}"));
+                    self.state.record_error(&mut reply);
+                    let client = &mut self.clients[key];
+                    warn!(
+                        "Protocol error ({msg}) from client: id={} addr={}",
+                        client.id, client.addr
+                    );
+                    client.close_after_reply = true;
+                    start = end;
+                }
+            }
+        }
+        let client = &mut self.clients[key];
+        client.query = query;
+        client.args = args;
+        client.scratch = scratch;
+        client.reply = reply;
+        client.query_start = start;
+        client.db = db;
+        client.consume_query();
+    }
+
+    fn queue_write(&mut self, key: usize) {
+        if let Some(c) = self.clients.get_mut(key) {
+            if !c.pending_write {
+                c.pending_write = true;
+                self.pending_writes.push(key);
+            }
+        }
+    }
+
+    /// Writes pending replies; closes clients marked for closing.
+    fn before_sleep(&mut self) {
+        for i in 0..self.state.monitors.len() {
+            let m = self.state.monitors[i];
+            if self
+                .clients
+                .get(m)
+                .is_some_and(|c| c.reply.buf.len() > c.sent)
+            {
+                self.queue_write(m);
+            }
+        }
+        let pending = std::mem::take(&mut self.pending_writes);
+        for &key in &pending {
+            let Some(client) = self.clients.get_mut(key) else {
+                continue;
+            };
+            client.pending_write = false;
+            if client.close_asap {
+                continue;
+            }
+            match write_pending(client) {
+                Ok(written) => self.state.net_output_bytes += written as u64,
+                Err(_) => {
+                    self.to_close.push(key);
+                    continue;
+                }
+            }
+            let done = client.sent == client.reply.buf.len();
+            if done {
+                client.reply.buf.clear();
+                client.sent = 0;
+                if client.reply.buf.capacity() > 1024 * 1024 {
+                    client.reply.buf = Vec::new();
+                }
+                if client.close_after_reply {
+                    self.to_close.push(key);
+                    continue;
+                }
+            }
+            let want_writable = !done;
+            if want_writable != client.writable_registered {
+                let interest = if want_writable {
+                    Interest::READABLE | Interest::WRITABLE
+                } else {
+                    Interest::READABLE
+                };
+                let _ = self
+                    .poll
+                    .registry()
+                    .reregister(&mut client.stream, Token(key), interest);
+                client.writable_registered = want_writable;
+            }
+        }
+        self.pending_writes = pending;
+        self.pending_writes.clear();
+        self.close_clients();
+    }
+
+    fn close_clients(&mut self) {
+        // Clients killed by commands (CLIENT KILL) are flagged close_asap.
+        for (key, c) in self.clients.iter() {
+            if c.close_asap && !self.to_close.contains(&key) {
+                self.to_close.push(key);
+            }
+        }
+        for key in std::mem::take(&mut self.to_close) {
+            if let Some(mut client) = self.clients.try_remove(key) {
+                let _ = self.poll.registry().deregister(&mut client.stream);
+                self.state.monitors.retain(|&m| m != key);
+            }
+        }
+    }
+
+    /// The periodic timer: active expiry, idle-client timeouts, memory peak.
+    fn cron(&mut self) {
+        let cfg = &self.state.config;
+        let hz = cfg.hz.max(1) as u64;
+        // Like Redis: 25% of each timer period on active expiry, +2% per effort step.
+        let percent = 25 + 2 * (cfg.active_expire_effort.max(1) as u64 - 1);
+        let budget = Duration::from_micros(1_000_000 / hz * percent / 100);
+        let _expired = self.expire.run(&mut self.store, budget);
+        if cfg.timeout > 0 {
+            let idle_limit = Duration::from_secs(cfg.timeout);
+            let now = Instant::now();
+            for (_, c) in self.clients.iter_mut() {
+                if !c.monitor && now.duration_since(c.last_interaction) > idle_limit {
+                    c.close_asap = true;
+                }
+            }
+        }
+        let used = crate::alloc::used_memory();
+        if used > self.state.peak_memory {
+            self.state.peak_memory = used;
+        }
+    }
+}
+
+fn bind_listener(addr: SocketAddr) -> io::Result<TcpListener> {
+    // std's bind sets SO_REUSEADDR on Unix (as mio's does), like Redis.
+    TcpListener::bind(addr)
+}
+
+fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
+}
+
+/// Writes as much of the client's reply as the socket takes; returns bytes written.
+fn write_pending(client: &mut Client) -> io::Result<usize> {
+    let mut written = 0;
+    while client.sent < client.reply.buf.len() {
+        match client.stream.write(&client.reply.buf[client.sent..]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                client.sent += n;
+                written += n;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(written)
+}

@@ -1,0 +1,175 @@
+//! Server-wide state commands read and change: configuration, statistics,
+//! eviction, MONITOR subscribers, shutdown requests.
+
+use super::Client;
+use crate::alloc::used_memory;
+use crate::commands::dispatch::CommandStats;
+use crate::commands::table::registry;
+use crate::config::Config;
+use crate::resp::{Argv, Reply};
+use crate::store::evict::{EvictionConfig, Evictor};
+use crate::store::Store;
+use slab::Slab;
+use std::collections::BTreeMap;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// What SHUTDOWN or a signal asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// Stop serving and exit.
+    Requested,
+}
+
+/// State shared by all commands (owned by the loop, never locked).
+pub struct ServerState {
+    pub config: Config,
+    /// The port actually listened on.
+    pub port: u16,
+    /// A random 40-hex-digit id (INFO run_id).
+    pub run_id: String,
+    pub started: Instant,
+    pub started_unix: u64,
+    pub commands_processed: u64,
+    pub connections_received: u64,
+    pub rejected_connections: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    /// Per-command statistics, by registry id.
+    pub cmd_stats: Vec<CommandStats>,
+    /// Error replies by code (INFO errorstats).
+    pub error_stats: BTreeMap<Box<str>, u64>,
+    /// Total error replies.
+    pub total_error_replies: u64,
+    /// Writes since start (later: since the last save).
+    pub dirty: u64,
+    /// Slab keys of MONITOR clients.
+    pub monitors: Vec<usize>,
+    pub evictor: Evictor,
+    pub shutdown: Option<Shutdown>,
+    /// The next CLIENT ID.
+    pub next_client_id: u64,
+    /// Peak of used_memory.
+    pub peak_memory: usize,
+    /// used_memory of an empty server, for used_memory_dataset.
+    pub startup_memory: usize,
+}
+
+impl ServerState {
+    /// State for `config`, listening on `port`.
+    pub fn new(config: Config, port: u16) -> ServerState {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let run_id: String = (0..40)
+            .map(|_| {
+                let d = (crate::store::evict::random_u64() ^ now.as_nanos() as u64) % 16;
+                std::char::from_digit(d as u32, 16).unwrap()
+            })
+            .collect();
+        ServerState {
+            config,
+            port,
+            run_id,
+            started: Instant::now(),
+            started_unix: now.as_secs(),
+            commands_processed: 0,
+            connections_received: 0,
+            rejected_connections: 0,
+            net_input_bytes: 0,
+            net_output_bytes: 0,
+            cmd_stats: vec![CommandStats::default(); registry().specs.len()],
+            error_stats: BTreeMap::new(),
+            total_error_replies: 0,
+            dirty: 0,
+            monitors: Vec::new(),
+            evictor: Evictor::default(),
+            shutdown: None,
+            next_client_id: 1,
+            peak_memory: 0,
+            startup_memory: used_memory(),
+        }
+    }
+
+    /// Counts the error just replied (from `out.last_error`) in errorstats.
+    pub fn record_error(&mut self, out: &mut Reply) {
+        if let Some(code) = out.last_error.take() {
+            self.total_error_replies += 1;
+            *self.error_stats.entry(code).or_insert(0) += 1;
+        }
+    }
+
+    /// Evicts keys until used memory is under maxmemory; false if it cannot.
+    pub fn free_memory_if_needed(&mut self, store: &mut Store) -> bool {
+        let limit = self.config.maxmemory as usize;
+        if limit == 0 {
+            return true;
+        }
+        let cfg = EvictionConfig {
+            policy: self.config.maxmemory_policy,
+            samples: self.config.maxmemory_samples,
+            decay_time: self.config.lfu_decay_time,
+        };
+        while used_memory() > limit {
+            if self.evictor.evict_one(store, &cfg).is_none() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Sends `argv` to every MONITOR client, as Redis formats it:
+    /// `+1700000000.123456 [0 127.0.0.1:5555] "SET" "k" "v"`.
+    pub fn feed_monitors(&mut self, clients: &mut Slab<Client>, me: usize, db: usize, argv: Argv) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let mut line = format!(
+            "+{}.{:06} [{} {}]",
+            now.as_secs(),
+            now.subsec_micros(),
+            db,
+            clients[me].addr
+        );
+        for arg in argv.iter_from(0) {
+            line.push(' ');
+            line.push_str(&quote_arg(arg));
+        }
+        line.push_str("\r\n");
+        for &m in &self.monitors {
+            if m != me {
+                if let Some(c) = clients.get_mut(m) {
+                    c.reply.raw(line.as_bytes());
+                }
+            }
+        }
+    }
+}
+
+/// An argument quoted as Redis's sdscatrepr does.
+pub fn quote_arg(arg: &[u8]) -> String {
+    let mut s = String::with_capacity(arg.len() + 2);
+    s.push('"');
+    for &b in arg {
+        match b {
+            b'\\' => s.push_str("\\\\"),
+            b'"' => s.push_str("\\\""),
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            7 => s.push_str("\\a"),
+            8 => s.push_str("\\b"),
+            0x20..=0x7e => s.push(b as char),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// Unix time in milliseconds.
+pub fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as u64
+}

@@ -1,0 +1,386 @@
+//! One database: 16384 segments (one per hash slot), each a small hash table
+//! behind an `Arc`.
+//!
+//! A point-in-time view ([`Db::snapshot`]) clones the segment vector: O(segments),
+//! not O(keys). Writes go through `Arc::make_mut`, so a segment is copied only
+//! when a view still holds it, and only that segment. Reads never copy: the
+//! LRU/LFU touch is skipped while a segment is shared. Small segments also
+//! mean a table never rehashes more than a few hundred keys at once.
+
+use super::entry::Entry;
+use super::evict::AccessClock;
+use super::slot::{key_slot, SLOTS};
+use hashbrown::HashTable;
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::sync::Arc;
+
+/// The keys of one hash slot.
+#[derive(Clone, Default)]
+pub struct Segment {
+    table: HashTable<Entry>,
+    volatile: usize,
+}
+
+impl Segment {
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// True when the segment holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// Number of keys with an expire time.
+    pub fn volatile(&self) -> usize {
+        self.volatile
+    }
+
+    /// Every entry, in table order.
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> + Clone {
+        self.table.iter()
+    }
+}
+
+/// A frozen, shareable view of a database (for snapshots).
+#[derive(Clone)]
+pub struct DbView {
+    /// The segments as they were when the view was taken (None: empty).
+    pub segments: Vec<Option<Arc<Segment>>>,
+}
+
+/// One logical database (SELECT n).
+pub struct Db {
+    segments: Vec<Option<Arc<Segment>>>,
+    hasher: RandomState,
+    keys: usize,
+    volatile: usize,
+    /// Keys found expired on access and deleted (INFO expired_keys).
+    pub expired_on_access: u64,
+}
+
+impl Db {
+    /// An empty database; its segment vector is allocated on the first write.
+    pub fn new(hasher: RandomState) -> Db {
+        Db {
+            segments: Vec::new(),
+            hasher,
+            keys: 0,
+            volatile: 0,
+            expired_on_access: 0,
+        }
+    }
+
+    /// Number of keys (expired ones not yet removed included, as in Redis).
+    pub fn len(&self) -> usize {
+        self.keys
+    }
+
+    /// True when the database holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.keys == 0
+    }
+
+    /// Number of keys with an expire time.
+    pub fn volatile(&self) -> usize {
+        self.volatile
+    }
+
+    /// Segment `slot`, if it holds anything.
+    pub fn segment(&self, slot: usize) -> Option<&Segment> {
+        self.segments.get(slot)?.as_deref()
+    }
+
+    #[inline]
+    fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// The entry of `key`, expired or not. Never copies, never touches.
+    #[inline]
+    pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
+        let seg = self.segments.get(key_slot(key))?.as_deref()?;
+        seg.table.find(self.hash(key), |e| e.key() == key)
+    }
+
+    /// The live entry of `key`: an expired key is deleted and reported absent.
+    /// Sets the entry's clock to `touch` unless a snapshot shares its segment.
+    #[inline]
+    pub fn get(&mut self, key: &[u8], now_ms: u64, touch: Option<AccessClock>) -> Option<&Entry> {
+        let slot = key_slot(key);
+        let hash = self.hash(key);
+        let seg = self.segments.get_mut(slot)?.as_mut()?;
+        let expired = seg.table.find(hash, |e| e.key() == key)?.is_expired(now_ms);
+        if expired {
+            self.remove(key);
+            self.expired_on_access += 1;
+            return None;
+        }
+        let seg = self.segments[slot].as_mut().unwrap();
+        match touch {
+            // Unshared: no snapshot holds the segment, so touching copies nothing.
+            Some(clock) if Arc::strong_count(seg) == 1 => {
+                let seg = Arc::get_mut(seg).expect("unshared segment");
+                let e = seg.table.find_mut(hash, |e| e.key() == key).unwrap();
+                e.set_clock(clock.touch(e.clock()));
+                Some(e)
+            }
+            _ => seg.table.find(hash, |e| e.key() == key),
+        }
+    }
+
+    /// True when `key` exists and is not expired (deleting it if it is).
+    pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
+        self.get(key, now_ms, None).is_some()
+    }
+
+    /// The live entry of `key` for writing (copies its segment if shared).
+    pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        if !self.contains(key, now_ms) {
+            return None;
+        }
+        let hash = self.hash(key);
+        let seg = Arc::make_mut(self.segments[key_slot(key)].as_mut().unwrap());
+        seg.table.find_mut(hash, |e| e.key() == key)
+    }
+
+    /// Inserts `entry`, replacing any entry of the same key; returns the old one.
+    pub fn insert(&mut self, entry: Entry) -> Option<Entry> {
+        let slot = key_slot(entry.key());
+        let hash = self.hash(entry.key());
+        if self.segments.is_empty() {
+            self.segments.resize(SLOTS, None);
+        }
+        let seg = Arc::make_mut(self.segments[slot].get_or_insert_with(Default::default));
+        let new_volatile = entry.expire_at().is_some() as usize;
+        let hasher = &self.hasher;
+        let old = match seg.table.entry(
+            hash,
+            |e| e.key() == entry.key(),
+            |e| hasher.hash_one(e.key()),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(mut o) => {
+                Some(std::mem::replace(o.get_mut(), entry))
+            }
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(entry);
+                None
+            }
+        };
+        let old_volatile = old.as_ref().map_or(0, |e| e.expire_at().is_some() as usize);
+        seg.volatile = seg.volatile + new_volatile - old_volatile;
+        self.volatile = self.volatile + new_volatile - old_volatile;
+        if old.is_none() {
+            self.keys += 1;
+        }
+        old
+    }
+
+    /// Removes `key` whatever its expire time; returns its entry.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        let slot = key_slot(key);
+        let hash = self.hash(key);
+        let arc = self.segments.get_mut(slot)?.as_mut()?;
+        arc.table.find(hash, |e| e.key() == key)?;
+        let seg = Arc::make_mut(arc);
+        let found = seg.table.find_entry(hash, |e| e.key() == key).ok()?;
+        let (entry, _) = found.remove();
+        if entry.expire_at().is_some() {
+            seg.volatile -= 1;
+            self.volatile -= 1;
+        }
+        if seg.table.is_empty() {
+            self.segments[slot] = None;
+        } else if seg.table.capacity() > 64 && seg.table.len() * 8 < seg.table.capacity() {
+            seg.table.shrink_to_fit(|e| self.hasher.hash_one(e.key()));
+        }
+        self.keys -= 1;
+        Some(entry)
+    }
+
+    /// Sets or clears the expire time of an existing `key`; false if absent.
+    pub fn set_expire(&mut self, key: &[u8], expire_at: Option<u64>) -> bool {
+        let hash = self.hash(key);
+        let Some(arc) = self
+            .segments
+            .get_mut(key_slot(key))
+            .and_then(|s| s.as_mut())
+        else {
+            return false;
+        };
+        if arc.table.find(hash, |e| e.key() == key).is_none() {
+            return false;
+        }
+        let seg = Arc::make_mut(arc);
+        let e = seg.table.find_mut(hash, |e| e.key() == key).unwrap();
+        let was = e.expire_at().is_some() as usize;
+        e.set_expire(expire_at);
+        let now = expire_at.is_some() as usize;
+        seg.volatile = seg.volatile + now - was;
+        self.volatile = self.volatile + now - was;
+        true
+    }
+
+    /// Empties the database, returning its segments so the caller may drop
+    /// them elsewhere (FLUSHALL ASYNC).
+    pub fn clear(&mut self) -> Vec<Option<Arc<Segment>>> {
+        self.keys = 0;
+        self.volatile = 0;
+        std::mem::take(&mut self.segments)
+    }
+
+    /// A point-in-time view that later writes do not change. O(segments).
+    pub fn snapshot(&self) -> DbView {
+        DbView {
+            segments: self.segments.clone(),
+        }
+    }
+
+    /// Number of segment positions (0 while the database was never written).
+    pub fn segment_count(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// Removes the expired keys of segment `slot`; returns (examined, removed keys).
+    pub fn expire_segment(&mut self, slot: usize, now_ms: u64) -> (usize, Vec<Box<[u8]>>) {
+        let Some(seg) = self.segment(slot) else {
+            return (0, Vec::new());
+        };
+        if seg.volatile == 0 {
+            return (0, Vec::new());
+        }
+        let examined = seg.len();
+        let expired: Vec<Box<[u8]>> = seg
+            .iter()
+            .filter(|e| e.is_expired(now_ms))
+            .map(|e| e.key().into())
+            .collect();
+        for key in &expired {
+            self.remove(key);
+        }
+        (examined, expired)
+    }
+
+    /// Exchanges the contents of two databases (SWAPDB).
+    pub fn swap(&mut self, other: &mut Db) {
+        std::mem::swap(&mut self.segments, &mut other.segments);
+        std::mem::swap(&mut self.keys, &mut other.keys);
+        std::mem::swap(&mut self.volatile, &mut other.volatile);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Db {
+        Db::new(RandomState::new())
+    }
+
+    fn put(db: &mut Db, k: &str, v: &str) {
+        db.insert(Entry::new_string(k.as_bytes(), v.as_bytes(), None, 0));
+    }
+
+    #[test]
+    fn insert_get_remove() {
+        let mut db = db();
+        put(&mut db, "a", "1");
+        put(&mut db, "a", "2");
+        assert_eq!(db.len(), 1);
+        assert_eq!(db.get(b"a", 0, None).unwrap().as_string(), Some(&b"2"[..]));
+        assert!(db.remove(b"a").is_some());
+        assert!(db.remove(b"a").is_none());
+        assert!(db.is_empty());
+    }
+
+    #[test]
+    fn expired_keys_vanish_on_access() {
+        let mut db = db();
+        db.insert(Entry::new_string(b"k", b"v", Some(1000), 0));
+        assert_eq!(db.volatile(), 1);
+        assert!(db.get(b"k", 999, None).is_some());
+        assert!(db.get(b"k", 1000, None).is_none());
+        assert_eq!(db.len(), 0);
+        assert_eq!(db.volatile(), 0);
+    }
+
+    #[test]
+    fn set_expire_keeps_volatile_count() {
+        let mut db = db();
+        put(&mut db, "k", "v");
+        assert!(db.set_expire(b"k", Some(5)));
+        assert!(db.set_expire(b"k", Some(6)));
+        assert_eq!(db.volatile(), 1);
+        assert!(db.set_expire(b"k", None));
+        assert_eq!(db.volatile(), 0);
+        assert!(!db.set_expire(b"missing", Some(1)));
+    }
+
+    #[test]
+    fn snapshot_sees_old_data_and_shares_untouched_segments() {
+        let mut db = db();
+        for i in 0..2000 {
+            put(&mut db, &format!("key:{i}"), "old");
+        }
+        let view = db.snapshot();
+        put(&mut db, "key:1", "new");
+        db.remove(b"key:2");
+        put(&mut db, "fresh", "x");
+
+        let lookup = |view: &DbView, k: &[u8]| -> Option<Vec<u8>> {
+            let seg = view.segments[key_slot(k)].as_ref()?;
+            seg.iter()
+                .find(|e| e.key() == k)
+                .map(|e| e.as_string().unwrap().to_vec())
+        };
+        assert_eq!(lookup(&view, b"key:1").as_deref(), Some(&b"old"[..]));
+        assert_eq!(lookup(&view, b"key:2").as_deref(), Some(&b"old"[..]));
+        assert_eq!(lookup(&view, b"fresh"), None);
+        assert_eq!(
+            db.get(b"key:1", 0, None).unwrap().as_string(),
+            Some(&b"new"[..])
+        );
+
+        let written = [key_slot(b"key:1"), key_slot(b"key:2"), key_slot(b"fresh")];
+        let mut shared = 0;
+        for slot in 0..SLOTS {
+            if let (Some(a), Some(b)) = (&view.segments[slot], &db.segments[slot]) {
+                if written.contains(&slot) {
+                    assert!(!Arc::ptr_eq(a, b), "written segment {slot} must be copied");
+                } else {
+                    assert!(Arc::ptr_eq(a, b), "untouched segment {slot} must be shared");
+                    shared += 1;
+                }
+            }
+        }
+        assert!(shared > 1000);
+    }
+
+    #[test]
+    fn reads_do_not_copy_shared_segments() {
+        let mut db = db();
+        put(&mut db, "k", "v");
+        let view = db.snapshot();
+        db.get(b"k", 0, Some(AccessClock::Lru { now: 42 }));
+        let slot = key_slot(b"k");
+        assert!(Arc::ptr_eq(
+            view.segments[slot].as_ref().unwrap(),
+            db.segments[slot].as_ref().unwrap()
+        ));
+    }
+
+    #[test]
+    fn expire_segment_removes_only_expired() {
+        let mut db = db();
+        db.insert(Entry::new_string(b"{a}1", b"v", Some(10), 0));
+        db.insert(Entry::new_string(b"{a}2", b"v", Some(100), 0));
+        db.insert(Entry::new_string(b"{a}3", b"v", None, 0));
+        let (examined, removed) = db.expire_segment(key_slot(b"a"), 50);
+        assert_eq!(examined, 3);
+        assert_eq!(removed, vec![Box::from(&b"{a}1"[..])]);
+        assert_eq!(db.len(), 2);
+        assert_eq!(db.volatile(), 1);
+    }
+}

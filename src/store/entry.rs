@@ -1,0 +1,244 @@
+//! One key and its value, packed for memory.
+//!
+//! A string value lives in the same allocation as its key, like Redis's
+//! embedded strings but for every length: one `Box<[u8]>` holds
+//!
+//! ```text
+//! [flags:1][clock:4][key_len:varint][expire_at:8 if HAS_EXPIRE][key][string value]
+//! ```
+//!
+//! Other types (lists, hashes, ...) keep their key in the blob and the value in
+//! `object`. The table slot is 24 bytes: the blob's fat pointer and the object.
+
+/// Flag bit: an 8-byte expire time (unix ms, little endian) follows the header.
+const HAS_EXPIRE: u8 = 1;
+/// Offset of the LRU/LFU clock in the blob.
+const CLOCK_AT: usize = 1;
+/// Offset of the key length varint.
+const KEY_LEN_AT: usize = 5;
+
+/// Values that are not strings. The data-types work adds lists, hashes, sets
+/// and sorted sets here.
+#[derive(Clone, Debug)]
+pub enum Object {}
+
+/// A borrowed view of an entry's value.
+pub enum Value<'a> {
+    /// A string (binary safe).
+    Str(&'a [u8]),
+    /// Any other type.
+    Obj(&'a Object),
+}
+
+/// A key, its value, its expire time and its LRU/LFU clock.
+#[derive(Clone)]
+pub struct Entry {
+    blob: Box<[u8]>,
+    object: Option<Box<Object>>,
+}
+
+impl Entry {
+    /// A string entry.
+    pub fn new_string(key: &[u8], value: &[u8], expire_at: Option<u64>, clock: u32) -> Entry {
+        Entry {
+            blob: build_blob(key, value, expire_at, clock),
+            object: None,
+        }
+    }
+
+    /// The key.
+    #[inline]
+    pub fn key(&self) -> &[u8] {
+        let (start, len) = self.key_span();
+        &self.blob[start..start + len]
+    }
+
+    /// The value.
+    #[inline]
+    pub fn value(&self) -> Value<'_> {
+        match &self.object {
+            Some(obj) => Value::Obj(obj),
+            None => Value::Str(self.string_tail()),
+        }
+    }
+
+    /// The value if it is a string.
+    #[inline]
+    pub fn as_string(&self) -> Option<&[u8]> {
+        match self.object {
+            Some(_) => None,
+            None => Some(self.string_tail()),
+        }
+    }
+
+    /// Redis's TYPE name of the value.
+    pub fn type_name(&self) -> &'static str {
+        match self.value() {
+            Value::Str(_) => "string",
+            Value::Obj(o) => match *o {},
+        }
+    }
+
+    /// Absolute expire time in unix milliseconds, if the key is volatile.
+    #[inline]
+    pub fn expire_at(&self) -> Option<u64> {
+        if self.blob[0] & HAS_EXPIRE == 0 {
+            return None;
+        }
+        let at = self.expire_offset();
+        Some(u64::from_le_bytes(
+            self.blob[at..at + 8].try_into().unwrap(),
+        ))
+    }
+
+    /// True when the key has an expire time at or before `now_ms`.
+    #[inline]
+    pub fn is_expired(&self, now_ms: u64) -> bool {
+        matches!(self.expire_at(), Some(at) if at <= now_ms)
+    }
+
+    /// The LRU time or LFU counter (see `store::evict`).
+    #[inline]
+    pub fn clock(&self) -> u32 {
+        u32::from_le_bytes(self.blob[CLOCK_AT..CLOCK_AT + 4].try_into().unwrap())
+    }
+
+    /// Sets the LRU time or LFU counter.
+    #[inline]
+    pub fn set_clock(&mut self, clock: u32) {
+        self.blob[CLOCK_AT..CLOCK_AT + 4].copy_from_slice(&clock.to_le_bytes());
+    }
+
+    /// Replaces the string value, keeping key, expire and clock.
+    pub fn set_string(&mut self, value: &[u8]) {
+        let tail = self.string_tail();
+        if self.object.is_none() && tail.len() == value.len() {
+            let start = self.blob.len() - value.len();
+            self.blob[start..].copy_from_slice(value);
+            return;
+        }
+        self.blob = build_blob(self.key(), value, self.expire_at(), self.clock());
+        self.object = None;
+    }
+
+    /// Sets or clears the expire time. Only the keyspace calls this, so that
+    /// its count of volatile keys stays right.
+    pub(super) fn set_expire(&mut self, expire_at: Option<u64>) {
+        match (self.expire_at(), expire_at) {
+            (Some(_), Some(at)) => {
+                let off = self.expire_offset();
+                self.blob[off..off + 8].copy_from_slice(&at.to_le_bytes());
+            }
+            (None, None) => {}
+            _ => {
+                self.blob = build_blob(self.key(), self.string_tail(), expire_at, self.clock());
+            }
+        }
+    }
+
+    /// Bytes this entry owns on the heap (for MEMORY USAGE and tests).
+    pub fn heap_size(&self) -> usize {
+        crate::alloc::charged_size(self.blob.len())
+    }
+
+    #[inline]
+    fn key_span(&self) -> (usize, usize) {
+        let (len, n) = read_varint(&self.blob[KEY_LEN_AT..]);
+        let mut start = KEY_LEN_AT + n;
+        if self.blob[0] & HAS_EXPIRE != 0 {
+            start += 8;
+        }
+        (start, len)
+    }
+
+    #[inline]
+    fn expire_offset(&self) -> usize {
+        let (_, n) = read_varint(&self.blob[KEY_LEN_AT..]);
+        KEY_LEN_AT + n
+    }
+
+    #[inline]
+    fn string_tail(&self) -> &[u8] {
+        let (start, len) = self.key_span();
+        &self.blob[start + len..]
+    }
+}
+
+fn build_blob(key: &[u8], value: &[u8], expire_at: Option<u64>, clock: u32) -> Box<[u8]> {
+    let mut v = Vec::with_capacity(KEY_LEN_AT + 5 + 8 + key.len() + value.len());
+    v.push(if expire_at.is_some() { HAS_EXPIRE } else { 0 });
+    v.extend_from_slice(&clock.to_le_bytes());
+    write_varint(&mut v, key.len());
+    if let Some(at) = expire_at {
+        v.extend_from_slice(&at.to_le_bytes());
+    }
+    v.extend_from_slice(key);
+    v.extend_from_slice(value);
+    v.into_boxed_slice()
+}
+
+fn write_varint(out: &mut Vec<u8>, mut n: usize) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+#[inline]
+fn read_varint(b: &[u8]) -> (usize, usize) {
+    if b[0] < 0x80 {
+        return (b[0] as usize, 1);
+    }
+    let mut n = 0usize;
+    let mut shift = 0;
+    for (i, &byte) in b.iter().enumerate() {
+        n |= ((byte & 0x7f) as usize) << shift;
+        if byte < 0x80 {
+            return (n, i + 1);
+        }
+        shift += 7;
+    }
+    (n, b.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_key_value_expire_clock() {
+        let mut e = Entry::new_string(b"key", b"value", None, 7);
+        assert_eq!(e.key(), b"key");
+        assert_eq!(e.as_string(), Some(&b"value"[..]));
+        assert_eq!(e.expire_at(), None);
+        assert_eq!(e.clock(), 7);
+        e.set_expire(Some(123_456));
+        assert_eq!(e.expire_at(), Some(123_456));
+        assert_eq!(e.key(), b"key");
+        assert_eq!(e.as_string(), Some(&b"value"[..]));
+        e.set_string(b"other value");
+        assert_eq!(e.expire_at(), Some(123_456));
+        assert!(e.is_expired(123_456));
+        assert!(!e.is_expired(123_455));
+        e.set_expire(None);
+        assert_eq!(e.as_string(), Some(&b"other value"[..]));
+        e.set_clock(99);
+        assert_eq!(e.clock(), 99);
+        assert_eq!(e.key(), b"key");
+    }
+
+    #[test]
+    fn long_keys_use_multibyte_lengths() {
+        let key = vec![b'k'; 100_000];
+        let e = Entry::new_string(&key, b"", Some(1), 0);
+        assert_eq!(e.key(), &key[..]);
+        assert_eq!(e.as_string(), Some(&b""[..]));
+        assert_eq!(e.expire_at(), Some(1));
+    }
+
+    #[test]
+    fn slot_is_24_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 24);
+    }
+}

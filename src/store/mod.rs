@@ -1,0 +1,89 @@
+//! The dataset: databases of hash-slot segments, entries, expiry and eviction.
+//! The event loop owns the one `Store`; nothing here locks.
+
+pub mod db;
+pub mod entry;
+pub mod evict;
+pub mod expire;
+pub mod glob;
+pub mod slot;
+
+pub use db::{Db, DbView};
+pub use entry::{Entry, Value};
+pub use evict::AccessClock;
+
+use std::collections::hash_map::RandomState;
+
+/// All databases plus the per-command context lookups need.
+pub struct Store {
+    /// The databases, SELECT's index into this.
+    pub dbs: Vec<Db>,
+    /// Current time in unix milliseconds, set by the loop before each batch.
+    pub now_ms: u64,
+    /// How a read updates an entry's LRU/LFU clock.
+    pub access: AccessClock,
+    /// Lookups that found a live key (INFO keyspace_hits).
+    pub hits: u64,
+    /// Lookups that found nothing (INFO keyspace_misses).
+    pub misses: u64,
+    /// Keys removed by the active expire cycle.
+    pub expired_active: u64,
+    /// Keys removed by eviction.
+    pub evicted: u64,
+}
+
+impl Store {
+    /// `databases` empty databases.
+    pub fn new(databases: usize) -> Store {
+        let hasher = RandomState::new();
+        Store {
+            dbs: (0..databases).map(|_| Db::new(hasher.clone())).collect(),
+            now_ms: 0,
+            access: AccessClock::Lru { now: 0 },
+            hits: 0,
+            misses: 0,
+            expired_active: 0,
+            evicted: 0,
+        }
+    }
+
+    /// A read lookup: lazy expiry, LRU/LFU touch, hit/miss counting.
+    #[inline]
+    pub fn read(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
+        let found = self.dbs[db].get(key, self.now_ms, Some(self.access));
+        if found.is_some() {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        found
+    }
+
+    /// A write lookup: lazy expiry, no stats, the entry mutable.
+    #[inline]
+    pub fn write(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        self.dbs[db].get_mut(key, self.now_ms)
+    }
+
+    /// True when `key` exists and is live (no stats, no touch).
+    #[inline]
+    pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
+        self.dbs[db].contains(key, self.now_ms)
+    }
+
+    /// The clock a newly written entry starts with.
+    #[inline]
+    pub fn new_clock(&self) -> u32 {
+        self.access.initial()
+    }
+
+    /// Total keys over all databases.
+    pub fn total_keys(&self) -> usize {
+        self.dbs.iter().map(Db::len).sum()
+    }
+
+    /// Keys removed because they expired (on access or by the active cycle).
+    pub fn expired_keys(&self) -> u64 {
+        self.expired_active + self.dbs.iter().map(|d| d.expired_on_access).sum::<u64>()
+    }
+}
