@@ -350,7 +350,7 @@ fn kill(ctx: &mut Ctx, argv: Argv) {
         }
         return;
     }
-    if argv.len() % 2 != 0 {
+    if !argv.len().is_multiple_of(2) {
         return ctx.out.error(errors::SYNTAX);
     }
     let mut id = None;

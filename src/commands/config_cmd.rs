@@ -83,7 +83,7 @@ fn get(ctx: &mut Ctx, argv: Argv) {
 
 /// `CONFIG SET parameter value [parameter value ...]`: all or nothing.
 fn set(ctx: &mut Ctx, argv: Argv) {
-    if argv.len() % 2 != 0 {
+    if !argv.len().is_multiple_of(2) {
         return ctx.out.error(&super::errors::arity("config|set"));
     }
     let mut updated = ctx.server.config.clone();

@@ -213,7 +213,6 @@ fn shutdown(ctx: &mut Ctx, argv: Argv) {
         log::warn!("SHUTDOWN SAVE refused: persistence is not available yet");
         return ctx.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
     }
-    log::warn!("User requested shutdown...");
     ctx.server.shutdown = Some(Shutdown::Requested);
     // Like Redis, the connection closes without a reply.
     ctx.client().close_asap = true;

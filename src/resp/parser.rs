@@ -410,7 +410,7 @@ mod tests {
     #[test]
     fn overlong_header_and_inline_lines_are_errors() {
         let mut long = vec![b'*'];
-        long.extend(std::iter::repeat(b'1').take(70_000));
+        long.extend(std::iter::repeat_n(b'1', 70_000));
         assert_eq!(
             parse_all(&long),
             Err("Protocol error: too big mbulk count string")

@@ -141,8 +141,9 @@ impl Server {
                     self.accept(token - LISTENER_TOKEN_BASE);
                     continue;
                 }
-                if event.is_readable() || event.is_read_closed() || event.is_error() {
-                    self.handle_readable(token);
+                let closing = event.is_read_closed() || event.is_error();
+                if event.is_readable() || closing {
+                    self.handle_readable(token, closing);
                 }
                 if event.is_writable() && self.clients.contains(token) {
                     self.queue_write(token);
@@ -221,7 +222,8 @@ impl Server {
     }
 
     /// Reads everything available, then runs every complete command.
-    fn handle_readable(&mut self, key: usize) {
+    /// `closing`: the peer hung up, so read until end of stream.
+    fn handle_readable(&mut self, key: usize, closing: bool) {
         let limit = self.state.config.client_query_buffer_limit as usize;
         let Some(client) = self.clients.get_mut(key) else {
             return;
@@ -244,6 +246,12 @@ impl Server {
                             client.id, client.addr
                         );
                         client.close_asap = true;
+                        break;
+                    }
+                    // A short read drained the socket: data arriving later raises a
+                    // new edge, so the extra read that would return WouldBlock
+                    // (one syscall per request) is skipped.
+                    if !closing && end + n < client.query.len() {
                         break;
                     }
                 }

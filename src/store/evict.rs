@@ -125,11 +125,7 @@ pub fn lfu_decayed(clock: u32, now_minutes: u16, decay_time: u32) -> u32 {
     let last = (clock >> 8) as u16;
     let counter = clock & 0xff;
     let elapsed = now_minutes.wrapping_sub(last) as u32;
-    let periods = if decay_time > 0 {
-        elapsed / decay_time
-    } else {
-        0
-    };
+    let periods = elapsed.checked_div(decay_time).unwrap_or(0);
     counter.saturating_sub(periods)
 }
 

@@ -46,9 +46,15 @@ impl Server {
             let dir =
                 std::env::temp_dir().join(format!("ferrocache-test-{}-{port}", std::process::id()));
             std::fs::create_dir_all(&dir).unwrap();
+            // A config file, if given, must come first.
+            let (file, overrides) = match args.first() {
+                Some(f) if !f.starts_with("--") => (&args[..1], &args[1..]),
+                _ => (&args[..0], args),
+            };
             let mut child = Command::new(env!("CARGO_BIN_EXE_ferrocache"))
+                .args(file)
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(args)
+                .args(overrides)
                 .current_dir(&dir)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
