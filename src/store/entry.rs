@@ -1,14 +1,17 @@
 //! One key and its value, packed for memory.
 //!
 //! A string value lives in the same allocation as its key, like Redis's
-//! embedded strings but for every length: one `Box<[u8]>` holds
+//! embedded strings but for every length. One [`ThinBytes`] (an 8-byte
+//! pointer, so a table slot is 8 bytes) holds
 //!
 //! ```text
 //! [flags:1][clock:4][key_len:varint][expire_at:8 if HAS_EXPIRE][key][string value]
 //! ```
 //!
-//! Other types (lists, hashes, ...) keep their key in the blob and the value in
-//! `object`. The table slot is 24 bytes: the blob's fat pointer and the object.
+//! Other types (lists, hashes, ...) will keep their value beside the table, in
+//! their segment, flagged in `flags`; for now every value is a string.
+
+use super::thin::ThinBytes;
 
 /// Flag bit: an 8-byte expire time (unix ms, little endian) follows the header.
 const HAS_EXPIRE: u8 = 1;
@@ -33,8 +36,7 @@ pub enum Value<'a> {
 /// A key, its value, its expire time and its LRU/LFU clock.
 #[derive(Clone)]
 pub struct Entry {
-    blob: Box<[u8]>,
-    object: Option<Box<Object>>,
+    blob: ThinBytes,
 }
 
 impl Entry {
@@ -42,33 +44,31 @@ impl Entry {
     pub fn new_string(key: &[u8], value: &[u8], expire_at: Option<u64>, clock: u32) -> Entry {
         Entry {
             blob: build_blob(key, value, expire_at, clock),
-            object: None,
         }
+    }
+
+    #[inline]
+    fn bytes(&self) -> &[u8] {
+        self.blob.as_slice()
     }
 
     /// The key.
     #[inline]
     pub fn key(&self) -> &[u8] {
         let (start, len) = self.key_span();
-        &self.blob[start..start + len]
+        &self.bytes()[start..start + len]
     }
 
     /// The value.
     #[inline]
     pub fn value(&self) -> Value<'_> {
-        match &self.object {
-            Some(obj) => Value::Obj(obj),
-            None => Value::Str(self.string_tail()),
-        }
+        Value::Str(self.string_tail())
     }
 
     /// The value if it is a string.
     #[inline]
     pub fn as_string(&self) -> Option<&[u8]> {
-        match self.object {
-            Some(_) => None,
-            None => Some(self.string_tail()),
-        }
+        Some(self.string_tail())
     }
 
     /// Redis's TYPE name of the value.
@@ -82,13 +82,12 @@ impl Entry {
     /// Absolute expire time in unix milliseconds, if the key is volatile.
     #[inline]
     pub fn expire_at(&self) -> Option<u64> {
-        if self.blob[0] & HAS_EXPIRE == 0 {
+        let b = self.bytes();
+        if b[0] & HAS_EXPIRE == 0 {
             return None;
         }
         let at = self.expire_offset();
-        Some(u64::from_le_bytes(
-            self.blob[at..at + 8].try_into().unwrap(),
-        ))
+        Some(u64::from_le_bytes(b[at..at + 8].try_into().unwrap()))
     }
 
     /// True when the key has an expire time at or before `now_ms`.
@@ -100,25 +99,24 @@ impl Entry {
     /// The LRU time or LFU counter (see `store::evict`).
     #[inline]
     pub fn clock(&self) -> u32 {
-        u32::from_le_bytes(self.blob[CLOCK_AT..CLOCK_AT + 4].try_into().unwrap())
+        u32::from_le_bytes(self.bytes()[CLOCK_AT..CLOCK_AT + 4].try_into().unwrap())
     }
 
     /// Sets the LRU time or LFU counter.
     #[inline]
     pub fn set_clock(&mut self, clock: u32) {
-        self.blob[CLOCK_AT..CLOCK_AT + 4].copy_from_slice(&clock.to_le_bytes());
+        self.blob.as_mut_slice()[CLOCK_AT..CLOCK_AT + 4].copy_from_slice(&clock.to_le_bytes());
     }
 
     /// Replaces the string value, keeping key, expire and clock.
     pub fn set_string(&mut self, value: &[u8]) {
-        let tail = self.string_tail();
-        if self.object.is_none() && tail.len() == value.len() {
-            let start = self.blob.len() - value.len();
-            self.blob[start..].copy_from_slice(value);
+        if self.string_tail().len() == value.len() {
+            let bytes = self.blob.as_mut_slice();
+            let start = bytes.len() - value.len();
+            bytes[start..].copy_from_slice(value);
             return;
         }
         self.blob = build_blob(self.key(), value, self.expire_at(), self.clock());
-        self.object = None;
     }
 
     /// Sets or clears the expire time. Only the keyspace calls this, so that
@@ -127,7 +125,7 @@ impl Entry {
         match (self.expire_at(), expire_at) {
             (Some(_), Some(at)) => {
                 let off = self.expire_offset();
-                self.blob[off..off + 8].copy_from_slice(&at.to_le_bytes());
+                self.blob.as_mut_slice()[off..off + 8].copy_from_slice(&at.to_le_bytes());
             }
             (None, None) => {}
             _ => {
@@ -138,14 +136,15 @@ impl Entry {
 
     /// Bytes this entry owns on the heap (for MEMORY USAGE and tests).
     pub fn heap_size(&self) -> usize {
-        crate::alloc::charged_size(self.blob.len())
+        crate::alloc::charged_size(self.blob.len() + 4)
     }
 
     #[inline]
     fn key_span(&self) -> (usize, usize) {
-        let (len, n) = read_varint(&self.blob[KEY_LEN_AT..]);
+        let b = self.bytes();
+        let (len, n) = read_varint(&b[KEY_LEN_AT..]);
         let mut start = KEY_LEN_AT + n;
-        if self.blob[0] & HAS_EXPIRE != 0 {
+        if b[0] & HAS_EXPIRE != 0 {
             start += 8;
         }
         (start, len)
@@ -153,36 +152,54 @@ impl Entry {
 
     #[inline]
     fn expire_offset(&self) -> usize {
-        let (_, n) = read_varint(&self.blob[KEY_LEN_AT..]);
+        let (_, n) = read_varint(&self.bytes()[KEY_LEN_AT..]);
         KEY_LEN_AT + n
     }
 
     #[inline]
     fn string_tail(&self) -> &[u8] {
         let (start, len) = self.key_span();
-        &self.blob[start + len..]
+        &self.bytes()[start + len..]
     }
 }
 
-fn build_blob(key: &[u8], value: &[u8], expire_at: Option<u64>, clock: u32) -> Box<[u8]> {
-    let mut v = Vec::with_capacity(KEY_LEN_AT + 5 + 8 + key.len() + value.len());
-    v.push(if expire_at.is_some() { HAS_EXPIRE } else { 0 });
-    v.extend_from_slice(&clock.to_le_bytes());
-    write_varint(&mut v, key.len());
-    if let Some(at) = expire_at {
-        v.extend_from_slice(&at.to_le_bytes());
-    }
-    v.extend_from_slice(key);
-    v.extend_from_slice(value);
-    v.into_boxed_slice()
-}
-
-fn write_varint(out: &mut Vec<u8>, mut n: usize) {
+fn varint_len(mut n: usize) -> usize {
+    let mut len = 1;
     while n >= 0x80 {
-        out.push((n as u8) | 0x80);
         n >>= 7;
+        len += 1;
     }
-    out.push(n as u8);
+    len
+}
+
+/// Builds the blob in one exact-size allocation.
+fn build_blob(key: &[u8], value: &[u8], expire_at: Option<u64>, clock: u32) -> ThinBytes {
+    let expire_len = if expire_at.is_some() { 8 } else { 0 };
+    let total = KEY_LEN_AT + varint_len(key.len()) + expire_len + key.len() + value.len();
+    let mut blob = ThinBytes::zeroed(total);
+    let b = blob.as_mut_slice();
+    b[0] = if expire_at.is_some() { HAS_EXPIRE } else { 0 };
+    b[CLOCK_AT..CLOCK_AT + 4].copy_from_slice(&clock.to_le_bytes());
+    let mut pos = KEY_LEN_AT + write_varint(&mut b[KEY_LEN_AT..], key.len());
+    if let Some(at) = expire_at {
+        b[pos..pos + 8].copy_from_slice(&at.to_le_bytes());
+        pos += 8;
+    }
+    b[pos..pos + key.len()].copy_from_slice(key);
+    b[pos + key.len()..].copy_from_slice(value);
+    blob
+}
+
+/// Writes `n` as LEB128 at the start of `out`; returns the bytes used.
+fn write_varint(out: &mut [u8], mut n: usize) -> usize {
+    let mut i = 0;
+    while n >= 0x80 {
+        out[i] = (n as u8) | 0x80;
+        n >>= 7;
+        i += 1;
+    }
+    out[i] = n as u8;
+    i + 1
 }
 
 #[inline]
@@ -238,7 +255,7 @@ mod tests {
     }
 
     #[test]
-    fn slot_is_24_bytes() {
-        assert_eq!(std::mem::size_of::<Entry>(), 24);
+    fn slot_is_8_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 8);
     }
 }

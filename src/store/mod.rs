@@ -7,6 +7,7 @@ pub mod evict;
 pub mod expire;
 pub mod glob;
 pub mod slot;
+pub mod thin;
 
 pub use db::{Db, DbView};
 pub use entry::{Entry, Value};
