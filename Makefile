@@ -25,6 +25,7 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-tools redis-server >/dev/null; \
 	fi
 	@if command -v systemctl >/dev/null 2>&1; then $(SUDO) systemctl stop redis-server >/dev/null 2>&1 || true; fi
+	@python3 -c "import redis" 2>/dev/null || python3 -m pip install --quiet redis
 
 test: deps
 	$(CARGO) test --all-targets -- --test-threads=2
