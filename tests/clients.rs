@@ -37,7 +37,11 @@ fn redis_crate_strings_keys_and_pipelines() {
     let (n,): (i64,) = pipe.query(&mut con).unwrap();
     assert_eq!(n, 101);
     let bin: Vec<u8> = vec![0, 1, 2, 255, b'\r', b'\n'];
-    let _: () = redis::cmd("SET").arg(&bin[..]).arg(&bin[..]).query(&mut con).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(&bin[..])
+        .arg(&bin[..])
+        .query(&mut con)
+        .unwrap();
     let back: Vec<u8> = redis::cmd("GET").arg(&bin[..]).query(&mut con).unwrap();
     assert_eq!(back, bin);
 }

@@ -5,6 +5,9 @@
 use super::Ctx;
 use crate::resp::Argv;
 use std::collections::HashMap;
+
+/// Command names are fixed at start-up: a fast hash is enough here.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::OnceLock;
 
 /// A command handler: reads `argv`, works on `ctx`, appends one reply.
@@ -134,8 +137,8 @@ pub struct Registry {
     pub full_names: Vec<String>,
     /// The container of each subcommand, by id.
     pub parent: Vec<Option<CommandId>>,
-    by_name: HashMap<&'static [u8], CommandId>,
-    sub_by_name: HashMap<(CommandId, &'static [u8]), CommandId>,
+    by_name: FastMap<&'static [u8], CommandId>,
+    sub_by_name: FastMap<(CommandId, &'static [u8]), CommandId>,
 }
 
 impl Registry {
@@ -144,8 +147,8 @@ impl Registry {
             specs: Vec::new(),
             full_names: Vec::new(),
             parent: Vec::new(),
-            by_name: HashMap::new(),
-            sub_by_name: HashMap::new(),
+            by_name: FastMap::default(),
+            sub_by_name: FastMap::default(),
         };
         for family in super::FAMILIES {
             for spec in family.iter() {

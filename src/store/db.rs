@@ -10,8 +10,8 @@
 use super::entry::Entry;
 use super::evict::AccessClock;
 use super::slot::{key_slot, SLOTS};
+use foldhash::fast::RandomState;
 use hashbrown::HashTable;
-use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
@@ -276,7 +276,7 @@ mod tests {
     use super::*;
 
     fn db() -> Db {
-        Db::new(RandomState::new())
+        Db::new(RandomState::default())
     }
 
     fn put(db: &mut Db, k: &str, v: &str) {

@@ -13,7 +13,7 @@ pub use db::{Db, DbView};
 pub use entry::{Entry, Value};
 pub use evict::AccessClock;
 
-use std::collections::hash_map::RandomState;
+use foldhash::fast::RandomState;
 
 /// All databases plus the per-command context lookups need.
 pub struct Store {
@@ -36,7 +36,7 @@ pub struct Store {
 impl Store {
     /// `databases` empty databases.
     pub fn new(databases: usize) -> Store {
-        let hasher = RandomState::new();
+        let hasher = RandomState::default();
         Store {
             dbs: (0..databases).map(|_| Db::new(hasher.clone())).collect(),
             now_ms: 0,
