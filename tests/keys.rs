@@ -387,11 +387,14 @@ fn randomkey_and_keys() {
     assert_eq!(keys(&mut r, "h\\[l"), ["h[l"]);
     assert_eq!(keys(&mut r, "*").len(), 6);
     let all: HashSet<String> = keys(&mut r, "*").into_iter().collect();
-    for _ in 0..20 {
+    let mut picked = HashSet::new();
+    for _ in 0..300 {
         let reply = String::from_utf8(r.cmd(&["RANDOMKEY"])).unwrap();
-        let key = reply.split("\r\n").nth(1).unwrap();
-        assert!(all.contains(key), "{key}");
+        let key = reply.split("\r\n").nth(1).unwrap().to_string();
+        assert!(all.contains(&key), "{key}");
+        picked.insert(key);
     }
+    assert_eq!(picked, all, "RANDOMKEY picks every key");
     // Expired keys are neither listed nor picked.
     for k in &all {
         r.cmd(&["PEXPIRE", k, "1"]);

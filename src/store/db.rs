@@ -292,16 +292,20 @@ impl Db {
         }
     }
 
-    /// The key of a random entry (possibly expired), None when empty.
+    /// The key of a uniformly random entry (possibly expired), None when
+    /// empty. O(segments): it counts its way to the n-th key; never copies.
     pub fn random_key(&self) -> Option<&[u8]> {
         if self.keys == 0 {
             return None;
         }
-        let n = self.segments.len();
-        let start = (random_u64() % n as u64) as usize;
-        let seg = (0..n).find_map(|i| self.segments[(start + i) % n].as_deref())?;
-        let pick = (random_u64() % seg.len() as u64) as usize;
-        seg.iter().nth(pick).map(Entry::key)
+        let mut n = (random_u64() % self.keys as u64) as usize;
+        for seg in self.segments.iter().flatten() {
+            if n < seg.len() {
+                return seg.iter().nth(n).map(Entry::key);
+            }
+            n -= seg.len();
+        }
+        None
     }
 
     /// Moves the entry of `from` to the key `to`, keeping its value, expire
@@ -496,10 +500,13 @@ mod tests {
             put(&mut db, &format!("k{i}"), "v");
         }
         assert_eq!(db.entries().count(), 20);
-        for _ in 0..50 {
+        let mut picked = std::collections::HashSet::new();
+        for _ in 0..1000 {
             let k = db.random_key().unwrap().to_vec();
             assert!(db.peek(&k).is_some());
+            picked.insert(k);
         }
+        assert_eq!(picked.len(), 20, "every key gets picked");
     }
 
     #[test]
