@@ -8,7 +8,7 @@
 //! mean a table never rehashes more than a few hundred keys at once.
 
 use super::entry::Entry;
-use super::evict::AccessClock;
+use super::evict::{random_u64, AccessClock};
 use super::slot::{key_slot, SLOTS};
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
@@ -263,6 +263,61 @@ impl Db {
         (examined, expired)
     }
 
+    /// Every entry, expired ones included, segment by segment.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.segments.iter().flatten().flat_map(|seg| seg.iter())
+    }
+
+    /// One SCAN step: calls `f` on every entry of whole segments, from segment
+    /// `cursor` on, until at least `count` entries were seen; returns the
+    /// segment to resume at, or 0 when the walk is done.
+    ///
+    /// A key lives in the segment of its hash slot forever, and a segment is
+    /// visited whole exactly once per walk, so a key present during the whole
+    /// walk is reported, however the table grows or shrinks in between.
+    pub fn scan(&self, cursor: usize, count: usize, mut f: impl FnMut(&Entry)) -> usize {
+        let mut seen = 0;
+        let mut slot = cursor;
+        while slot < self.segments.len() && seen < count {
+            if let Some(seg) = self.segments[slot].as_deref() {
+                seg.iter().for_each(&mut f);
+                seen += seg.len();
+            }
+            slot += 1;
+        }
+        if slot >= self.segments.len() {
+            0
+        } else {
+            slot
+        }
+    }
+
+    /// The key of a uniformly random entry (possibly expired), None when
+    /// empty. O(segments): it counts its way to the n-th key; never copies.
+    pub fn random_key(&self) -> Option<&[u8]> {
+        if self.keys == 0 {
+            return None;
+        }
+        let mut n = (random_u64() % self.keys as u64) as usize;
+        for seg in self.segments.iter().flatten() {
+            if n < seg.len() {
+                return seg.iter().nth(n).map(Entry::key);
+            }
+            n -= seg.len();
+        }
+        None
+    }
+
+    /// Moves the entry of `from` to the key `to`, keeping its value, expire
+    /// time and clock, replacing any entry `to` had; false if `from` is absent.
+    pub fn rename(&mut self, from: &[u8], to: &[u8]) -> bool {
+        let Some(entry) = self.remove(from) else {
+            return false;
+        };
+        self.insert(entry.with_key(to));
+        true
+    }
+
     /// Exchanges the contents of two databases (SWAPDB).
     pub fn swap(&mut self, other: &mut Db) {
         std::mem::swap(&mut self.segments, &mut other.segments);
@@ -382,5 +437,103 @@ mod tests {
         assert_eq!(removed, vec![Box::from(&b"{a}1"[..])]);
         assert_eq!(db.len(), 2);
         assert_eq!(db.volatile(), 1);
+    }
+    #[test]
+    fn scan_visits_whole_segments_and_finishes_at_zero() {
+        let mut db = db();
+        assert_eq!(db.scan(0, 10, |_| {}), 0);
+        for i in 0..1000 {
+            put(&mut db, &format!("k{i}"), "v");
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        let mut calls = 0;
+        loop {
+            let mut batch = 0;
+            cursor = db.scan(cursor, 10, |e| {
+                seen.insert(e.key().to_vec());
+                batch += 1;
+            });
+            calls += 1;
+            assert!(batch >= 10 || cursor == 0);
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 1000);
+        assert!(calls > 10);
+        assert_eq!(db.scan(SLOTS + 5, 10, |_| panic!("past the end")), 0);
+    }
+
+    #[test]
+    fn scan_reports_keys_present_throughout_while_others_come_and_go() {
+        let mut db = db();
+        for i in 0..500 {
+            put(&mut db, &format!("stable{i}"), "v");
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        let mut round = 0;
+        loop {
+            cursor = db.scan(cursor, 5, |e| {
+                seen.insert(e.key().to_vec());
+            });
+            for j in 0..50 {
+                put(&mut db, &format!("churn{round}:{j}"), "v");
+                db.remove(format!("churn{}:{j}", round.max(1) - 1).as_bytes());
+            }
+            round += 1;
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..500 {
+            assert!(seen.contains(format!("stable{i}").as_bytes()), "stable{i}");
+        }
+    }
+
+    #[test]
+    fn random_key_and_entries() {
+        let mut db = db();
+        assert!(db.random_key().is_none());
+        for i in 0..20 {
+            put(&mut db, &format!("k{i}"), "v");
+        }
+        assert_eq!(db.entries().count(), 20);
+        let mut picked = std::collections::HashSet::new();
+        for _ in 0..1000 {
+            let k = db.random_key().unwrap().to_vec();
+            assert!(db.peek(&k).is_some());
+            picked.insert(k);
+        }
+        assert_eq!(picked.len(), 20, "every key gets picked");
+    }
+
+    #[test]
+    fn rename_keeps_expire_and_clock_and_replaces_target() {
+        let mut db = db();
+        db.insert(Entry::new_string(b"a", b"1", Some(500), 9));
+        put(&mut db, "b", "2");
+        assert!(db.rename(b"a", b"b"));
+        assert!(!db.rename(b"a", b"c"));
+        assert_eq!(db.len(), 1);
+        assert_eq!(db.volatile(), 1);
+        let b = db.peek(b"b").unwrap();
+        assert_eq!(b.as_string(), Some(&b"1"[..]));
+        assert_eq!((b.expire_at(), b.clock()), (Some(500), 9));
+    }
+
+    #[test]
+    fn scan_and_random_key_do_not_copy_shared_segments() {
+        let mut db = db();
+        put(&mut db, "k", "v");
+        let view = db.snapshot();
+        db.scan(0, 100, |_| {});
+        db.random_key();
+        let slot = key_slot(b"k");
+        assert!(Arc::ptr_eq(
+            view.segments[slot].as_ref().unwrap(),
+            db.segments[slot].as_ref().unwrap()
+        ));
     }
 }

@@ -134,6 +134,14 @@ impl Entry {
         }
     }
 
+    /// The same value, expire time and clock under another key (RENAME, COPY).
+    pub fn with_key(&self, key: &[u8]) -> Entry {
+        Entry {
+            blob: build_blob(key, self.string_tail(), self.expire_at(), self.clock()),
+            object: self.object.clone(),
+        }
+    }
+
     /// Bytes this entry owns on the heap (for MEMORY USAGE and tests).
     pub fn heap_size(&self) -> usize {
         crate::alloc::charged_size(self.blob.len() + 4)
@@ -243,6 +251,15 @@ mod tests {
         e.set_clock(99);
         assert_eq!(e.clock(), 99);
         assert_eq!(e.key(), b"key");
+    }
+
+    #[test]
+    fn with_key_keeps_value_expire_and_clock() {
+        let e = Entry::new_string(b"a", b"value", Some(42), 7).with_key(b"longer key");
+        assert_eq!(e.key(), b"longer key");
+        assert_eq!(e.as_string(), Some(&b"value"[..]));
+        assert_eq!(e.expire_at(), Some(42));
+        assert_eq!(e.clock(), 7);
     }
 
     #[test]

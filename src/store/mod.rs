@@ -60,6 +60,29 @@ impl Store {
         found
     }
 
+    /// A read lookup that leaves the LRU/LFU clock alone (TTL, TYPE, OBJECT):
+    /// lazy expiry and hit/miss counting only.
+    #[inline]
+    pub fn read_notouch(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
+        let found = self.dbs[db].get(key, self.now_ms, None);
+        if found.is_some() {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        found
+    }
+
+    /// A random live key of `db`; expired keys met on the way are deleted.
+    pub fn random_key(&mut self, db: usize) -> Option<Box<[u8]>> {
+        loop {
+            let key: Box<[u8]> = self.dbs[db].random_key()?.into();
+            if self.dbs[db].contains(&key, self.now_ms) {
+                return Some(key);
+            }
+        }
+    }
+
     /// A write lookup: lazy expiry, no stats, the entry mutable.
     #[inline]
     pub fn write(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
@@ -86,5 +109,37 @@ impl Store {
     /// Keys removed because they expired (on access or by the active cycle).
     pub fn expired_keys(&self) -> u64 {
         self.expired_active + self.dbs.iter().map(|d| d.expired_on_access).sum::<u64>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_key_skips_and_deletes_expired_keys() {
+        let mut store = Store::new(1);
+        assert!(store.random_key(0).is_none());
+        for i in 0..50 {
+            let key = format!("dead{i}");
+            store.dbs[0].insert(Entry::new_string(key.as_bytes(), b"v", Some(10), 0));
+        }
+        store.dbs[0].insert(Entry::new_string(b"live", b"v", None, 0));
+        store.now_ms = 100;
+        assert_eq!(store.random_key(0).as_deref(), Some(&b"live"[..]));
+        store.dbs[0].remove(b"live");
+        assert!(store.random_key(0).is_none());
+        assert!(store.dbs[0].is_empty());
+    }
+
+    #[test]
+    fn read_notouch_counts_but_keeps_the_clock() {
+        let mut store = Store::new(1);
+        store.dbs[0].insert(Entry::new_string(b"k", b"v", None, 7));
+        store.access = AccessClock::Lru { now: 99 };
+        assert_eq!(store.read_notouch(0, b"k").unwrap().clock(), 7);
+        assert!(store.read_notouch(0, b"x").is_none());
+        assert_eq!((store.hits, store.misses), (1, 1));
+        assert_eq!(store.read(0, b"k").unwrap().clock(), 99);
     }
 }
