@@ -138,7 +138,6 @@ impl Entry {
     pub fn with_key(&self, key: &[u8]) -> Entry {
         Entry {
             blob: build_blob(key, self.string_tail(), self.expire_at(), self.clock()),
-            object: self.object.clone(),
         }
     }
 

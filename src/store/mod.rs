@@ -38,7 +38,7 @@ impl Store {
     pub fn new(databases: usize) -> Store {
         let hasher = RandomState::default();
         Store {
-            dbs: (0..databases).map(|_| Db::new(hasher.clone())).collect(),
+            dbs: (0..databases).map(|_| Db::new(hasher)).collect(),
             now_ms: 0,
             access: AccessClock::Lru { now: 0 },
             hits: 0,
