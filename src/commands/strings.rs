@@ -280,6 +280,27 @@ fn write_string<'s>(
     }
 }
 
+/// The string at `key` for a write command that may end up not writing: lazy
+/// expiry but no stats and no segment copy. Replies WRONGTYPE as above.
+fn peek_string<'s>(
+    store: &'s mut Store,
+    out: &mut Reply,
+    db: usize,
+    key: &[u8],
+) -> Result<Option<&'s [u8]>, ()> {
+    if !store.exists(db, key) {
+        return Ok(None);
+    }
+    match store.dbs[db].peek(key).map(Entry::as_string) {
+        None => Ok(None),
+        Some(Some(v)) => Ok(Some(v)),
+        Some(None) => {
+            out.error(errors::WRONGTYPE);
+            Err(())
+        }
+    }
+}
+
 /// Redis's `getGenericCommand`: replies the value (or null); `Err` after
 /// replying WRONGTYPE.
 fn reply_value(ctx: &mut Ctx, key: &[u8]) -> Result<(), ()> {
@@ -303,16 +324,10 @@ fn set_key(ctx: &mut Ctx, key: &[u8], value: &[u8], expire_at: Option<u64>) {
     db.insert(Entry::new_string(key, value, expire_at, clock));
 }
 
-/// Redis's `checkStringLength`: replies the error when a string of
-/// `len + extra` bytes would exceed proto-max-bulk-len (or overflow).
-fn check_string_length(ctx: &mut Ctx, len: u64, extra: u64) -> Result<(), ()> {
-    match len.checked_add(extra) {
-        Some(total) if total <= ctx.server.config.proto_max_bulk_len => Ok(()),
-        _ => {
-            ctx.out.error(errors::STRING_TOO_LONG);
-            Err(())
-        }
-    }
+/// Redis's `checkStringLength`: true when a string of `len + extra` bytes
+/// would exceed proto-max-bulk-len `limit` (or overflow).
+fn too_long(limit: u64, len: u64, extra: u64) -> bool {
+    len.checked_add(extra).is_none_or(|total| total > limit)
 }
 
 /// How an expire argument is to be read.
@@ -445,8 +460,8 @@ fn set_generic(
     if opts.get && reply_value(ctx, key).is_err() {
         return;
     }
-    let old_expire = ctx.store.write(ctx.db, key).map(|e| e.expire_at());
-    let found = old_expire.is_some();
+    // Existence without `Store::write`: no segment copy while a snapshot runs.
+    let found = ctx.store.exists(ctx.db, key);
     if (opts.nx && found) || (opts.xx && !found) {
         if !opts.get {
             match aborted {
@@ -456,9 +471,10 @@ fn set_generic(
         }
         return;
     }
-    let expire_at = match (opts.keepttl, expire_at) {
-        (true, _) => old_expire.flatten(),
-        (false, at) => at,
+    let expire_at = if opts.keepttl {
+        ctx.store.dbs[ctx.db].peek(key).and_then(Entry::expire_at)
+    } else {
+        expire_at
     };
     set_key(ctx, key, value, expire_at);
     ctx.server.dirty += 1;
@@ -629,6 +645,7 @@ fn mset_generic(ctx: &mut Ctx, argv: Argv, nx: bool) {
 /// `APPEND key value`
 fn append(ctx: &mut Ctx, argv: Argv) {
     let (key, tail) = (argv.get(1), argv.get(2));
+    let limit = ctx.server.config.proto_max_bulk_len;
     let total = match write_string(ctx.store, ctx.out, ctx.db, key) {
         Err(()) => return,
         Ok(None) => {
@@ -636,13 +653,11 @@ fn append(ctx: &mut Ctx, argv: Argv) {
             tail.len()
         }
         Ok(Some(e)) => {
-            let old_len = e.as_string().unwrap_or_default().len();
-            if check_string_length(ctx, old_len as u64, tail.len() as u64).is_err() {
-                return;
+            let old = e.as_string().unwrap_or_default();
+            if too_long(limit, old.len() as u64, tail.len() as u64) {
+                return ctx.out.error(errors::STRING_TOO_LONG);
             }
-            let e = ctx.store.write(ctx.db, key).expect("entry just found");
-            let mut value = e.as_string().unwrap_or_default().to_vec();
-            value.extend_from_slice(tail);
+            let value = [old, tail].concat();
             e.set_string(&value);
             value.len()
         }
@@ -788,22 +803,23 @@ fn setrange(ctx: &mut Ctx, argv: Argv) {
     if offset < 0 {
         return ctx.out.error("ERR offset is out of range");
     }
-    let old_len = match write_string(ctx.store, ctx.out, ctx.db, key) {
+    let old = match peek_string(ctx.store, ctx.out, ctx.db, key) {
         Err(()) => return,
-        Ok(e) => e.map(|e| e.as_string().unwrap_or_default().len()),
+        Ok(v) => v.map(<[u8]>::to_vec),
     };
     if patch.is_empty() {
         // Setting nothing: reply the current length, create nothing.
-        return ctx.out.int(old_len.unwrap_or(0) as i64);
+        return ctx.out.int(old.map_or(0, |v| v.len()) as i64);
     }
-    if check_string_length(ctx, offset as u64, patch.len() as u64).is_err() {
-        return;
+    if too_long(
+        ctx.server.config.proto_max_bulk_len,
+        offset as u64,
+        patch.len() as u64,
+    ) {
+        return ctx.out.error(errors::STRING_TOO_LONG);
     }
     let offset = offset as usize;
-    let mut value = match ctx.store.write(ctx.db, key) {
-        Some(e) => e.as_string().unwrap_or_default().to_vec(),
-        None => Vec::new(),
-    };
+    let mut value = old.unwrap_or_default();
     if value.len() < offset + patch.len() {
         value.resize(offset + patch.len(), 0);
     }
