@@ -434,10 +434,20 @@ fn expire_at_ms(ctx: &mut Ctx, kind: ExpireKind, arg: &[u8], command: &str) -> O
     }
 }
 
-/// What SET replies when NX/XX stops it (SETNX replies `:0`).
-enum Aborted {
-    Null,
-    Zero,
+/// The expire time the options ask for: `Ok(None)` without one, `Err` after
+/// replying the error.
+fn requested_expire(ctx: &mut Ctx, opts: &SetOptions, command: &str) -> Result<Option<u64>, ()> {
+    match opts.expire {
+        None => Ok(None),
+        Some((kind, arg)) => expire_at_ms(ctx, kind, arg, command).map(Some).ok_or(()),
+    }
+}
+
+/// How a SET-like command replies: SET `+OK` or null when NX/XX stops it;
+/// SETNX `:1` or `:0`.
+enum SetReply {
+    OkOrNull,
+    OneOrZero,
 }
 
 /// Redis's `setGenericCommand`, shared by SET, SETNX, SETEX and PSETEX.
@@ -448,14 +458,10 @@ fn set_generic(
     value: &[u8],
     opts: &SetOptions,
     command: &str,
-    aborted: Aborted,
+    reply: SetReply,
 ) {
-    let expire_at = match opts.expire {
-        Some((kind, arg)) => match expire_at_ms(ctx, kind, arg, command) {
-            Some(at) => Some(at),
-            None => return,
-        },
-        None => None,
+    let Ok(expire_at) = requested_expire(ctx, opts, command) else {
+        return;
     };
     if opts.get && reply_value(ctx, key).is_err() {
         return;
@@ -464,9 +470,9 @@ fn set_generic(
     let found = ctx.store.exists(ctx.db, key);
     if (opts.nx && found) || (opts.xx && !found) {
         if !opts.get {
-            match aborted {
-                Aborted::Null => ctx.out.null(),
-                Aborted::Zero => ctx.out.int(0),
+            match reply {
+                SetReply::OkOrNull => ctx.out.null(),
+                SetReply::OneOrZero => ctx.out.int(0),
             }
         }
         return;
@@ -479,9 +485,9 @@ fn set_generic(
     set_key(ctx, key, value, expire_at);
     ctx.server.dirty += 1;
     if !opts.get {
-        match aborted {
-            Aborted::Null => ctx.out.ok(),
-            Aborted::Zero => ctx.out.int(1),
+        match reply {
+            SetReply::OkOrNull => ctx.out.ok(),
+            SetReply::OneOrZero => ctx.out.int(1),
         }
     }
 }
@@ -500,7 +506,14 @@ fn set(ctx: &mut Ctx, argv: Argv) {
     let Some(opts) = parse_set_options(ctx.out, argv, 3, true) else {
         return;
     };
-    set_generic(ctx, argv.get(1), argv.get(2), &opts, "set", Aborted::Null);
+    set_generic(
+        ctx,
+        argv.get(1),
+        argv.get(2),
+        &opts,
+        "set",
+        SetReply::OkOrNull,
+    );
 }
 
 /// `SETNX key value`
@@ -509,7 +522,14 @@ fn setnx(ctx: &mut Ctx, argv: Argv) {
         nx: true,
         ..SetOptions::default()
     };
-    set_generic(ctx, argv.get(1), argv.get(2), &opts, "setnx", Aborted::Zero);
+    set_generic(
+        ctx,
+        argv.get(1),
+        argv.get(2),
+        &opts,
+        "setnx",
+        SetReply::OneOrZero,
+    );
 }
 
 /// `SETEX key seconds value`
@@ -518,7 +538,14 @@ fn setex(ctx: &mut Ctx, argv: Argv) {
         expire: Some((ExpireKind::Ex, argv.get(2))),
         ..SetOptions::default()
     };
-    set_generic(ctx, argv.get(1), argv.get(3), &opts, "setex", Aborted::Null);
+    set_generic(
+        ctx,
+        argv.get(1),
+        argv.get(3),
+        &opts,
+        "setex",
+        SetReply::OkOrNull,
+    );
 }
 
 /// `PSETEX key milliseconds value`
@@ -533,7 +560,7 @@ fn psetex(ctx: &mut Ctx, argv: Argv) {
         argv.get(3),
         &opts,
         "psetex",
-        Aborted::Null,
+        SetReply::OkOrNull,
     );
 }
 
@@ -569,12 +596,8 @@ fn getex(ctx: &mut Ctx, argv: Argv) {
         Ok(Some(v)) => v.to_vec(),
     };
     // The expire time is validated only once the key is known to exist.
-    let expire_at = match opts.expire {
-        Some((kind, arg)) => match expire_at_ms(ctx, kind, arg, "getex") {
-            Some(at) => Some(at),
-            None => return,
-        },
-        None => None,
+    let Ok(expire_at) = requested_expire(ctx, &opts, "getex") else {
+        return;
     };
     ctx.out.bulk(&value);
     let db = &mut ctx.store.dbs[ctx.db];
