@@ -1,32 +1,1481 @@
-//! String commands: GET, SET and friends.
+//! String commands: GET, SET and friends, with Redis 7.0's options, replies
+//! and error texts.
+//!
+//! Reads go through `Store::read` (hit/miss stats, LRU touch) like Redis's
+//! `lookupKeyRead`; writes look keys up with `Store::write` like
+//! `lookupKeyWrite`. A write that replaces a value without KEEPTTL inserts a
+//! new entry (clearing the TTL); in-place updates (APPEND, INCR, SETRANGE)
+//! keep it, as in Redis.
 
 use super::table::{flags::*, CommandSpec};
-use super::Ctx;
+use super::{args, errors, Ctx};
 use crate::command;
-use crate::resp::Argv;
-use crate::store::Entry;
+use crate::resp::reply::format_i64;
+use crate::resp::{Argv, Reply};
+use crate::store::{Entry, Store};
 
 /// Every string command.
 pub static COMMANDS: &[CommandSpec] = &[
-    command!("get", 2, READONLY | FAST, (1, 1, 1), "string", "Returns the string value of a key.", "1.0.0", get),
-    command!("set", -3, WRITE | DENYOOM, (1, 1, 1), "string", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0", set),
+    command!(
+        "get",
+        2,
+        READONLY | FAST,
+        (1, 1, 1),
+        "string",
+        "Returns the string value of a key.",
+        "1.0.0",
+        get
+    ),
+    command!(
+        "set",
+        -3,
+        WRITE | DENYOOM,
+        (1, 1, 1),
+        "string",
+        "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
+        "1.0.0",
+        set
+    ),
+    command!(
+        "setnx",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "Set the string value of a key only when the key doesn't exist.",
+        "1.0.0",
+        setnx
+    ),
+    command!(
+        "setex",
+        4,
+        WRITE | DENYOOM,
+        (1, 1, 1),
+        "string",
+        "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
+        "2.0.0",
+        setex
+    ),
+    command!(
+        "psetex",
+        4,
+        WRITE | DENYOOM,
+        (1, 1, 1),
+        "string",
+        "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
+        "2.6.0",
+        psetex
+    ),
+    command!(
+        "getset",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "Returns the previous string value of a key after setting it to a new value.",
+        "1.0.0",
+        getset
+    ),
+    command!(
+        "getdel",
+        2,
+        WRITE | FAST,
+        (1, 1, 1),
+        "string",
+        "Returns the string value of a key after deleting the key.",
+        "6.2.0",
+        getdel
+    ),
+    command!(
+        "getex",
+        -2,
+        WRITE | FAST,
+        (1, 1, 1),
+        "string",
+        "Returns the string value of a key after setting its expiration time.",
+        "6.2.0",
+        getex
+    ),
+    command!(
+        "mget",
+        -2,
+        READONLY | FAST,
+        (1, -1, 1),
+        "string",
+        "Atomically returns the string values of one or more keys.",
+        "1.0.0",
+        mget
+    ),
+    command!(
+        "mset",
+        -3,
+        WRITE | DENYOOM,
+        (1, -1, 2),
+        "string",
+        "Atomically creates or modifies the string values of one or more keys.",
+        "1.0.1",
+        mset
+    ),
+    command!(
+        "msetnx",
+        -3,
+        WRITE | DENYOOM,
+        (1, -1, 2),
+        "string",
+        "Atomically modifies the string values of one or more keys only when all keys don't exist.",
+        "1.0.1",
+        msetnx
+    ),
+    command!(
+        "append",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "Appends a string to the value of a key. Creates the key if it doesn't exist.",
+        "2.0.0",
+        append
+    ),
+    command!(
+        "strlen",
+        2,
+        READONLY | FAST,
+        (1, 1, 1),
+        "string",
+        "Returns the length of a string value.",
+        "2.2.0",
+        strlen
+    ),
+    command!(
+        "incr",
+        2,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
+        "1.0.0",
+        incr
+    ),
+    command!(
+        "decr",
+        2,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
+        "1.0.0",
+        decr
+    ),
+    command!(
+        "incrby",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+        "1.0.0",
+        incrby
+    ),
+    command!(
+        "decrby",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
+        "1.0.0",
+        decrby
+    ),
+    command!(
+        "incrbyfloat",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "string",
+        "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+        "2.6.0",
+        incrbyfloat
+    ),
+    command!(
+        "getrange",
+        4,
+        READONLY,
+        (1, 1, 1),
+        "string",
+        "Returns a substring of the string stored at a key.",
+        "2.4.0",
+        getrange
+    ),
+    command!(
+        "setrange",
+        4,
+        WRITE | DENYOOM,
+        (1, 1, 1),
+        "string",
+        "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
+        "2.2.0",
+        setrange
+    ),
+    command!(
+        "substr",
+        4,
+        READONLY,
+        (1, 1, 1),
+        "string",
+        "Returns a substring from a string value.",
+        "1.0.0",
+        getrange
+    ),
+    command!(
+        "lcs",
+        -3,
+        READONLY,
+        (1, 2, 1),
+        "string",
+        "Finds the longest common substring.",
+        "7.0.0",
+        lcs
+    ),
 ];
 
-/// `GET key`
-fn get(ctx: &mut Ctx, argv: Argv) {
-    match ctx.store.read(ctx.db, argv.get(1)) {
-        None => ctx.out.null(),
+// ---------------------------------------------------------------------------
+// Shared helpers
+// ---------------------------------------------------------------------------
+
+/// The string at `key` for a read (stats, LRU touch): `Ok(None)` when the key
+/// is missing; replies WRONGTYPE and returns `Err` for another type.
+fn read_string<'s>(
+    store: &'s mut Store,
+    out: &mut Reply,
+    db: usize,
+    key: &[u8],
+) -> Result<Option<&'s [u8]>, ()> {
+    match store.read(db, key) {
+        None => Ok(None),
         Some(e) => match e.as_string() {
-            Some(v) => ctx.out.bulk(v),
-            None => ctx.out.error(super::errors::WRONGTYPE),
+            Some(v) => Ok(Some(v)),
+            None => {
+                out.error(errors::WRONGTYPE);
+                Err(())
+            }
         },
     }
 }
 
-/// `SET key value`
-fn set(ctx: &mut Ctx, argv: Argv) {
-    let clock = ctx.store.new_clock();
-    ctx.store.dbs[ctx.db].insert(Entry::new_string(argv.get(1), argv.get(2), None, clock));
+/// The entry at `key` for a write (no stats): `Ok(None)` when missing;
+/// replies WRONGTYPE and returns `Err` when it does not hold a string.
+fn write_string<'s>(
+    store: &'s mut Store,
+    out: &mut Reply,
+    db: usize,
+    key: &[u8],
+) -> Result<Option<&'s mut Entry>, ()> {
+    match store.write(db, key) {
+        None => Ok(None),
+        Some(e) if e.as_string().is_some() => Ok(Some(e)),
+        Some(_) => {
+            out.error(errors::WRONGTYPE);
+            Err(())
+        }
+    }
+}
+
+/// The string at `key` for a write command that may end up not writing: lazy
+/// expiry but no stats and no segment copy. Replies WRONGTYPE as above.
+fn peek_string<'s>(
+    store: &'s mut Store,
+    out: &mut Reply,
+    db: usize,
+    key: &[u8],
+) -> Result<Option<&'s [u8]>, ()> {
+    if !store.exists(db, key) {
+        return Ok(None);
+    }
+    match store.dbs[db].peek(key).map(Entry::as_string) {
+        None => Ok(None),
+        Some(Some(v)) => Ok(Some(v)),
+        Some(None) => {
+            out.error(errors::WRONGTYPE);
+            Err(())
+        }
+    }
+}
+
+/// Redis's `getGenericCommand`: replies the value (or null); `Err` after
+/// replying WRONGTYPE.
+fn reply_value(ctx: &mut Ctx, key: &[u8]) -> Result<(), ()> {
+    match read_string(ctx.store, ctx.out, ctx.db, key)? {
+        Some(v) => ctx.out.bulk(v),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+/// Redis's `setKey`: stores `value` at `key`, replacing any old value. The
+/// TTL becomes `expire_at` (None: persistent); an expire time already past
+/// deletes the key instead, as it would expire on the next access anyway.
+fn set_key(ctx: &mut Ctx, key: &[u8], value: &[u8], expire_at: Option<u64>) {
+    let db = &mut ctx.store.dbs[ctx.db];
+    if matches!(expire_at, Some(at) if at <= ctx.store.now_ms) {
+        db.remove(key);
+        return;
+    }
+    let clock = ctx.store.access.initial();
+    db.insert(Entry::new_string(key, value, expire_at, clock));
+}
+
+/// Redis's `checkStringLength`: true when a string of `len + extra` bytes
+/// would exceed proto-max-bulk-len `limit` (or overflow).
+fn too_long(limit: u64, len: u64, extra: u64) -> bool {
+    len.checked_add(extra).is_none_or(|total| total > limit)
+}
+
+/// How an expire argument is to be read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ExpireKind {
+    /// EX: relative seconds.
+    Ex,
+    /// PX: relative milliseconds.
+    Px,
+    /// EXAT: absolute unix seconds.
+    ExAt,
+    /// PXAT: absolute unix milliseconds.
+    PxAt,
+}
+
+/// Options of SET and GETEX as Redis's `parseExtendedStringArgumentsOrReply`
+/// accepts them.
+#[derive(Default)]
+struct SetOptions<'a> {
+    nx: bool,
+    xx: bool,
+    get: bool,
+    keepttl: bool,
+    persist: bool,
+    expire: Option<(ExpireKind, &'a [u8])>,
+}
+
+/// Parses SET's options (`for_set`) or GETEX's from `argv[start..]`. An
+/// option conflicting with an earlier one is a syntax error; repeating the
+/// same one is allowed (the last expire wins), as in Redis.
+fn parse_set_options<'a>(
+    out: &mut Reply,
+    argv: Argv<'a>,
+    start: usize,
+    for_set: bool,
+) -> Option<SetOptions<'a>> {
+    let mut o = SetOptions::default();
+    let mut j = start;
+    while j < argv.len() {
+        let opt = argv.get(j);
+        let next = (j + 1 < argv.len()).then(|| argv.get(j + 1));
+        let kind = [
+            ("EX", ExpireKind::Ex),
+            ("PX", ExpireKind::Px),
+            ("EXAT", ExpireKind::ExAt),
+            ("PXAT", ExpireKind::PxAt),
+        ]
+        .into_iter()
+        .find(|(name, _)| args::is(opt, name))
+        .map(|(_, kind)| kind);
+        if args::is(opt, "NX") && for_set && !o.xx {
+            o.nx = true;
+        } else if args::is(opt, "XX") && for_set && !o.nx {
+            o.xx = true;
+        } else if args::is(opt, "GET") && for_set {
+            o.get = true;
+        } else if args::is(opt, "KEEPTTL") && for_set && !o.persist && o.expire.is_none() {
+            o.keepttl = true;
+        } else if args::is(opt, "PERSIST") && !for_set && !o.keepttl && o.expire.is_none() {
+            o.persist = true;
+        } else if let (Some(kind), Some(value)) = (kind, next) {
+            let compatible = match o.expire {
+                None => true,
+                Some((earlier, _)) => earlier == kind,
+            };
+            if o.keepttl || o.persist || !compatible {
+                out.error(errors::SYNTAX);
+                return None;
+            }
+            o.expire = Some((kind, value));
+            j += 1;
+        } else {
+            out.error(errors::SYNTAX);
+            return None;
+        }
+        j += 1;
+    }
+    Some(o)
+}
+
+/// Redis's `getExpireMillisecondsOrReply`: the absolute unix-ms expire time an
+/// expire argument means, or the error replied (`command` names it).
+fn expire_at_ms(ctx: &mut Ctx, kind: ExpireKind, arg: &[u8], command: &str) -> Option<u64> {
+    let value = args::int(ctx.out, arg)?;
+    let seconds = matches!(kind, ExpireKind::Ex | ExpireKind::ExAt);
+    let relative = matches!(kind, ExpireKind::Ex | ExpireKind::Px);
+    let ms = if value <= 0 {
+        None
+    } else if seconds {
+        value.checked_mul(1000)
+    } else {
+        Some(value)
+    };
+    let ms = match ms {
+        Some(ms) if relative => ms.checked_add(ctx.store.now_ms as i64),
+        other => other,
+    };
+    match ms {
+        Some(ms) if ms > 0 => Some(ms as u64),
+        _ => {
+            ctx.out.error(&errors::invalid_expire(command));
+            None
+        }
+    }
+}
+
+/// The expire time the options ask for: `Ok(None)` without one, `Err` after
+/// replying the error.
+fn requested_expire(ctx: &mut Ctx, opts: &SetOptions, command: &str) -> Result<Option<u64>, ()> {
+    match opts.expire {
+        None => Ok(None),
+        Some((kind, arg)) => expire_at_ms(ctx, kind, arg, command).map(Some).ok_or(()),
+    }
+}
+
+/// How a SET-like command replies: SET `+OK` or null when NX/XX stops it;
+/// SETNX `:1` or `:0`.
+enum SetReply {
+    OkOrNull,
+    OneOrZero,
+}
+
+/// Redis's `setGenericCommand`, shared by SET, SETNX, SETEX and PSETEX.
+/// Replies OK (or `:1` for SETNX), the old value with GET.
+fn set_generic(
+    ctx: &mut Ctx,
+    key: &[u8],
+    value: &[u8],
+    opts: &SetOptions,
+    command: &str,
+    reply: SetReply,
+) {
+    let Ok(expire_at) = requested_expire(ctx, opts, command) else {
+        return;
+    };
+    if opts.get && reply_value(ctx, key).is_err() {
+        return;
+    }
+    // Existence without `Store::write`: no segment copy while a snapshot runs.
+    let found = ctx.store.exists(ctx.db, key);
+    if (opts.nx && found) || (opts.xx && !found) {
+        if !opts.get {
+            match reply {
+                SetReply::OkOrNull => ctx.out.null(),
+                SetReply::OneOrZero => ctx.out.int(0),
+            }
+        }
+        return;
+    }
+    let expire_at = if opts.keepttl {
+        ctx.store.dbs[ctx.db].peek(key).and_then(Entry::expire_at)
+    } else {
+        expire_at
+    };
+    set_key(ctx, key, value, expire_at);
     ctx.server.dirty += 1;
-    ctx.out.ok();
+    if !opts.get {
+        match reply {
+            SetReply::OkOrNull => ctx.out.ok(),
+            SetReply::OneOrZero => ctx.out.int(1),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Handlers
+// ---------------------------------------------------------------------------
+
+/// `GET key`
+fn get(ctx: &mut Ctx, argv: Argv) {
+    let _ = reply_value(ctx, argv.get(1));
+}
+
+/// `SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]`
+fn set(ctx: &mut Ctx, argv: Argv) {
+    let Some(opts) = parse_set_options(ctx.out, argv, 3, true) else {
+        return;
+    };
+    set_generic(
+        ctx,
+        argv.get(1),
+        argv.get(2),
+        &opts,
+        "set",
+        SetReply::OkOrNull,
+    );
+}
+
+/// `SETNX key value`
+fn setnx(ctx: &mut Ctx, argv: Argv) {
+    let opts = SetOptions {
+        nx: true,
+        ..SetOptions::default()
+    };
+    set_generic(
+        ctx,
+        argv.get(1),
+        argv.get(2),
+        &opts,
+        "setnx",
+        SetReply::OneOrZero,
+    );
+}
+
+/// `SETEX key seconds value`
+fn setex(ctx: &mut Ctx, argv: Argv) {
+    let opts = SetOptions {
+        expire: Some((ExpireKind::Ex, argv.get(2))),
+        ..SetOptions::default()
+    };
+    set_generic(
+        ctx,
+        argv.get(1),
+        argv.get(3),
+        &opts,
+        "setex",
+        SetReply::OkOrNull,
+    );
+}
+
+/// `PSETEX key milliseconds value`
+fn psetex(ctx: &mut Ctx, argv: Argv) {
+    let opts = SetOptions {
+        expire: Some((ExpireKind::Px, argv.get(2))),
+        ..SetOptions::default()
+    };
+    set_generic(
+        ctx,
+        argv.get(1),
+        argv.get(3),
+        &opts,
+        "psetex",
+        SetReply::OkOrNull,
+    );
+}
+
+/// `GETSET key value`
+fn getset(ctx: &mut Ctx, argv: Argv) {
+    if reply_value(ctx, argv.get(1)).is_err() {
+        return;
+    }
+    set_key(ctx, argv.get(1), argv.get(2), None);
+    ctx.server.dirty += 1;
+}
+
+/// `GETDEL key`
+fn getdel(ctx: &mut Ctx, argv: Argv) {
+    let key = argv.get(1);
+    if reply_value(ctx, key).is_err() {
+        return;
+    }
+    if ctx.store.dbs[ctx.db].remove(key).is_some() {
+        ctx.server.dirty += 1;
+    }
+}
+
+/// `GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]`
+fn getex(ctx: &mut Ctx, argv: Argv) {
+    let Some(opts) = parse_set_options(ctx.out, argv, 2, false) else {
+        return;
+    };
+    let key = argv.get(1);
+    let value = match read_string(ctx.store, ctx.out, ctx.db, key) {
+        Err(()) => return,
+        Ok(None) => return ctx.out.null(),
+        Ok(Some(v)) => v.to_vec(),
+    };
+    // The expire time is validated only once the key is known to exist.
+    let Ok(expire_at) = requested_expire(ctx, &opts, "getex") else {
+        return;
+    };
+    ctx.out.bulk(&value);
+    let db = &mut ctx.store.dbs[ctx.db];
+    match expire_at {
+        Some(at) if at <= ctx.store.now_ms => {
+            db.remove(key);
+            ctx.server.dirty += 1;
+        }
+        Some(at) => {
+            db.set_expire(key, Some(at));
+            ctx.server.dirty += 1;
+        }
+        None if opts.persist && db.peek(key).is_some_and(|e| e.expire_at().is_some()) => {
+            db.set_expire(key, None);
+            ctx.server.dirty += 1;
+        }
+        None => {}
+    }
+}
+
+/// `MGET key [key ...]`
+fn mget(ctx: &mut Ctx, argv: Argv) {
+    ctx.out.array(argv.len() - 1);
+    for key in argv.iter_from(1) {
+        match ctx.store.read(ctx.db, key).and_then(Entry::as_string) {
+            Some(v) => ctx.out.bulk(v),
+            None => ctx.out.null(),
+        }
+    }
+}
+
+/// `MSET key value [key value ...]`
+fn mset(ctx: &mut Ctx, argv: Argv) {
+    mset_generic(ctx, argv, false);
+}
+
+/// `MSETNX key value [key value ...]`
+fn msetnx(ctx: &mut Ctx, argv: Argv) {
+    mset_generic(ctx, argv, true);
+}
+
+/// MSET and MSETNX: with `nx`, nothing is set (`:0`) if any key exists.
+fn mset_generic(ctx: &mut Ctx, argv: Argv, nx: bool) {
+    if argv.len().is_multiple_of(2) {
+        let name = if nx { "msetnx" } else { "mset" };
+        ctx.out.error(&errors::arity(name));
+        return;
+    }
+    if nx
+        && (1..argv.len())
+            .step_by(2)
+            .any(|i| ctx.store.exists(ctx.db, argv.get(i)))
+    {
+        ctx.out.int(0);
+        return;
+    }
+    for i in (1..argv.len()).step_by(2) {
+        set_key(ctx, argv.get(i), argv.get(i + 1), None);
+    }
+    ctx.server.dirty += (argv.len() as u64 - 1) / 2;
+    if nx {
+        ctx.out.int(1);
+    } else {
+        ctx.out.ok();
+    }
+}
+
+/// `APPEND key value`
+fn append(ctx: &mut Ctx, argv: Argv) {
+    let (key, tail) = (argv.get(1), argv.get(2));
+    let limit = ctx.server.config.proto_max_bulk_len;
+    let total = match write_string(ctx.store, ctx.out, ctx.db, key) {
+        Err(()) => return,
+        Ok(None) => {
+            set_key(ctx, key, tail, None);
+            tail.len()
+        }
+        Ok(Some(e)) => {
+            let old = e.as_string().unwrap_or_default();
+            if too_long(limit, old.len() as u64, tail.len() as u64) {
+                return ctx.out.error(errors::STRING_TOO_LONG);
+            }
+            let value = [old, tail].concat();
+            e.set_string(&value);
+            value.len()
+        }
+    };
+    ctx.server.dirty += 1;
+    ctx.out.int(total as i64);
+}
+
+/// `STRLEN key`
+fn strlen(ctx: &mut Ctx, argv: Argv) {
+    if let Ok(v) = read_string(ctx.store, ctx.out, ctx.db, argv.get(1)) {
+        ctx.out.int(v.map_or(0, <[u8]>::len) as i64);
+    }
+}
+
+/// `INCR key`
+fn incr(ctx: &mut Ctx, argv: Argv) {
+    incr_by(ctx, argv.get(1), 1);
+}
+
+/// `DECR key`
+fn decr(ctx: &mut Ctx, argv: Argv) {
+    incr_by(ctx, argv.get(1), -1);
+}
+
+/// `INCRBY key increment`
+fn incrby(ctx: &mut Ctx, argv: Argv) {
+    if let Some(n) = args::int(ctx.out, argv.get(2)) {
+        incr_by(ctx, argv.get(1), n);
+    }
+}
+
+/// `DECRBY key decrement`
+fn decrby(ctx: &mut Ctx, argv: Argv) {
+    let Some(n) = args::int(ctx.out, argv.get(2)) else {
+        return;
+    };
+    match n.checked_neg() {
+        Some(n) => incr_by(ctx, argv.get(1), n),
+        None => ctx.out.error("ERR decrement would overflow"),
+    }
+}
+
+/// Redis's `incrDecrCommand`: adds `delta` to the integer at `key` (0 when
+/// missing), keeping its TTL, and replies the new value.
+fn incr_by(ctx: &mut Ctx, key: &[u8], delta: i64) {
+    let entry = match write_string(ctx.store, ctx.out, ctx.db, key) {
+        Ok(e) => e,
+        Err(()) => return,
+    };
+    let old = match entry.as_deref().and_then(Entry::as_string) {
+        None => 0,
+        Some(v) => match crate::resp::parser::parse_i64(v) {
+            Some(n) => n,
+            None => return ctx.out.error(errors::NOT_INTEGER),
+        },
+    };
+    let Some(new) = old.checked_add(delta) else {
+        return ctx.out.error(errors::OVERFLOW);
+    };
+    let mut tmp = [0u8; 20];
+    let digits = format_i64(new, &mut tmp);
+    match entry {
+        Some(e) => e.set_string(digits),
+        None => set_key(ctx, key, digits, None),
+    }
+    ctx.server.dirty += 1;
+    ctx.out.int(new);
+}
+
+/// `INCRBYFLOAT key increment`
+///
+/// Redis adds in C `long double` (x87 80-bit on x86-64) and stores the result
+/// printed with `%.17Lf`, trailing zeros trimmed; [`long_double`] emulates
+/// both so that results match byte for byte.
+fn incrbyfloat(ctx: &mut Ctx, argv: Argv) {
+    let key = argv.get(1);
+    let entry = match write_string(ctx.store, ctx.out, ctx.db, key) {
+        Ok(e) => e,
+        Err(()) => return,
+    };
+    let current = match entry.as_deref().and_then(Entry::as_string) {
+        None => Some(long_double::Ld::ZERO),
+        Some(v) => long_double::parse(v),
+    };
+    let (Some(current), Some(incr)) = (current, long_double::parse(argv.get(2))) else {
+        return ctx.out.error(errors::NOT_FLOAT);
+    };
+    let Some(sum) = long_double::add(current, incr) else {
+        return ctx.out.error("ERR increment would produce NaN or Infinity");
+    };
+    let text = long_double::format_human(sum);
+    match entry {
+        Some(e) => e.set_string(text.as_bytes()),
+        None => set_key(ctx, key, text.as_bytes(), None),
+    }
+    ctx.server.dirty += 1;
+    ctx.out.bulk(text.as_bytes());
+}
+
+/// `GETRANGE key start end` (and `SUBSTR key start end`)
+fn getrange(ctx: &mut Ctx, argv: Argv) {
+    let Some(start) = args::int(ctx.out, argv.get(2)) else {
+        return;
+    };
+    let Some(end) = args::int(ctx.out, argv.get(3)) else {
+        return;
+    };
+    let Ok(value) = read_string(ctx.store, ctx.out, ctx.db, argv.get(1)) else {
+        return;
+    };
+    let value = value.unwrap_or_default();
+    match clamp_range(start, end, value.len()) {
+        Some((from, to)) => ctx.out.bulk(&value[from..=to]),
+        None => ctx.out.bulk(b""),
+    }
+}
+
+/// GETRANGE's index rules: negative indexes count from the end, both are
+/// clamped into the string; None when the range is empty.
+fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    if start < 0 && end < 0 && start > end {
+        return None;
+    }
+    let len = len as i64;
+    let resolve = |i: i64| {
+        if i < 0 {
+            len.saturating_add(i).max(0)
+        } else {
+            i
+        }
+    };
+    let (start, end) = (resolve(start), resolve(end).min(len - 1));
+    (len > 0 && start <= end).then_some((start as usize, end as usize))
+}
+
+/// `SETRANGE key offset value`
+fn setrange(ctx: &mut Ctx, argv: Argv) {
+    let (key, patch) = (argv.get(1), argv.get(3));
+    let Some(offset) = args::int(ctx.out, argv.get(2)) else {
+        return;
+    };
+    if offset < 0 {
+        return ctx.out.error("ERR offset is out of range");
+    }
+    let old = match peek_string(ctx.store, ctx.out, ctx.db, key) {
+        Err(()) => return,
+        Ok(v) => v.map(<[u8]>::to_vec),
+    };
+    if patch.is_empty() {
+        // Setting nothing: reply the current length, create nothing.
+        return ctx.out.int(old.map_or(0, |v| v.len()) as i64);
+    }
+    if too_long(
+        ctx.server.config.proto_max_bulk_len,
+        offset as u64,
+        patch.len() as u64,
+    ) {
+        return ctx.out.error(errors::STRING_TOO_LONG);
+    }
+    let offset = offset as usize;
+    let mut value = old.unwrap_or_default();
+    if value.len() < offset + patch.len() {
+        value.resize(offset + patch.len(), 0);
+    }
+    value[offset..offset + patch.len()].copy_from_slice(patch);
+    match ctx.store.write(ctx.db, key) {
+        Some(e) => e.set_string(&value),
+        None => set_key(ctx, key, &value, None),
+    }
+    ctx.server.dirty += 1;
+    ctx.out.int(value.len() as i64);
+}
+
+/// `LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]`
+fn lcs(ctx: &mut Ctx, argv: Argv) {
+    let a = ctx
+        .store
+        .read(ctx.db, argv.get(1))
+        .map(|e| e.as_string().map(<[u8]>::to_vec));
+    let b = ctx
+        .store
+        .read(ctx.db, argv.get(2))
+        .map(|e| e.as_string().map(<[u8]>::to_vec));
+    let (Some(a), Some(b)) = (a.unwrap_or(Some(Vec::new())), b.unwrap_or(Some(Vec::new()))) else {
+        return ctx
+            .out
+            .error("ERR The specified keys must contain string values");
+    };
+    let (mut get_len, mut get_idx, mut with_match_len, mut min_match_len) =
+        (false, false, false, 0);
+    let mut j = 3;
+    while j < argv.len() {
+        let opt = argv.get(j);
+        if args::is(opt, "IDX") {
+            get_idx = true;
+        } else if args::is(opt, "LEN") {
+            get_len = true;
+        } else if args::is(opt, "WITHMATCHLEN") {
+            with_match_len = true;
+        } else if args::is(opt, "MINMATCHLEN") && j + 1 < argv.len() {
+            let Some(n) = args::int(ctx.out, argv.get(j + 1)) else {
+                return;
+            };
+            min_match_len = n.max(0) as u64;
+            j += 1;
+        } else {
+            return ctx.out.error(errors::SYNTAX);
+        }
+        j += 1;
+    }
+    if get_idx && get_len {
+        return ctx
+            .out
+            .error("ERR If you want both the length and indexes, please just use IDX.");
+    }
+    let cells = (a.len() as u64 + 1).saturating_mul(b.len() as u64 + 1);
+    if cells.saturating_mul(4) > ctx.server.config.proto_max_bulk_len {
+        return ctx
+            .out
+            .error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+    }
+    let table = LcsTable::new(&a, &b);
+    if get_len {
+        return ctx.out.int(table.len() as i64);
+    }
+    let (common, ranges) = table.walk(&a, &b, min_match_len);
+    if !get_idx {
+        return ctx.out.bulk(&common);
+    }
+    let out = &mut *ctx.out;
+    out.map(2);
+    out.bulk(b"matches");
+    out.array(ranges.len());
+    for r in &ranges {
+        out.array(2 + with_match_len as usize);
+        out.array(2);
+        out.int(r.a.0 as i64);
+        out.int(r.a.1 as i64);
+        out.array(2);
+        out.int(r.b.0 as i64);
+        out.int(r.b.1 as i64);
+        if with_match_len {
+            out.int((r.a.1 - r.a.0 + 1) as i64);
+        }
+    }
+    out.bulk(b"len");
+    out.int(table.len() as i64);
+}
+
+/// One matching range of LCS IDX: inclusive byte positions in each string.
+struct LcsRange {
+    a: (usize, usize),
+    b: (usize, usize),
+}
+
+/// The dynamic-programming table of LCS: `cell(i, j)` is the LCS length of
+/// `a[..i]` and `b[..j]`.
+struct LcsTable {
+    cols: usize,
+    cells: Vec<u32>,
+}
+
+impl LcsTable {
+    fn new(a: &[u8], b: &[u8]) -> LcsTable {
+        let cols = b.len() + 1;
+        let mut cells = vec![0u32; (a.len() + 1) * cols];
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                cells[i * cols + j] = if a[i - 1] == b[j - 1] {
+                    cells[(i - 1) * cols + j - 1] + 1
+                } else {
+                    cells[(i - 1) * cols + j].max(cells[i * cols + j - 1])
+                };
+            }
+        }
+        LcsTable { cols, cells }
+    }
+
+    fn cell(&self, i: usize, j: usize) -> u32 {
+        self.cells[i * self.cols + j]
+    }
+
+    /// Length of the longest common subsequence.
+    fn len(&self) -> u32 {
+        self.cells[self.cells.len() - 1]
+    }
+
+    /// Walks back from the end as Redis does: the common subsequence, and the
+    /// matching ranges (last first) at least `min_len` long.
+    fn walk(&self, a: &[u8], b: &[u8], min_len: u64) -> (Vec<u8>, Vec<LcsRange>) {
+        let mut common = Vec::with_capacity(self.len() as usize);
+        let mut ranges = Vec::new();
+        let mut current: Option<LcsRange> = None;
+        let (mut i, mut j) = (a.len(), b.len());
+        while i > 0 && j > 0 {
+            let mut emit = false;
+            if a[i - 1] == b[j - 1] {
+                common.push(a[i - 1]);
+                match &mut current {
+                    None => {
+                        current = Some(LcsRange {
+                            a: (i - 1, i - 1),
+                            b: (j - 1, j - 1),
+                        })
+                    }
+                    Some(r) if r.a.0 == i && r.b.0 == j => {
+                        r.a.0 -= 1;
+                        r.b.0 -= 1;
+                    }
+                    Some(_) => emit = true,
+                }
+                if let Some(r) = &current {
+                    emit |= r.a.0 == 0 || r.b.0 == 0;
+                }
+                i -= 1;
+                j -= 1;
+            } else {
+                if self.cell(i - 1, j) > self.cell(i, j - 1) {
+                    i -= 1;
+                } else {
+                    j -= 1;
+                }
+                emit = current.is_some();
+            }
+            if emit {
+                if let Some(r) = current.take() {
+                    if (r.a.1 - r.a.0 + 1) as u64 >= min_len {
+                        ranges.push(r);
+                    }
+                }
+            }
+        }
+        common.reverse();
+        (common, ranges)
+    }
+}
+
+/// A software model of the x87 80-bit `long double` (64-bit mantissa) that
+/// INCRBYFLOAT computes with: correctly rounded parsing like glibc's
+/// `strtold`, round-to-nearest-even addition, and exact `%.17Lf` printing.
+mod long_double {
+    use std::cmp::Ordering;
+
+    /// Largest binary exponent of a finite value's top bit (values < 2^16384).
+    const MAX_TOP_EXP: i64 = 16383;
+    /// Below this top-bit exponent a value rounds to zero (half the smallest
+    /// denormal); denormals themselves keep full precision here.
+    const MIN_TOP_EXP: i64 = -16446;
+    /// Redis's MAX_LONG_DOUBLE_CHARS: longer inputs are not valid floats.
+    const MAX_CHARS: usize = 5 * 1024;
+
+    /// A finite value `(-1)^neg * mant * 2^exp`; `mant` is 0 (zero) or has
+    /// its top bit set.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Ld {
+        neg: bool,
+        mant: u64,
+        exp: i64,
+    }
+
+    impl Ld {
+        pub const ZERO: Ld = Ld {
+            neg: false,
+            mant: 0,
+            exp: 0,
+        };
+    }
+
+    /// Parses like Redis's `string2ld`: the whole input, no leading space,
+    /// decimal or hex (`0x1.8p3`) notation, `inf`/`infinity`. None for
+    /// anything Redis rejects (NaN, overflow, underflow to zero, garbage).
+    /// An infinity parses; [`add`] then refuses it.
+    pub fn parse(s: &[u8]) -> Option<Ld> {
+        parse_inner(s).map(|v| v.unwrap_or(INF_MARK))
+    }
+
+    /// Stands for ±infinity between `parse` and `add`.
+    const INF_MARK: Ld = Ld {
+        neg: false,
+        mant: 0,
+        exp: i64::MAX,
+    };
+
+    fn is_inf(v: &Ld) -> bool {
+        v.exp == i64::MAX
+    }
+
+    /// `a + b` rounded to 64 bits; None when the sum is infinite or NaN.
+    pub fn add(a: Ld, b: Ld) -> Option<Ld> {
+        if is_inf(&a) || is_inf(&b) {
+            return None;
+        }
+        if a.mant == 0 {
+            return Some(b);
+        }
+        if b.mant == 0 {
+            return Some(a);
+        }
+        let (x, y) = if (a.exp, a.mant) >= (b.exp, b.mant) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        // 62 guard bits below the larger mantissa; bits of the smaller one
+        // shifted out fold into a sticky lowest bit.
+        let big_x = (x.mant as u128) << 62;
+        let d = (x.exp - y.exp) as u64;
+        let full_y = (y.mant as u128) << 62;
+        let big_y = if d >= 127 {
+            1
+        } else {
+            let lost = full_y & ((1u128 << d) - 1);
+            (full_y >> d) | (lost != 0) as u128
+        };
+        let sum = if x.neg == y.neg {
+            big_x + big_y
+        } else {
+            big_x - big_y
+        };
+        if sum == 0 {
+            return Some(Ld::ZERO);
+        }
+        let (mant, exp) = round64(&Big::from_u128(sum), false);
+        finish(x.neg, mant, exp + x.exp - 62)
+    }
+
+    /// Redis's `%.17Lf` with trailing zeros (and a bare '.') trimmed, `-0`
+    /// printed as `0`.
+    pub fn format_human(v: Ld) -> String {
+        let digits = if v.exp >= 0 {
+            let mut n = Big::from_u128(v.mant as u128).shl(v.exp as usize);
+            for _ in 0..17 {
+                n.mul_add_small(10, 0);
+            }
+            n
+        } else {
+            let mut p = Big::from_u128(v.mant as u128);
+            for _ in 0..17 {
+                p.mul_add_small(10, 0);
+            }
+            let shift = v.exp.unsigned_abs() as usize;
+            let mut q = p.shr(shift);
+            let half = p.bit(shift - 1);
+            let rest = p.any_below(shift - 1);
+            if half && (rest || q.bit(0)) {
+                q.mul_add_small(1, 1);
+            }
+            q
+        };
+        let mut text = digits.to_decimal();
+        if text.len() < 18 {
+            text.insert_str(0, &"0".repeat(18 - text.len()));
+        }
+        text.insert(text.len() - 17, '.');
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        if v.neg && text != "0" {
+            format!("-{text}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// Some(Some(v)) finite, Some(None) infinite, None invalid.
+    fn parse_inner(s: &[u8]) -> Option<Option<Ld>> {
+        if s.is_empty() || s.len() >= MAX_CHARS || s[0].is_ascii_whitespace() {
+            return None;
+        }
+        let (neg, body) = match s[0] {
+            b'-' => (true, &s[1..]),
+            b'+' => (false, &s[1..]),
+            _ => (false, s),
+        };
+        if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") {
+            return Some(None);
+        }
+        let hex = body.len() > 2 && body[0] == b'0' && (body[1] | 0x20) == b'x';
+        let (radix, exp_char, body) = if hex {
+            (16, b'p', &body[2..])
+        } else {
+            (10, b'e', body)
+        };
+        let (mantissa, exponent) = match body.iter().position(|c| c | 0x20 == exp_char) {
+            Some(at) => (&body[..at], Some(&body[at + 1..])),
+            None => (body, None),
+        };
+        let exponent = match exponent {
+            None => 0,
+            Some(e) => parse_exponent(e)?,
+        };
+        let (int_part, frac_part) = match mantissa.iter().position(|&c| c == b'.') {
+            Some(at) => (&mantissa[..at], &mantissa[at + 1..]),
+            None => (mantissa, &b""[..]),
+        };
+        if int_part.is_empty() && frac_part.is_empty() {
+            return None;
+        }
+        let mut n = Big::default();
+        let mut significant = 0i64;
+        for &c in int_part.iter().chain(frac_part) {
+            let d = (c as char).to_digit(radix)?;
+            if d != 0 || !n.is_zero() {
+                significant += 1;
+            }
+            n.mul_add_small(radix, d);
+        }
+        if n.is_zero() {
+            return Some(Some(Ld { neg, ..Ld::ZERO }));
+        }
+        let frac_len = frac_part.len() as i64;
+        let (mant, exp) = if hex {
+            let (m, e) = round64(&n, false);
+            (m, e + exponent - 4 * frac_len)
+        } else {
+            let exp10 = exponent - frac_len;
+            let magnitude = significant + exp10;
+            if magnitude > 4933 {
+                return None; // ≥ 1e4933: overflows
+            }
+            if magnitude < -4952 {
+                return None; // < 1e-4952: underflows to zero
+            }
+            decimal_to_binary(n, exp10)
+        };
+        finish(neg, mant, exp).map(Some)
+    }
+
+    /// A decimal exponent, saturated far beyond any meaningful range.
+    fn parse_exponent(e: &[u8]) -> Option<i64> {
+        let (neg, digits) = match e.first() {
+            Some(b'-') => (true, &e[1..]),
+            Some(b'+') => (false, &e[1..]),
+            _ => (false, e),
+        };
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let v = digits.iter().fold(0i64, |acc, &c| {
+            (acc * 10 + (c - b'0') as i64).min(1_000_000)
+        });
+        Some(if neg { -v } else { v })
+    }
+
+    /// `n * 10^exp10` rounded to a 64-bit mantissa and binary exponent.
+    fn decimal_to_binary(mut n: Big, exp10: i64) -> (u64, i64) {
+        if exp10 >= 0 {
+            for _ in 0..exp10 {
+                n.mul_add_small(10, 0);
+            }
+            return round64(&n, false);
+        }
+        let mut m = Big::from_u128(1);
+        for _ in 0..-exp10 {
+            m.mul_add_small(10, 0);
+        }
+        // Scale so the quotient has 66 or 67 bits: two rounding bits spare.
+        let t = n.bit_len() as i64 - m.bit_len() as i64 - 66;
+        let (num, den) = if t >= 0 {
+            (n, m.shl(t as usize))
+        } else {
+            (n.shl(t.unsigned_abs() as usize), m)
+        };
+        let (q, inexact) = divide(&num, &den);
+        let (mant, exp) = round64(&Big::from_u128(q), inexact);
+        (mant, exp + t)
+    }
+
+    /// Checks the range of a rounded result.
+    fn finish(neg: bool, mant: u64, exp: i64) -> Option<Ld> {
+        let top = exp + 63;
+        if !(MIN_TOP_EXP..=MAX_TOP_EXP).contains(&top) {
+            return None;
+        }
+        Some(Ld { neg, mant, exp })
+    }
+
+    /// `n` (nonzero) rounded half-to-even to 64 significant bits: (mantissa,
+    /// exponent). `sticky` says nonzero bits lie below `n`.
+    fn round64(n: &Big, sticky: bool) -> (u64, i64) {
+        let bits = n.bit_len();
+        if bits <= 64 {
+            return ((n.low_u128() as u64) << (64 - bits), bits as i64 - 64);
+        }
+        let shift = bits - 64;
+        let mut mant = n.shr(shift).low_u128() as u64;
+        let half = n.bit(shift - 1);
+        let rest = sticky || n.any_below(shift - 1);
+        if half && (rest || mant & 1 == 1) {
+            mant = mant.wrapping_add(1);
+            if mant == 0 {
+                return (1 << 63, shift as i64 + 1);
+            }
+        }
+        (mant, shift as i64)
+    }
+
+    /// `num / den` for a quotient that fits in 128 bits; true when inexact.
+    fn divide(num: &Big, den: &Big) -> (u128, bool) {
+        let k = num.bit_len().saturating_sub(den.bit_len());
+        let mut rem = num.shr(k);
+        let mut q = 0u128;
+        if rem.cmp(den) != Ordering::Less {
+            rem.sub_assign(den);
+            q = 1;
+        }
+        for i in (0..k).rev() {
+            rem = rem.shl(1);
+            if num.bit(i) {
+                rem.mul_add_small(1, 1);
+            }
+            q <<= 1;
+            if rem.cmp(den) != Ordering::Less {
+                rem.sub_assign(den);
+                q |= 1;
+            }
+        }
+        (q, !rem.is_zero())
+    }
+
+    /// A natural number: little-endian 32-bit limbs, no zero limb on top.
+    #[derive(Clone, Default, Debug)]
+    struct Big(Vec<u32>);
+
+    impl Big {
+        fn from_u128(v: u128) -> Big {
+            let mut b = Big((0..4).map(|i| (v >> (32 * i)) as u32).collect());
+            b.trim();
+            b
+        }
+
+        fn trim(&mut self) {
+            while self.0.last() == Some(&0) {
+                self.0.pop();
+            }
+        }
+
+        fn is_zero(&self) -> bool {
+            self.0.is_empty()
+        }
+
+        /// `self = self * m + a`.
+        fn mul_add_small(&mut self, m: u32, a: u32) {
+            let mut carry = a as u64;
+            for limb in &mut self.0 {
+                let t = *limb as u64 * m as u64 + carry;
+                *limb = t as u32;
+                carry = t >> 32;
+            }
+            if carry > 0 {
+                self.0.push(carry as u32);
+            }
+        }
+
+        fn bit_len(&self) -> usize {
+            self.0
+                .last()
+                .map_or(0, |top| self.0.len() * 32 - top.leading_zeros() as usize)
+        }
+
+        fn bit(&self, i: usize) -> bool {
+            self.0.get(i / 32).is_some_and(|l| (l >> (i % 32)) & 1 == 1)
+        }
+
+        /// True when any bit below position `i` is set.
+        fn any_below(&self, i: usize) -> bool {
+            let whole = (i / 32).min(self.0.len());
+            let partial = !i.is_multiple_of(32)
+                && self
+                    .0
+                    .get(i / 32)
+                    .is_some_and(|&l| l & ((1u32 << (i % 32)) - 1) != 0);
+            partial || self.0[..whole].iter().any(|&l| l != 0)
+        }
+
+        fn low_u128(&self) -> u128 {
+            self.0
+                .iter()
+                .take(4)
+                .enumerate()
+                .fold(0, |acc, (i, &l)| acc | (l as u128) << (32 * i))
+        }
+
+        fn shl(&self, n: usize) -> Big {
+            let (limbs, bits) = (n / 32, n % 32);
+            let mut v = vec![0u32; limbs];
+            let mut carry = 0u32;
+            for &l in &self.0 {
+                if bits == 0 {
+                    v.push(l);
+                } else {
+                    v.push((l << bits) | carry);
+                    carry = l >> (32 - bits);
+                }
+            }
+            v.push(carry);
+            let mut b = Big(v);
+            b.trim();
+            b
+        }
+
+        fn shr(&self, n: usize) -> Big {
+            let (limbs, bits) = (n / 32, n % 32);
+            let src = self.0.get(limbs..).unwrap_or_default();
+            let mut v: Vec<u32> = (0..src.len())
+                .map(|i| {
+                    let high = match (bits, src.get(i + 1)) {
+                        (0, _) | (_, None) => 0,
+                        (_, Some(&h)) => h << (32 - bits),
+                    };
+                    (src[i] >> bits) | high
+                })
+                .collect();
+            while v.last() == Some(&0) {
+                v.pop();
+            }
+            Big(v)
+        }
+
+        fn cmp(&self, other: &Big) -> Ordering {
+            self.0
+                .len()
+                .cmp(&other.0.len())
+                .then_with(|| self.0.iter().rev().cmp(other.0.iter().rev()))
+        }
+
+        /// `self -= other`; `other` must not be larger.
+        fn sub_assign(&mut self, other: &Big) {
+            let mut borrow = 0i64;
+            for (i, limb) in self.0.iter_mut().enumerate() {
+                let t = *limb as i64 - *other.0.get(i).unwrap_or(&0) as i64 - borrow;
+                borrow = (t < 0) as i64;
+                *limb = t.rem_euclid(1 << 32) as u32;
+            }
+            self.trim();
+        }
+
+        fn to_decimal(&self) -> String {
+            let mut limbs = self.0.clone();
+            let mut chunks = Vec::new();
+            while !limbs.is_empty() {
+                let mut rem = 0u64;
+                for limb in limbs.iter_mut().rev() {
+                    let cur = (rem << 32) | *limb as u64;
+                    *limb = (cur / 1_000_000_000) as u32;
+                    rem = cur % 1_000_000_000;
+                }
+                chunks.push(rem);
+                while limbs.last() == Some(&0) {
+                    limbs.pop();
+                }
+            }
+            let mut text = chunks.pop().map_or("0".into(), |c| c.to_string());
+            for c in chunks.iter().rev() {
+                text.push_str(&format!("{c:09}"));
+            }
+            text
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn incr(a: &str, b: &str) -> Option<String> {
+            let (a, b) = (parse(a.as_bytes())?, parse(b.as_bytes())?);
+            add(a, b).map(format_human)
+        }
+
+        #[test]
+        fn matches_redis_on_x86_64() {
+            assert_eq!(incr("10.5", "0.1").as_deref(), Some("10.6"));
+            assert_eq!(incr("0.1", "0.2").as_deref(), Some("0.3"));
+            assert_eq!(
+                incr("0", "1000.1").as_deref(),
+                Some("1000.09999999999999998")
+            );
+            assert_eq!(
+                incr("0", "12345.6789").as_deref(),
+                Some("12345.67889999999999961")
+            );
+            assert_eq!(
+                incr("0", "1e30").as_deref(),
+                Some("1000000000000000000024696061952")
+            );
+            assert_eq!(incr("0", "1e-20").as_deref(), Some("0"));
+            assert_eq!(incr("0", "-0.0").as_deref(), Some("0"));
+            assert_eq!(incr("0", "0x10").as_deref(), Some("16"));
+            assert_eq!(incr("5.0e3", "2.0e2").as_deref(), Some("5200"));
+            assert_eq!(incr("0", "inf"), None);
+            assert!(parse(b"1e-5000").is_none());
+            assert!(parse(b"1e5000").is_none());
+            assert!(parse(b" 1").is_none());
+            assert!(parse(b"1e").is_none());
+            assert!(parse(b"nan").is_none());
+            assert!(parse(b".").is_none());
+        }
+    }
 }
