@@ -321,7 +321,7 @@ fn set_key(ctx: &mut Ctx, key: &[u8], value: &[u8], expire_at: Option<u64>) {
         return;
     }
     let clock = ctx.store.access.initial();
-    db.insert(Entry::new_string(key, value, expire_at, clock));
+    db.set_string(key, value, expire_at, clock);
 }
 
 /// Redis's `checkStringLength`: true when a string of `len + extra` bytes
@@ -466,9 +466,13 @@ fn set_generic(
     if opts.get && reply_value(ctx, key).is_err() {
         return;
     }
-    // Existence without `Store::write`: no segment copy while a snapshot runs.
-    let found = ctx.store.exists(ctx.db, key);
-    if (opts.nx && found) || (opts.xx && !found) {
+    // Existence without `Store::write` (no segment copy while a snapshot
+    // runs), and only when NX/XX asks: a plain SET looks the key up once.
+    let blocked = (opts.nx || opts.xx) && {
+        let found = ctx.store.exists(ctx.db, key);
+        (opts.nx && found) || (opts.xx && !found)
+    };
+    if blocked {
         if !opts.get {
             match reply {
                 SetReply::OkOrNull => ctx.out.null(),

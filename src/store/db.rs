@@ -178,6 +178,31 @@ impl Db {
         old
     }
 
+    /// Stores string `value` at `key` with `expire_at` (SET). When the key
+    /// already holds a string of the same length and the same TTL presence, the
+    /// entry is rewritten in place: no allocation, no free.
+    pub fn set_string(&mut self, key: &[u8], value: &[u8], expire_at: Option<u64>, clock: u32) {
+        let hash = self.hash(key);
+        if let Some(arc) = self
+            .segments
+            .get_mut(key_slot(key))
+            .and_then(Option::as_mut)
+        {
+            let seg = Arc::make_mut(arc);
+            if let Some(e) = seg.table.find_mut(hash, |e| e.key() == key) {
+                let same_shape = e.as_string().map(<[u8]>::len) == Some(value.len())
+                    && e.expire_at().is_some() == expire_at.is_some();
+                if same_shape {
+                    e.set_string(value);
+                    e.set_expire(expire_at);
+                    e.set_clock(clock);
+                    return;
+                }
+            }
+        }
+        self.insert(Entry::new_string(key, value, expire_at, clock));
+    }
+
     /// Removes `key` whatever its expire time; returns its entry.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let slot = key_slot(key);
@@ -348,6 +373,23 @@ mod tests {
         assert!(db.remove(b"a").is_some());
         assert!(db.remove(b"a").is_none());
         assert!(db.is_empty());
+    }
+
+    #[test]
+    fn set_string_rewrites_in_place_or_replaces() {
+        let mut db = db();
+        db.set_string(b"k", b"abc", None, 1);
+        db.set_string(b"k", b"xyz", None, 2);
+        let e = db.peek(b"k").unwrap();
+        assert_eq!((e.as_string(), e.clock()), (Some(&b"xyz"[..]), 2));
+        db.set_string(b"k", b"longer", Some(50), 3);
+        assert_eq!(db.volatile(), 1);
+        db.set_string(b"k", b"other!", Some(60), 4);
+        assert_eq!(db.peek(b"k").unwrap().expire_at(), Some(60));
+        db.set_string(b"k", b"p", None, 5);
+        assert_eq!(db.volatile(), 0);
+        assert_eq!(db.len(), 1);
+        assert_eq!(db.peek(b"k").unwrap().as_string(), Some(&b"p"[..]));
     }
 
     #[test]
