@@ -201,6 +201,7 @@ impl Server {
                 continue;
             }
             let _ = stream.set_nodelay(true);
+            set_keepalive(&stream, self.state.config.tcp_keepalive);
             let id = self.state.next_client_id;
             self.state.next_client_id += 1;
             let entry = self.clients.vacant_entry();
@@ -439,6 +440,20 @@ impl Server {
         if used > self.state.peak_memory {
             self.state.peak_memory = used;
         }
+    }
+}
+
+/// tcp-keepalive: probes after `seconds` idle, then every seconds/3, as Redis.
+fn set_keepalive(stream: &mio::net::TcpStream, seconds: u64) {
+    if seconds == 0 {
+        return;
+    }
+    let period = Duration::from_secs(seconds);
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(period)
+        .with_interval(Duration::from_secs((seconds / 3).max(1)));
+    if let Err(e) = socket2::SockRef::from(stream).set_tcp_keepalive(&keepalive) {
+        log::debug!("cannot set tcp-keepalive: {e}");
     }
 }
 
