@@ -6,6 +6,7 @@
 //! - [`commands`]: the command table, the dispatch checks, one file per family.
 //! - [`store`]: databases of hash-slot segments (copy-on-write views), entries,
 //!   expiry, eviction, glob matching.
+//! - [`types`]: lists, hashes, sets and sorted sets (the non-string values).
 //! - [`config`]: parameters shared by the YAML file, `--name value` and CONFIG.
 //! - [`alloc`]: the counting allocator behind INFO used_memory and maxmemory.
 
@@ -16,6 +17,7 @@ pub mod logging;
 pub mod resp;
 pub mod server;
 pub mod store;
+pub mod types;
 
 /// The version INFO and HELLO report.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

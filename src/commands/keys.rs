@@ -745,7 +745,7 @@ fn object_encoding(ctx: &mut Ctx, argv: Argv) {
     };
     let encoding = match entry.value() {
         Value::Str(s) => string_encoding(s),
-        Value::Obj(o) => match *o {},
+        Value::Obj(o) => o.encoding(),
     };
     ctx.out.bulk(encoding.as_bytes());
 }

@@ -2,16 +2,17 @@
 //!
 //! A string value lives in the same allocation as its key, like Redis's
 //! embedded strings but for every length. One [`ThinBytes`] (an 8-byte
-//! pointer, so a table slot is 8 bytes) holds
+//! pointer) holds
 //!
 //! ```text
 //! [flags:1][clock:4][key_len:varint][expire_at:8 if HAS_EXPIRE][key][string value]
 //! ```
 //!
-//! Other types (lists, hashes, ...) will keep their value beside the table, in
-//! their segment, flagged in `flags`; for now every value is a string.
+//! Other types (lists, hashes, ...) keep their key in the blob and their value
+//! in `object`. A table slot is 16 bytes: two thin pointers.
 
 use super::thin::ThinBytes;
+pub use crate::types::{Kind, Object};
 
 /// Flag bit: an 8-byte expire time (unix ms, little endian) follows the header.
 const HAS_EXPIRE: u8 = 1;
@@ -19,11 +20,6 @@ const HAS_EXPIRE: u8 = 1;
 const CLOCK_AT: usize = 1;
 /// Offset of the key length varint.
 const KEY_LEN_AT: usize = 5;
-
-/// Values that are not strings. The data-types work adds lists, hashes, sets
-/// and sorted sets here.
-#[derive(Clone, Debug)]
-pub enum Object {}
 
 /// A borrowed view of an entry's value.
 pub enum Value<'a> {
@@ -37,6 +33,7 @@ pub enum Value<'a> {
 #[derive(Clone)]
 pub struct Entry {
     blob: ThinBytes,
+    object: Option<Box<Object>>,
 }
 
 impl Entry {
@@ -44,6 +41,15 @@ impl Entry {
     pub fn new_string(key: &[u8], value: &[u8], expire_at: Option<u64>, clock: u32) -> Entry {
         Entry {
             blob: build_blob(key, value, expire_at, clock),
+            object: None,
+        }
+    }
+
+    /// An entry holding a non-string value.
+    pub fn new_object(key: &[u8], object: Object, expire_at: Option<u64>, clock: u32) -> Entry {
+        Entry {
+            blob: build_blob(key, b"", expire_at, clock),
+            object: Some(Box::new(object)),
         }
     }
 
@@ -62,21 +68,44 @@ impl Entry {
     /// The value.
     #[inline]
     pub fn value(&self) -> Value<'_> {
-        Value::Str(self.string_tail())
+        match &self.object {
+            Some(o) => Value::Obj(o),
+            None => Value::Str(self.string_tail()),
+        }
     }
 
     /// The value if it is a string.
     #[inline]
     pub fn as_string(&self) -> Option<&[u8]> {
-        Some(self.string_tail())
+        match self.object {
+            Some(_) => None,
+            None => Some(self.string_tail()),
+        }
+    }
+
+    /// The non-string value, if any.
+    #[inline]
+    pub fn object(&self) -> Option<&Object> {
+        self.object.as_deref()
+    }
+
+    /// The non-string value, mutable, if any.
+    #[inline]
+    pub fn object_mut(&mut self) -> Option<&mut Object> {
+        self.object.as_deref_mut()
+    }
+
+    /// The value's type.
+    pub fn kind(&self) -> Kind {
+        match &self.object {
+            Some(o) => o.kind(),
+            None => Kind::String,
+        }
     }
 
     /// Redis's TYPE name of the value.
     pub fn type_name(&self) -> &'static str {
-        match self.value() {
-            Value::Str(_) => "string",
-            Value::Obj(o) => match *o {},
-        }
+        self.kind().name()
     }
 
     /// Absolute expire time in unix milliseconds, if the key is volatile.
@@ -108,15 +137,16 @@ impl Entry {
         self.blob.as_mut_slice()[CLOCK_AT..CLOCK_AT + 4].copy_from_slice(&clock.to_le_bytes());
     }
 
-    /// Replaces the string value, keeping key, expire and clock.
+    /// Replaces the value by a string, keeping key, expire and clock.
     pub fn set_string(&mut self, value: &[u8]) {
-        if self.string_tail().len() == value.len() {
+        if self.object.is_none() && self.string_tail().len() == value.len() {
             let bytes = self.blob.as_mut_slice();
             let start = bytes.len() - value.len();
             bytes[start..].copy_from_slice(value);
             return;
         }
         self.blob = build_blob(self.key(), value, self.expire_at(), self.clock());
+        self.object = None;
     }
 
     /// Sets or clears the expire time. Only the keyspace calls this, so that
@@ -138,6 +168,7 @@ impl Entry {
     pub fn with_key(&self, key: &[u8]) -> Entry {
         Entry {
             blob: build_blob(key, self.string_tail(), self.expire_at(), self.clock()),
+            object: self.object.clone(),
         }
     }
 
@@ -271,7 +302,7 @@ mod tests {
     }
 
     #[test]
-    fn slot_is_8_bytes() {
-        assert_eq!(std::mem::size_of::<Entry>(), 8);
+    fn slot_is_16_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 16);
     }
 }

@@ -13,6 +13,8 @@ pub use db::{Db, DbView};
 pub use entry::{Entry, Value};
 pub use evict::AccessClock;
 
+use crate::types::{Object, ObjectType, WrongType};
+
 use foldhash::fast::RandomState;
 
 /// All databases plus the per-command context lookups need.
@@ -89,6 +91,72 @@ impl Store {
         self.dbs[db].get_mut(key, self.now_ms)
     }
 
+    /// Read lookup of a typed value: `Ok(None)` when the key is missing,
+    /// `Err(WrongType)` when it holds another type.
+    pub fn read_typed<T: ObjectType>(
+        &mut self,
+        db: usize,
+        key: &[u8],
+    ) -> Result<Option<&T>, WrongType> {
+        match self.read(db, key) {
+            None => Ok(None),
+            Some(e) => e
+                .object()
+                .and_then(T::from_object)
+                .map(Some)
+                .ok_or(WrongType),
+        }
+    }
+
+    /// Write lookup of a typed value (see `read_typed`).
+    pub fn write_typed<T: ObjectType>(
+        &mut self,
+        db: usize,
+        key: &[u8],
+    ) -> Result<Option<&mut T>, WrongType> {
+        match self.write(db, key) {
+            None => Ok(None),
+            Some(e) => e
+                .object_mut()
+                .and_then(T::from_object_mut)
+                .map(Some)
+                .ok_or(WrongType),
+        }
+    }
+
+    /// The typed value at `key`, created empty when the key is missing (LPUSH,
+    /// SADD, HSET, ZADD...); `Err(WrongType)` when it holds another type.
+    pub fn write_or_create<T: ObjectType>(
+        &mut self,
+        db: usize,
+        key: &[u8],
+    ) -> Result<&mut T, WrongType> {
+        if !self.exists(db, key) {
+            let clock = self.new_clock();
+            self.dbs[db].insert(Entry::new_object(
+                key,
+                T::default().into_object(),
+                None,
+                clock,
+            ));
+        }
+        self.write_typed::<T>(db, key)
+            .map(|v| v.expect("just created"))
+    }
+
+    /// Deletes `key` when it holds an empty collection (after a pop or a
+    /// removal), as Redis never keeps empty ones; true if it did.
+    pub fn remove_if_empty(&mut self, db: usize, key: &[u8]) -> bool {
+        let empty = self.dbs[db]
+            .peek(key)
+            .and_then(Entry::object)
+            .is_some_and(Object::is_empty);
+        if empty {
+            self.dbs[db].remove(key);
+        }
+        empty
+    }
+
     /// True when `key` exists and is live (no stats, no touch).
     #[inline]
     pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
@@ -141,5 +209,30 @@ mod tests {
         assert!(store.read_notouch(0, b"x").is_none());
         assert_eq!((store.hits, store.misses), (1, 1));
         assert_eq!(store.read(0, b"k").unwrap().clock(), 99);
+    }
+}
+
+#[cfg(test)]
+mod typed_access_tests {
+    use super::*;
+    use crate::types::{Hash, List};
+
+    #[test]
+    fn typed_access_creates_checks_type_and_removes_empty() {
+        let mut store = Store::new(1);
+        store.dbs[0].insert(Entry::new_string(b"s", b"v", None, 0));
+        assert_eq!(store.read_typed::<List>(0, b"s").err(), Some(WrongType));
+        assert_eq!(
+            store.write_or_create::<List>(0, b"s").err(),
+            Some(WrongType)
+        );
+        assert!(store.read_typed::<List>(0, b"l").unwrap().is_none());
+        assert!(store.write_or_create::<List>(0, b"l").is_ok());
+        assert_eq!(store.dbs[0].peek(b"l").unwrap().type_name(), "list");
+        assert_eq!(store.read_typed::<Hash>(0, b"l").err(), Some(WrongType));
+        assert!(store.read_typed::<List>(0, b"l").unwrap().is_some());
+        assert!(store.remove_if_empty(0, b"l"));
+        assert!(!store.remove_if_empty(0, b"s"));
+        assert_eq!(store.dbs[0].len(), 1);
     }
 }

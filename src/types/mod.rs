@@ -1,0 +1,125 @@
+//! Values that are not strings: lists, hashes, sets and sorted sets, each in
+//! its own file with its compact and large encodings.
+//!
+//! An entry holding one of these keeps its key in its blob and the value in a
+//! boxed [`Object`]. Command handlers reach a typed value through
+//! `Store::read_typed` / `write_typed` / `write_or_create`, which reply
+//! WRONGTYPE semantics as `Err(WrongType)`.
+
+pub mod hash;
+pub mod list;
+pub mod set;
+pub mod zset;
+
+pub use hash::Hash;
+pub use list::List;
+pub use set::Set;
+pub use zset::ZSet;
+
+/// The type of a key's value, as TYPE names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    List,
+    Hash,
+    Set,
+    ZSet,
+}
+
+impl Kind {
+    /// TYPE's reply and SCAN TYPE's argument.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::String => "string",
+            Kind::List => "list",
+            Kind::Hash => "hash",
+            Kind::Set => "set",
+            Kind::ZSet => "zset",
+        }
+    }
+}
+
+/// A non-string value.
+#[derive(Clone, Debug)]
+pub enum Object {
+    List(List),
+    Hash(Hash),
+    Set(Set),
+    ZSet(ZSet),
+}
+
+impl Object {
+    /// The value's type.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Object::List(_) => Kind::List,
+            Object::Hash(_) => Kind::Hash,
+            Object::Set(_) => Kind::Set,
+            Object::ZSet(_) => Kind::ZSet,
+        }
+    }
+
+    /// OBJECT ENCODING's name for the current representation.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Object::List(v) => v.encoding(),
+            Object::Hash(v) => v.encoding(),
+            Object::Set(v) => v.encoding(),
+            Object::ZSet(v) => v.encoding(),
+        }
+    }
+
+    /// True when the value holds no element (Redis deletes such keys).
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Object::List(v) => v.is_empty(),
+            Object::Hash(v) => v.is_empty(),
+            Object::Set(v) => v.is_empty(),
+            Object::ZSet(v) => v.is_empty(),
+        }
+    }
+}
+
+/// The key holds a value of another type (reply `errors::WRONGTYPE`).
+#[derive(Debug, PartialEq, Eq)]
+pub struct WrongType;
+
+/// A concrete value type that lives in an [`Object`].
+pub trait ObjectType: Sized + Default {
+    /// Its kind.
+    const KIND: Kind;
+    /// The value, if `o` is of this type.
+    fn from_object(o: &Object) -> Option<&Self>;
+    /// The value, mutable, if `o` is of this type.
+    fn from_object_mut(o: &mut Object) -> Option<&mut Self>;
+    /// Wraps the value.
+    fn into_object(self) -> Object;
+}
+
+macro_rules! object_type {
+    ($ty:ident, $variant:ident) => {
+        impl ObjectType for $ty {
+            const KIND: Kind = Kind::$variant;
+            fn from_object(o: &Object) -> Option<&Self> {
+                match o {
+                    Object::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn from_object_mut(o: &mut Object) -> Option<&mut Self> {
+                match o {
+                    Object::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn into_object(self) -> Object {
+                Object::$variant(self)
+            }
+        }
+    };
+}
+
+object_type!(List, List);
+object_type!(Hash, Hash);
+object_type!(Set, Set);
+object_type!(ZSet, ZSet);
