@@ -46,6 +46,12 @@ pub fn execute(ctx: &mut Ctx, argv: Argv) {
     call_guarded(ctx, argv, spec.handler, id);
     let usec = started.elapsed().as_micros() as u64;
 
+    if spec.has(flags::WRITE) && !ctx.server.blocking.is_empty() {
+        for pos in spec.key_positions(argv.len()) {
+            ctx.server.blocking.signal(ctx.db, argv.get(pos));
+        }
+    }
+
     let stats = &mut ctx.server.cmd_stats[id];
     stats.calls += 1;
     stats.usec += usec;

@@ -430,6 +430,8 @@ fn copy(ctx: &mut Ctx, argv: Argv) {
         return ctx.out.int(0);
     }
     ctx.store.dbs[dst_db].insert(copy);
+    // Dispatch signals waiters in the selected db; the copy may land in another.
+    ctx.server.blocking.signal(dst_db, dst);
     ctx.server.dirty += 1;
     ctx.out.int(1);
 }
@@ -450,6 +452,7 @@ fn move_(ctx: &mut Ctx, argv: Argv) {
         return ctx.out.int(0);
     };
     ctx.store.dbs[dst_db].insert(entry);
+    ctx.server.blocking.signal(dst_db, key);
     ctx.server.dirty += 1;
     ctx.out.int(1);
 }

@@ -19,10 +19,12 @@ pub mod server_cmd;
 pub mod strings;
 pub mod table;
 
-use crate::resp::Reply;
+use crate::resp::{Argv, Reply};
+use crate::server::{BlockedOn, TimeoutReply};
 use crate::server::{Client, ServerState};
 use crate::store::Store;
 use slab::Slab;
+use std::time::{Duration, Instant};
 
 /// Everything a handler may touch while it runs.
 pub struct Ctx<'a> {
@@ -44,6 +46,38 @@ impl Ctx<'_> {
     /// The calling client.
     pub fn client(&mut self) -> &mut Client {
         &mut self.clients[self.me]
+    }
+
+    /// Blocks the calling client on `keys` (in the selected db) until a write
+    /// makes one ready, then runs `argv` again; or until `timeout` passes
+    /// (None: forever), then replies `timeout_reply`. The handler replies
+    /// nothing when it blocks. On a re-run that still finds no data the
+    /// client simply stays blocked.
+    pub fn block(
+        &mut self,
+        argv: Argv,
+        keys: &[&[u8]],
+        timeout: Option<Duration>,
+        timeout_reply: TimeoutReply,
+    ) {
+        if self.clients[self.me].blocked.is_some() {
+            return;
+        }
+        let mut args = Vec::new();
+        let mut ranges = Vec::with_capacity(argv.len());
+        for arg in argv.iter_from(0) {
+            ranges.push(args.len()..args.len() + arg.len());
+            args.extend_from_slice(arg);
+        }
+        let on = BlockedOn {
+            keys: keys.iter().map(|k| (self.db, Box::from(*k))).collect(),
+            deadline: timeout.map(|t| Instant::now() + t),
+            timeout_reply,
+            args,
+            ranges,
+        };
+        self.server.blocking.block(self.me, &on);
+        self.clients[self.me].blocked = Some(Box::new(on));
     }
 }
 

@@ -182,6 +182,9 @@ fn swapdb(ctx: &mut Ctx, argv: Argv) {
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = ctx.store.dbs.split_at_mut(hi);
         left[lo].swap(&mut right[0]);
+        // Clients blocked in either database may now find data.
+        ctx.server.blocking.signal_db(a);
+        ctx.server.blocking.signal_db(b);
     }
     ctx.server.dirty += 1;
     ctx.out.ok();

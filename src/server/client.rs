@@ -68,6 +68,8 @@ pub struct Client {
     pub writable_registered: bool,
     /// Queued in the server's pending-write list.
     pub pending_write: bool,
+    /// Waiting on keys (BLPOP...): its input is not processed meanwhile.
+    pub blocked: Option<Box<super::blocking::BlockedOn>>,
 }
 
 impl Client {
@@ -109,6 +111,7 @@ impl Client {
             close_asap: false,
             writable_registered: false,
             pending_write: false,
+            blocked: None,
         }
     }
 

@@ -6,9 +6,11 @@
 //! before sleeping, write pending replies, registering WRITABLE only for the
 //! sockets that would block.
 
+mod blocking;
 mod client;
 mod state;
 
+pub use blocking::{BlockedOn, Blocking, TimeoutReply, WaitKey};
 pub use client::{Client, ReplyMode};
 pub use state::{quote_arg, unix_ms, ServerState, Shutdown};
 
@@ -124,7 +126,11 @@ impl Server {
         let mut next_cron = Instant::now();
         self.refresh_clock();
         loop {
-            let timeout = next_cron.saturating_duration_since(Instant::now());
+            let wake_at = match self.state.blocking.next_deadline() {
+                Some(deadline) => deadline.min(next_cron),
+                None => next_cron,
+            };
+            let timeout = wake_at.saturating_duration_since(Instant::now());
             match self.poll.poll(&mut events, Some(timeout)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -148,6 +154,9 @@ impl Server {
                 if event.is_writable() && self.clients.contains(token) {
                     self.queue_write(token);
                 }
+            }
+            if !self.state.blocking.is_empty() {
+                self.time_out_blocked_clients();
             }
             if Instant::now() >= next_cron {
                 self.cron();
@@ -287,7 +296,7 @@ impl Server {
         let mut db = client.db;
         while start < end {
             let client = &self.clients[key];
-            if client.close_after_reply || client.close_asap {
+            if client.close_after_reply || client.close_asap || client.blocked.is_some() {
                 break;
             }
             let parsed = parse_command(&query[start..end], &self.limits, &mut args, &mut scratch);
@@ -312,6 +321,15 @@ impl Server {
                     dispatch::execute(&mut ctx, argv);
                     db = ctx.db;
                     start += consumed;
+                    if self.state.blocking.has_ready() {
+                        // Serve waiters before this client's next command, as
+                        // Redis does: its reply buffer is out, so park it first.
+                        let client = &mut self.clients[key];
+                        std::mem::swap(&mut client.reply, &mut reply);
+                        self.serve_blocked_clients();
+                        let client = &mut self.clients[key];
+                        std::mem::swap(&mut client.reply, &mut reply);
+                    }
                 }
                 Err(msg) => {
                     reply.error(&format!("ERR {msg}"));
@@ -334,6 +352,76 @@ impl Server {
         client.query_start = start;
         client.db = db;
         client.consume_query();
+    }
+
+    /// Runs again the commands of clients waiting on keys that writes made
+    /// ready, oldest waiter first, while they get served.
+    fn serve_blocked_clients(&mut self) {
+        loop {
+            let ready = self.state.blocking.take_ready();
+            if ready.is_empty() {
+                return;
+            }
+            for wait_key in ready {
+                while let Some(client) = self.state.blocking.first_waiter(&wait_key) {
+                    if !self.rerun_blocked(client) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Re-runs a blocked client's command; true when it was served (replied).
+    fn rerun_blocked(&mut self, key: usize) -> bool {
+        let client = &mut self.clients[key];
+        let Some(on) = client.blocked.as_ref() else {
+            return false;
+        };
+        let (args, ranges) = (on.args.clone(), on.ranges.clone());
+        let mut reply = std::mem::take(&mut client.reply);
+        let before = reply.buf.len();
+        let mut ctx = Ctx {
+            store: &mut self.store,
+            out: &mut reply,
+            db: client.db,
+            server: &mut self.state,
+            clients: &mut self.clients,
+            me: key,
+        };
+        dispatch::execute(&mut ctx, Argv::new(&args, &ranges));
+        let served = reply.buf.len() > before;
+        self.clients[key].reply = reply;
+        if served {
+            self.finish_blocking(key);
+        }
+        served
+    }
+
+    /// Unblocks a served or timed-out client and resumes its pending input.
+    fn finish_blocking(&mut self, key: usize) {
+        if let Some(on) = self.clients[key].blocked.take() {
+            self.state.blocking.unblock(key, &on);
+        }
+        self.queue_write(key);
+        if self.clients[key].query_len() > 0 {
+            self.process_query(key);
+        }
+    }
+
+    /// Replies the timeout value to blocked clients whose deadline passed.
+    fn time_out_blocked_clients(&mut self) {
+        for key in self.state.blocking.timed_out(Instant::now()) {
+            let client = &mut self.clients[key];
+            let Some(on) = client.blocked.as_ref() else {
+                continue;
+            };
+            match on.timeout_reply {
+                TimeoutReply::NullArray => client.reply.null_array(),
+                TimeoutReply::Null => client.reply.null(),
+            }
+            self.finish_blocking(key);
+        }
     }
 
     fn queue_write(&mut self, key: usize) {
@@ -413,6 +501,9 @@ impl Server {
         }
         for key in std::mem::take(&mut self.to_close) {
             if let Some(mut client) = self.clients.try_remove(key) {
+                if let Some(on) = client.blocked.take() {
+                    self.state.blocking.unblock(key, &on);
+                }
                 let _ = self.poll.registry().deregister(&mut client.stream);
                 self.state.monitors.retain(|&m| m != key);
             }

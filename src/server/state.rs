@@ -45,6 +45,8 @@ pub struct ServerState {
     /// Slab keys of MONITOR clients.
     pub monitors: Vec<usize>,
     pub evictor: Evictor,
+    /// Clients blocked on keys.
+    pub blocking: super::blocking::Blocking,
     pub shutdown: Option<Shutdown>,
     /// The next CLIENT ID.
     pub next_client_id: u64,
@@ -83,6 +85,7 @@ impl ServerState {
             dirty: 0,
             monitors: Vec::new(),
             evictor: Evictor::default(),
+            blocking: Default::default(),
             shutdown: None,
             next_client_id: 1,
             peak_memory: 0,
