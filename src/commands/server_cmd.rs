@@ -218,7 +218,7 @@ fn shutdown(ctx: &mut Ctx, argv: Argv) {
     }
     ctx.server.shutdown = Some(Shutdown::Requested);
     // Like Redis, the connection closes without a reply.
-    ctx.client().close_asap = true;
+    ctx.server.kill(ctx.clients, ctx.me);
 }
 
 /// `MONITOR`

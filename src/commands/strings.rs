@@ -538,24 +538,18 @@ fn setnx(ctx: &mut Ctx, argv: Argv) {
 
 /// `SETEX key seconds value`
 fn setex(ctx: &mut Ctx, argv: Argv) {
-    let opts = SetOptions {
-        expire: Some((ExpireKind::Ex, argv.get(2))),
-        ..SetOptions::default()
-    };
-    set_generic(
-        ctx,
-        argv.get(1),
-        argv.get(3),
-        &opts,
-        "setex",
-        SetReply::OkOrNull,
-    );
+    set_with_ttl_argument(ctx, argv, ExpireKind::Ex, "setex");
 }
 
 /// `PSETEX key milliseconds value`
 fn psetex(ctx: &mut Ctx, argv: Argv) {
+    set_with_ttl_argument(ctx, argv, ExpireKind::Px, "psetex");
+}
+
+/// SETEX and PSETEX: `key ttl value`, the TTL in the unit `kind` says.
+fn set_with_ttl_argument(ctx: &mut Ctx, argv: Argv, kind: ExpireKind, command: &str) {
     let opts = SetOptions {
-        expire: Some((ExpireKind::Px, argv.get(2))),
+        expire: Some((kind, argv.get(2))),
         ..SetOptions::default()
     };
     set_generic(
@@ -563,7 +557,7 @@ fn psetex(ctx: &mut Ctx, argv: Argv) {
         argv.get(1),
         argv.get(3),
         &opts,
-        "psetex",
+        command,
         SetReply::OkOrNull,
     );
 }

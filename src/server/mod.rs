@@ -493,13 +493,9 @@ impl Server {
     }
 
     fn close_clients(&mut self) {
-        // Clients killed by commands (CLIENT KILL) are flagged close_asap.
-        for (key, c) in self.clients.iter() {
-            if c.close_asap && !self.to_close.contains(&key) {
-                self.to_close.push(key);
-            }
-        }
-        for key in std::mem::take(&mut self.to_close) {
+        let mut closing = std::mem::take(&mut self.to_close);
+        closing.append(&mut self.state.killed);
+        for key in closing {
             if let Some(mut client) = self.clients.try_remove(key) {
                 if let Some(on) = client.blocked.take() {
                     self.state.blocking.unblock(key, &on);
@@ -521,10 +517,18 @@ impl Server {
         if cfg.timeout > 0 {
             let idle_limit = Duration::from_secs(cfg.timeout);
             let now = Instant::now();
-            for (_, c) in self.clients.iter_mut() {
-                if !c.monitor && now.duration_since(c.last_interaction) > idle_limit {
-                    c.close_asap = true;
-                }
+            let idle: Vec<usize> = self
+                .clients
+                .iter()
+                .filter(|(_, c)| {
+                    !c.monitor
+                        && c.blocked.is_none()
+                        && now.duration_since(c.last_interaction) > idle_limit
+                })
+                .map(|(key, _)| key)
+                .collect();
+            for key in idle {
+                self.state.kill(&mut self.clients, key);
             }
         }
         let used = crate::alloc::used_memory();

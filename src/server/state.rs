@@ -45,6 +45,8 @@ pub struct ServerState {
     /// Slab keys of MONITOR clients.
     pub monitors: Vec<usize>,
     pub evictor: Evictor,
+    /// Clients to close before the loop sleeps (CLIENT KILL, SHUTDOWN, timeouts).
+    pub killed: Vec<usize>,
     /// Clients blocked on keys.
     pub blocking: super::blocking::Blocking,
     pub shutdown: Option<Shutdown>,
@@ -86,10 +88,21 @@ impl ServerState {
             monitors: Vec::new(),
             evictor: Evictor::default(),
             blocking: Default::default(),
+            killed: Vec::new(),
             shutdown: None,
             next_client_id: 1,
             peak_memory: 0,
             startup_memory: used_memory(),
+        }
+    }
+
+    /// Closes client `key` before the loop sleeps, dropping its pending output.
+    pub fn kill(&mut self, clients: &mut Slab<Client>, key: usize) {
+        if let Some(c) = clients.get_mut(key) {
+            if !c.close_asap {
+                c.close_asap = true;
+                self.killed.push(key);
+            }
         }
     }
 
