@@ -111,6 +111,8 @@ fn reset(ctx: &mut Ctx, _argv: Argv) {
     let requirepass_set = !ctx.server.config.requirepass.is_empty();
     let me = ctx.me;
     ctx.server.monitors.retain(|&m| m != me);
+    super::transactions::unwatch(ctx);
+    ctx.client().multi = None;
     let c = ctx.client();
     c.db = 0;
     c.name.clear();

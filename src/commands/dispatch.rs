@@ -1,11 +1,12 @@
 //! The dispatch checks, run once per command in Redis's order: unknown command
-//! or subcommand → arity → authentication → maxmemory → call, then statistics
-//! and MONITOR feed.
+//! or subcommand → arity → authentication → maxmemory → MULTI queueing →
+//! call, then statistics, MONITOR feed, and the keys it modified (blocked
+//! clients to serve, WATCHes to break).
 
 use super::errors;
 use super::table::{flags, registry, CommandId};
 use super::Ctx;
-use crate::resp::Argv;
+use crate::resp::{Argv, OwnedArgv};
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
 
@@ -18,13 +19,13 @@ pub struct CommandStats {
     pub failed_calls: u64,
 }
 
-/// Runs one command from `argv` for the client `ctx.me`.
+/// Runs one command from `argv` for the client `ctx.me`: checks it, then
+/// queues it (inside MULTI) or calls it.
 pub fn execute(ctx: &mut Ctx, argv: Argv) {
     let reg = registry();
     let reply_start = ctx.out.buf.len();
     let Some(id) = resolve(ctx, argv) else {
-        ctx.server.record_error(ctx.out);
-        apply_reply_mode(ctx, reply_start);
+        refuse(ctx, None, reply_start);
         return;
     };
     let spec = reg.specs[id];
@@ -32,23 +33,71 @@ pub fn execute(ctx: &mut Ctx, argv: Argv) {
 
     if let Some(err) = precondition_error(ctx, id) {
         ctx.out.error(&err);
-        ctx.server.cmd_stats[id].rejected_calls += 1;
-        ctx.server.record_error(ctx.out);
+        refuse(ctx, Some(id), reply_start);
+        return;
+    }
+
+    if ctx.clients[ctx.me].multi.is_some() && !controls_transaction(spec.name) {
+        if spec.has(flags::NO_MULTI) {
+            ctx.out
+                .error("ERR Command not allowed inside a transaction");
+            refuse(ctx, Some(id), reply_start);
+            return;
+        }
+        let queued = OwnedArgv::from_argv(argv);
+        let tx = ctx.client().multi.as_mut().expect("in MULTI");
+        tx.queued.push((id, queued));
+        ctx.out.simple("QUEUED");
         apply_reply_mode(ctx, reply_start);
         return;
     }
 
+    call(ctx, id, argv);
+    apply_reply_mode(ctx, reply_start);
+}
+
+/// Commands that run even inside MULTI instead of being queued.
+fn controls_transaction(name: &str) -> bool {
+    matches!(
+        name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
+}
+
+/// A command refused before running: count it, and inside MULTI make the
+/// transaction fail with EXECABORT, as Redis does.
+fn refuse(ctx: &mut Ctx, id: Option<CommandId>, reply_start: usize) {
+    if let Some(id) = id {
+        ctx.server.cmd_stats[id].rejected_calls += 1;
+    }
+    if let Some(tx) = ctx.clients[ctx.me].multi.as_mut() {
+        tx.aborted = true;
+    }
+    ctx.server.record_error(ctx.out);
+    apply_reply_mode(ctx, reply_start);
+}
+
+/// Calls command `id` (already checked): MONITOR feed, the handler, then
+/// waking blocked clients and failing WATCHes on the keys it modified, and
+/// statistics. EXEC calls this for each queued command.
+pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
+    let spec = registry().specs[id];
     if !ctx.server.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR | flags::ADMIN) {
         ctx.server.feed_monitors(ctx.clients, ctx.me, ctx.db, argv);
     }
 
+    let dirty_before = ctx.server.dirty;
     let started = Instant::now();
     call_guarded(ctx, argv, spec.handler, id);
     let usec = started.elapsed().as_micros() as u64;
 
-    if spec.has(flags::WRITE) && !ctx.server.blocking.is_empty() {
+    // A write that changed something may feed a blocked client or break a WATCH.
+    let modified = ctx.server.dirty != dirty_before && spec.has(flags::WRITE);
+    if modified && !(ctx.server.blocking.is_empty() && ctx.server.watches.is_empty()) {
         for pos in spec.key_positions(argv.len()) {
-            ctx.server.blocking.signal(ctx.db, argv.get(pos));
+            let key = argv.get(pos);
+            ctx.server.blocking.signal(ctx.db, key);
+            ctx.server.watches.touch(ctx.clients, ctx.db, key);
         }
     }
 
@@ -60,7 +109,6 @@ pub fn execute(ctx: &mut Ctx, argv: Argv) {
         ctx.server.record_error(ctx.out);
     }
     ctx.server.commands_processed += 1;
-    apply_reply_mode(ctx, reply_start);
 }
 
 /// Runs a handler; a panic (a bug) becomes an error reply for this client

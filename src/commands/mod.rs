@@ -18,8 +18,9 @@ pub mod long_double;
 pub mod server_cmd;
 pub mod strings;
 pub mod table;
+pub mod transactions;
 
-use crate::resp::{Argv, Reply};
+use crate::resp::{Argv, OwnedArgv, Reply};
 use crate::server::{BlockedOn, TimeoutReply};
 use crate::server::{Client, ServerState};
 use crate::store::Store;
@@ -63,18 +64,19 @@ impl Ctx<'_> {
         if self.clients[self.me].blocked.is_some() {
             return;
         }
-        let mut args = Vec::new();
-        let mut ranges = Vec::with_capacity(argv.len());
-        for arg in argv.iter_from(0) {
-            ranges.push(args.len()..args.len() + arg.len());
-            args.extend_from_slice(arg);
+        if self.clients[self.me].in_exec {
+            // Inside EXEC nothing may block: reply as if the timeout passed.
+            match timeout_reply {
+                TimeoutReply::NullArray => self.out.null_array(),
+                TimeoutReply::Null => self.out.null(),
+            }
+            return;
         }
         let on = BlockedOn {
             keys: keys.iter().map(|k| (self.db, Box::from(*k))).collect(),
             deadline: timeout.map(|t| Instant::now() + t),
             timeout_reply,
-            args,
-            ranges,
+            command: OwnedArgv::from_argv(argv),
         };
         self.server.blocking.block(self.me, &on);
         self.clients[self.me].blocked = Some(Box::new(on));
@@ -87,4 +89,5 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     strings::COMMANDS,
     keys::COMMANDS,
     server_cmd::COMMANDS,
+    transactions::COMMANDS,
 ];

@@ -148,6 +148,7 @@ fn flushdb(ctx: &mut Ctx, argv: Argv) {
     let Some(asynchronous) = flush_mode(ctx, argv) else {
         return;
     };
+    ctx.server.watches.touch_db(ctx.clients, ctx.db);
     let db = &mut ctx.store.dbs[ctx.db];
     ctx.server.dirty += db.len() as u64;
     free_segments(vec![db.clear()], asynchronous);
@@ -159,6 +160,9 @@ fn flushall(ctx: &mut Ctx, argv: Argv) {
     let Some(asynchronous) = flush_mode(ctx, argv) else {
         return;
     };
+    for db in 0..ctx.store.dbs.len() {
+        ctx.server.watches.touch_db(ctx.clients, db);
+    }
     ctx.server.dirty += ctx.store.total_keys() as u64 + 1;
     let segments = ctx.store.dbs.iter_mut().map(|db| db.clear()).collect();
     free_segments(segments, asynchronous);
@@ -185,6 +189,8 @@ fn swapdb(ctx: &mut Ctx, argv: Argv) {
         // Clients blocked in either database may now find data.
         ctx.server.blocking.signal_db(a);
         ctx.server.blocking.signal_db(b);
+        ctx.server.watches.touch_db(ctx.clients, a);
+        ctx.server.watches.touch_db(ctx.clients, b);
     }
     ctx.server.dirty += 1;
     ctx.out.ok();

@@ -7,8 +7,8 @@
 //! waiting clients' commands again, oldest first, for as long as they are
 //! served. Deadlines are kept sorted so the loop can wake exactly on time.
 
+use crate::resp::OwnedArgv;
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::ops::Range;
 use std::time::Instant;
 
 /// (database, key) a client waits on.
@@ -28,9 +28,8 @@ pub struct BlockedOn {
     pub keys: Vec<WaitKey>,
     pub deadline: Option<Instant>,
     pub timeout_reply: TimeoutReply,
-    /// The blocking command's arguments, concatenated, and their ranges.
-    pub args: Vec<u8>,
-    pub ranges: Vec<Range<usize>>,
+    /// The blocking command, to run again.
+    pub command: OwnedArgv,
 }
 
 /// Every blocked client, by key and by deadline.
@@ -160,8 +159,7 @@ mod tests {
             keys: keys.iter().map(|k| (0, k.as_bytes().into())).collect(),
             deadline,
             timeout_reply: TimeoutReply::NullArray,
-            args: Vec::new(),
-            ranges: Vec::new(),
+            command: OwnedArgv::default(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! per-connection state commands read and change.
 
 use crate::commands::table::CommandId;
-use crate::resp::Reply;
+use crate::resp::{OwnedArgv, Reply};
 use mio::net::TcpStream;
 use std::ops::Range;
 use std::time::Instant;
@@ -70,6 +70,23 @@ pub struct Client {
     pub pending_write: bool,
     /// Waiting on keys (BLPOP...): its input is not processed meanwhile.
     pub blocked: Option<Box<super::blocking::BlockedOn>>,
+    /// Inside MULTI: the queued commands.
+    pub multi: Option<Transaction>,
+    /// Keys this client WATCHes.
+    pub watched: Vec<super::blocking::WaitKey>,
+    /// A watched key was modified: the next EXEC fails.
+    pub watch_dirty: bool,
+    /// Running EXEC's queued commands (blocking commands must not block).
+    pub in_exec: bool,
+}
+
+/// A MULTI in progress.
+#[derive(Default)]
+pub struct Transaction {
+    /// Commands queued for EXEC.
+    pub queued: Vec<(CommandId, OwnedArgv)>,
+    /// A command was refused while queueing: EXEC replies EXECABORT.
+    pub aborted: bool,
 }
 
 impl Client {
@@ -112,6 +129,10 @@ impl Client {
             writable_registered: false,
             pending_write: false,
             blocked: None,
+            multi: None,
+            watched: Vec::new(),
+            watch_dirty: false,
+            in_exec: false,
         }
     }
 

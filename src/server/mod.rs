@@ -9,10 +9,12 @@
 mod blocking;
 mod client;
 mod state;
+mod watch;
 
 pub use blocking::{BlockedOn, Blocking, TimeoutReply, WaitKey};
-pub use client::{Client, ReplyMode};
+pub use client::{Client, ReplyMode, Transaction};
 pub use state::{quote_arg, unix_ms, ServerState, Shutdown};
+pub use watch::Watches;
 
 use crate::commands::{dispatch, Ctx};
 use crate::config::Config;
@@ -379,7 +381,7 @@ impl Server {
         let Some(on) = client.blocked.as_ref() else {
             return false;
         };
-        let (args, ranges) = (on.args.clone(), on.ranges.clone());
+        let command = on.command.clone();
         let mut reply = std::mem::take(&mut client.reply);
         let before = reply.buf.len();
         let mut ctx = Ctx {
@@ -390,7 +392,7 @@ impl Server {
             clients: &mut self.clients,
             me: key,
         };
-        dispatch::execute(&mut ctx, Argv::new(&args, &ranges));
+        dispatch::execute(&mut ctx, command.as_argv());
         let served = reply.buf.len() > before;
         self.clients[key].reply = reply;
         if served {
@@ -501,6 +503,7 @@ impl Server {
                 if let Some(on) = client.blocked.take() {
                     self.state.blocking.unblock(key, &on);
                 }
+                self.state.watches.unwatch_all(key, &client.watched);
                 let _ = self.poll.registry().deregister(&mut client.stream);
                 self.state.monitors.retain(|&m| m != key);
             }

@@ -47,6 +47,8 @@ pub struct ServerState {
     pub evictor: Evictor,
     /// Clients to close before the loop sleeps (CLIENT KILL, SHUTDOWN, timeouts).
     pub killed: Vec<usize>,
+    /// WATCHed keys.
+    pub watches: super::watch::Watches,
     /// Clients blocked on keys.
     pub blocking: super::blocking::Blocking,
     pub shutdown: Option<Shutdown>,
@@ -88,6 +90,7 @@ impl ServerState {
             monitors: Vec::new(),
             evictor: Evictor::default(),
             blocking: Default::default(),
+            watches: Default::default(),
             killed: Vec::new(),
             shutdown: None,
             next_client_id: 1,
