@@ -35,6 +35,7 @@ pub struct Config {
     pub client_query_buffer_limit: u64,
     pub daemonize: bool,
     pub active_expire_effort: u32,
+    pub client_output_buffer_limit: OutputBufferLimits,
     /// The YAML file the server started from, if any (INFO config_file).
     pub config_file: String,
 }
@@ -67,6 +68,7 @@ impl Default for Config {
             client_query_buffer_limit: 1024 * 1024 * 1024,
             daemonize: false,
             active_expire_effort: 1,
+            client_output_buffer_limit: OutputBufferLimits::default(),
             config_file: String::new(),
         }
     }
@@ -337,6 +339,12 @@ pub static PARAMS: &[Param] = &[
         },
     },
     Param {
+        name: "client-output-buffer-limit",
+        mutable: true,
+        get: |c| c.client_output_buffer_limit.render(),
+        set: |c, v| c.client_output_buffer_limit.apply(v),
+    },
+    Param {
         name: "daemonize",
         mutable: false,
         get: |c| yes_no(c.daemonize),
@@ -349,6 +357,96 @@ pub static PARAMS: &[Param] = &[
         },
     },
 ];
+
+/// One client class's output limits: disconnect beyond `hard` bytes, or
+/// beyond `soft` bytes for more than `soft_seconds` (0 = no limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputLimit {
+    pub hard: u64,
+    pub soft: u64,
+    pub soft_seconds: u64,
+}
+
+/// client-output-buffer-limit: per class (normal, replica, pubsub).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputBufferLimits {
+    pub normal: OutputLimit,
+    pub replica: OutputLimit,
+    pub pubsub: OutputLimit,
+}
+
+impl Default for OutputBufferLimits {
+    fn default() -> Self {
+        const MB: u64 = 1024 * 1024;
+        OutputBufferLimits {
+            normal: OutputLimit {
+                hard: 0,
+                soft: 0,
+                soft_seconds: 0,
+            },
+            replica: OutputLimit {
+                hard: 256 * MB,
+                soft: 64 * MB,
+                soft_seconds: 60,
+            },
+            pubsub: OutputLimit {
+                hard: 32 * MB,
+                soft: 8 * MB,
+                soft_seconds: 60,
+            },
+        }
+    }
+}
+
+impl OutputBufferLimits {
+    /// As CONFIG GET shows it: `normal 0 0 0 slave 268435456 67108864 60 pubsub ...`.
+    pub fn render(&self) -> String {
+        let f = |l: &OutputLimit| format!("{} {} {}", l.hard, l.soft, l.soft_seconds);
+        format!(
+            "normal {} slave {} pubsub {}",
+            f(&self.normal),
+            f(&self.replica),
+            f(&self.pubsub)
+        )
+    }
+
+    /// Applies `class hard soft seconds` groups (any subset of classes).
+    pub fn apply(&mut self, v: &str) -> Result<(), String> {
+        let words: Vec<&str> = v.split_whitespace().collect();
+        if words.is_empty() || words.len() % 4 != 0 {
+            return Err("Wrong number of arguments in buffer limit configuration.".into());
+        }
+        let mut updated = *self;
+        for group in words.chunks(4) {
+            let limit = OutputLimit {
+                hard: parse_memory(group[1]).map_err(|_| {
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                        .to_string()
+                })?,
+                soft: parse_memory(group[2]).map_err(|_| {
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                        .to_string()
+                })?,
+                soft_seconds: group[3].parse().map_err(|_| {
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                        .to_string()
+                })?,
+            };
+            match group[0].to_ascii_lowercase().as_str() {
+                "normal" => updated.normal = limit,
+                "slave" | "replica" => updated.replica = limit,
+                "pubsub" => updated.pubsub = limit,
+                other => {
+                    return Err(format!(
+                        "Invalid client class specified in buffer limit configuration.: '{other}'"
+                    ))
+                }
+            }
+        }
+        *self = updated;
+        Ok(())
+    }
+}
 
 /// The parameter called `name` (case-insensitive).
 pub fn find_param(name: &str) -> Option<&'static Param> {
@@ -475,6 +573,21 @@ mod tests {
         assert!(e.contains("'nosuch'"), "{e}");
         let e = c.set("save", "3600 1").unwrap_err();
         assert!(e.contains("persistence"), "{e}");
+    }
+
+    #[test]
+    fn output_buffer_limits_parse_and_render() {
+        let mut c = Config::default();
+        assert_eq!(
+            c.client_output_buffer_limit.render(),
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+        );
+        c.set("client-output-buffer-limit", "pubsub 1mb 512kb 10")
+            .unwrap();
+        assert_eq!(c.client_output_buffer_limit.pubsub.hard, 1024 * 1024);
+        assert_eq!(c.client_output_buffer_limit.pubsub.soft, 512 * 1024);
+        assert!(c.set("client-output-buffer-limit", "pubsub 1mb").is_err());
+        assert!(c.set("client-output-buffer-limit", "weird 1 1 1").is_err());
     }
 
     #[test]

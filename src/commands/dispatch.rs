@@ -37,6 +37,17 @@ pub fn execute(ctx: &mut Ctx, argv: Argv) {
         return;
     }
 
+    let client = &ctx.clients[ctx.me];
+    if !ctx.out.resp3 && client.subs.any() && !super::pubsub::allowed_in_subscriber_mode(spec.name)
+    {
+        ctx.out.error(&format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            reg.full_names[id]
+        ));
+        refuse(ctx, Some(id), reply_start);
+        return;
+    }
+
     if ctx.clients[ctx.me].multi.is_some() && !controls_transaction(spec.name) {
         if spec.has(flags::NO_MULTI) {
             ctx.out

@@ -15,6 +15,7 @@ pub mod errors;
 pub mod info;
 pub mod keys;
 pub mod long_double;
+pub mod pubsub;
 pub mod server_cmd;
 pub mod strings;
 pub mod table;
@@ -90,4 +91,5 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     keys::COMMANDS,
     server_cmd::COMMANDS,
     transactions::COMMANDS,
+    pubsub::COMMANDS,
 ];

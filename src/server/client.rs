@@ -78,6 +78,10 @@ pub struct Client {
     pub watch_dirty: bool,
     /// Running EXEC's queued commands (blocking commands must not block).
     pub in_exec: bool,
+    /// Pub/Sub subscriptions.
+    pub subs: super::pubsub::Subscriptions,
+    /// Since when the pending output has been over the soft limit.
+    pub over_soft_limit_since: Option<Instant>,
 }
 
 /// A MULTI in progress.
@@ -133,6 +137,8 @@ impl Client {
             watched: Vec::new(),
             watch_dirty: false,
             in_exec: false,
+            subs: Default::default(),
+            over_soft_limit_since: None,
         }
     }
 

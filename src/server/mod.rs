@@ -8,11 +8,13 @@
 
 mod blocking;
 mod client;
+mod pubsub;
 mod state;
 mod watch;
 
 pub use blocking::{BlockedOn, Blocking, TimeoutReply, WaitKey};
 pub use client::{Client, ReplyMode, Transaction};
+pub use pubsub::{PubSub, Scope, Subscriptions};
 pub use state::{quote_arg, unix_ms, ServerState, Shutdown};
 pub use watch::Watches;
 
@@ -438,15 +440,8 @@ impl Server {
 
     /// Writes pending replies; closes clients marked for closing.
     fn before_sleep(&mut self) {
-        for i in 0..self.state.monitors.len() {
-            let m = self.state.monitors[i];
-            if self
-                .clients
-                .get(m)
-                .is_some_and(|c| c.reply.buf.len() > c.sent)
-            {
-                self.queue_write(m);
-            }
+        for key in std::mem::take(&mut self.state.wrote_to) {
+            self.queue_write(key);
         }
         let pending = std::mem::take(&mut self.pending_writes);
         for &key in &pending {
@@ -476,6 +471,14 @@ impl Server {
                     continue;
                 }
             }
+            if !done && self.state.over_output_limit(client) {
+                warn!(
+                    "Client id={} addr={} closed for overcoming of output buffer limits.",
+                    client.id, client.addr
+                );
+                self.to_close.push(key);
+                continue;
+            }
             let want_writable = !done;
             if want_writable != client.writable_registered {
                 let interest = if want_writable {
@@ -504,6 +507,7 @@ impl Server {
                     self.state.blocking.unblock(key, &on);
                 }
                 self.state.watches.unwatch_all(key, &client.watched);
+                self.state.pubsub.unsubscribe_all(key, &client.subs);
                 let _ = self.poll.registry().deregister(&mut client.stream);
                 self.state.monitors.retain(|&m| m != key);
             }

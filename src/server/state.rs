@@ -47,6 +47,11 @@ pub struct ServerState {
     pub evictor: Evictor,
     /// Clients to close before the loop sleeps (CLIENT KILL, SHUTDOWN, timeouts).
     pub killed: Vec<usize>,
+    /// Pub/Sub channels and patterns.
+    pub pubsub: super::pubsub::PubSub,
+    /// Clients given output by another client's command (PUBLISH, MONITOR):
+    /// the loop writes them before sleeping.
+    pub wrote_to: Vec<usize>,
     /// WATCHed keys.
     pub watches: super::watch::Watches,
     /// Clients blocked on keys.
@@ -91,6 +96,8 @@ impl ServerState {
             evictor: Evictor::default(),
             blocking: Default::default(),
             watches: Default::default(),
+            pubsub: Default::default(),
+            wrote_to: Vec::new(),
             killed: Vec::new(),
             shutdown: None,
             next_client_id: 1,
@@ -107,6 +114,33 @@ impl ServerState {
                 self.killed.push(key);
             }
         }
+    }
+
+    /// True when `client`'s unsent output passed its class's hard limit, or
+    /// its soft limit for too long (client-output-buffer-limit).
+    pub fn over_output_limit(&self, client: &mut Client) -> bool {
+        let limits = &self.config.client_output_buffer_limit;
+        let limit = if client.subs.any() {
+            limits.pubsub
+        } else {
+            limits.normal
+        };
+        let pending = (client.reply.buf.len() - client.sent) as u64;
+        if limit.hard > 0 && pending > limit.hard {
+            return true;
+        }
+        if limit.soft > 0 && pending > limit.soft {
+            // As Redis: the first time only starts the clock.
+            return match client.over_soft_limit_since {
+                None => {
+                    client.over_soft_limit_since = Some(Instant::now());
+                    false
+                }
+                Some(since) => since.elapsed().as_secs() > limit.soft_seconds,
+            };
+        }
+        client.over_soft_limit_since = None;
+        false
     }
 
     /// Counts the error just replied (from `out.last_error`) in errorstats.
@@ -158,6 +192,7 @@ impl ServerState {
             if m != me {
                 if let Some(c) = clients.get_mut(m) {
                     c.reply.raw(line.as_bytes());
+                    self.wrote_to.push(m);
                 }
             }
         }
