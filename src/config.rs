@@ -413,7 +413,7 @@ impl OutputBufferLimits {
     /// Applies `class hard soft seconds` groups (any subset of classes).
     pub fn apply(&mut self, v: &str) -> Result<(), String> {
         let words: Vec<&str> = v.split_whitespace().collect();
-        if words.is_empty() || words.len() % 4 != 0 {
+        if words.is_empty() || !words.len().is_multiple_of(4) {
             return Err("Wrong number of arguments in buffer limit configuration.".into());
         }
         let mut updated = *self;
