@@ -36,6 +36,8 @@ pub struct Config {
     pub daemonize: bool,
     pub active_expire_effort: u32,
     pub client_output_buffer_limit: OutputBufferLimits,
+    pub slowlog_log_slower_than: i64,
+    pub slowlog_max_len: usize,
     /// The YAML file the server started from, if any (INFO config_file).
     pub config_file: String,
 }
@@ -69,6 +71,8 @@ impl Default for Config {
             daemonize: false,
             active_expire_effort: 1,
             client_output_buffer_limit: OutputBufferLimits::default(),
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
             config_file: String::new(),
         }
     }
@@ -338,6 +342,15 @@ pub static PARAMS: &[Param] = &[
             Ok(())
         },
     },
+    int_param!(
+        "slowlog-log-slower-than",
+        slowlog_log_slower_than,
+        i64,
+        i64::MIN,
+        i64::MAX,
+        true
+    ),
+    int_param!("slowlog-max-len", slowlog_max_len, usize, 0, i64::MAX, true),
     Param {
         name: "client-output-buffer-limit",
         mutable: true,

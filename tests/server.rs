@@ -390,3 +390,35 @@ fn redis_cli_interactive_style_and_pipe() {
     assert!(text.contains("errors: 0, replies: 1000"), "{text}");
     assert_eq!(srv.cli(&["DBSIZE"]).trim(), "1001");
 }
+
+#[test]
+fn slowlog_records_slow_commands_newest_first() {
+    let srv = Server::start(&["--slowlog-log-slower-than", "0", "--slowlog-max-len", "3"]);
+    let mut r = srv.raw();
+    r.cmd(&["CLIENT", "SETNAME", "me"]);
+    r.cmd(&["SLOWLOG", "RESET"]);
+    r.cmd(&["SET", "a", "b"]);
+    let log = String::from_utf8(r.cmd(&["SLOWLOG", "GET", "2"])).unwrap();
+    // The newest entry is SET; before it, SLOWLOG RESET itself (as Redis).
+    assert!(log.starts_with("*2\r\n*6\r\n:"), "{log}");
+    assert!(
+        log.contains("*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\nb\r\n"),
+        "{log}"
+    );
+    assert!(log.contains("$2\r\nme\r\n"), "{log}");
+    assert!(
+        log.find("SET").unwrap() < log.find("RESET").unwrap(),
+        "{log}"
+    );
+    r.cmd(&["PING"]);
+    r.cmd(&["PING"]);
+    assert_eq!(r.cmd(&["SLOWLOG", "LEN"]), b":3\r\n");
+    assert_eq!(
+        r.cmd(&["SLOWLOG", "GET", "-2"]),
+        &b"-ERR count should be greater than or equal to -1\r\n"[..]
+    );
+    r.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "-1"]);
+    r.cmd(&["SLOWLOG", "RESET"]);
+    r.cmd(&["PING"]);
+    assert_eq!(r.cmd(&["SLOWLOG", "LEN"]), b":0\r\n");
+}

@@ -112,6 +112,16 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
         }
     }
 
+    let threshold = ctx.server.config.slowlog_log_slower_than;
+    if threshold >= 0 && usec >= threshold as u64 && !spec.has(flags::SKIP_SLOWLOG) {
+        let client = &ctx.clients[ctx.me];
+        let max_len = ctx.server.config.slowlog_max_len;
+        let now = crate::server::unix_ms() / 1000;
+        ctx.server
+            .slowlog
+            .record(argv, usec, now, &client.addr, &client.name, max_len);
+    }
+
     let stats = &mut ctx.server.cmd_stats[id];
     stats.calls += 1;
     stats.usec += usec;

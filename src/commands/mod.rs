@@ -17,6 +17,7 @@ pub mod keys;
 pub mod long_double;
 pub mod pubsub;
 pub mod server_cmd;
+pub mod slowlog;
 pub mod strings;
 pub mod table;
 pub mod transactions;

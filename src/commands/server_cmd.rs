@@ -94,6 +94,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     ),
     super::command_cmd::COMMAND,
     super::config_cmd::CONFIG,
+    super::slowlog::SLOWLOG,
     command!(
         "info",
         -1,

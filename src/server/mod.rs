@@ -9,12 +9,14 @@
 mod blocking;
 mod client;
 mod pubsub;
+mod slowlog;
 mod state;
 mod watch;
 
 pub use blocking::{BlockedOn, Blocking, TimeoutReply, WaitKey};
 pub use client::{Client, ReplyMode, Transaction};
 pub use pubsub::{PubSub, Scope, Subscriptions};
+pub use slowlog::{SlowEntry, SlowLog};
 pub use state::{quote_arg, unix_ms, ServerState, Shutdown};
 pub use watch::Watches;
 

@@ -52,6 +52,8 @@ pub struct ServerState {
     /// Clients given output by another client's command (PUBLISH, MONITOR):
     /// the loop writes them before sleeping.
     pub wrote_to: Vec<usize>,
+    /// SLOWLOG entries.
+    pub slowlog: super::slowlog::SlowLog,
     /// WATCHed keys.
     pub watches: super::watch::Watches,
     /// Clients blocked on keys.
@@ -96,6 +98,7 @@ impl ServerState {
             evictor: Evictor::default(),
             blocking: Default::default(),
             watches: Default::default(),
+            slowlog: Default::default(),
             pubsub: Default::default(),
             wrote_to: Vec::new(),
             killed: Vec::new(),
