@@ -111,7 +111,7 @@ fn watch_survives_writes_that_change_nothing_and_unwatch() {
 }
 
 #[test]
-fn watch_fails_on_flush_but_not_on_lazily_expired_keys_in_resp3() {
+fn watch_fails_on_flush_and_on_expiry_in_resp3() {
     let srv = Server::start(&[]);
     let mut a = srv.raw();
     let mut b = srv.raw();
@@ -128,10 +128,40 @@ fn watch_fails_on_flush_but_not_on_lazily_expired_keys_in_resp3() {
     support::wait_until("the watched key to expire", || {
         b.cmd(&["PTTL", "t"]) == b":-2\r\n"
     });
-    // As redis-server 7.0: deleting an expired key does not touch watchers.
+    // The spec (stricter than redis-server 7.0.15, which lets a lazily
+    // deleted key pass): a watched key that expired fails the transaction.
     a.cmd(&["MULTI"]);
     a.cmd(&["PING"]);
-    assert_eq!(a.cmd(&["EXEC"]), b"*1\r\n+PONG\r\n");
+    assert_eq!(a.cmd(&["EXEC"]), b"_\r\n");
+
+    // Expired and removed by the active cycle, nobody touching it.
+    a.cmd(&["SET", "u", "1", "PX", "20"]);
+    a.cmd(&["WATCH", "u"]);
+    support::wait_until("the active cycle to remove the key", || {
+        b.cmd(&["DBSIZE"]) == b":0\r\n"
+    });
+    a.cmd(&["MULTI"]);
+    a.cmd(&["PING"]);
+    assert_eq!(a.cmd(&["EXEC"]), b"_\r\n");
+}
+
+#[test]
+fn watch_fails_when_the_key_is_evicted() {
+    let srv = Server::start(&["--maxmemory", "3mb", "--maxmemory-policy", "allkeys-random"]);
+    let mut a = srv.raw();
+    let mut b = srv.raw();
+    a.cmd(&["SET", "watched", "v"]);
+    a.cmd(&["WATCH", "watched"]);
+    let value = "x".repeat(1000);
+    let mut i = 0;
+    while b.cmd(&["EXISTS", "watched"]) == b":1\r\n" {
+        b.cmd(&["SET", &format!("filler:{i}"), &value]);
+        i += 1;
+        assert!(i < 100_000, "the watched key was never evicted");
+    }
+    a.cmd(&["MULTI"]);
+    a.cmd(&["PING"]);
+    assert_eq!(a.cmd(&["EXEC"]), b"*-1\r\n");
 }
 
 #[test]

@@ -102,6 +102,13 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     call_guarded(ctx, argv, spec.handler, id);
     let usec = started.elapsed().as_micros() as u64;
 
+    // Keys the lookups found expired and deleted count as modified by the server.
+    if !ctx.store.dbs[ctx.db].lazily_expired.is_empty() {
+        for key in std::mem::take(&mut ctx.store.dbs[ctx.db].lazily_expired) {
+            ctx.server.on_key_removed(ctx.clients, ctx.db, &key);
+        }
+    }
+
     // A write that changed something may feed a blocked client or break a WATCH.
     let modified = ctx.server.dirty != dirty_before && spec.has(flags::WRITE);
     if modified && !(ctx.server.blocking.is_empty() && ctx.server.watches.is_empty()) {
@@ -185,7 +192,7 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
         return Some(errors::NOAUTH.into());
     }
     if ctx.server.config.maxmemory > 0 {
-        let out_of_memory = !ctx.server.free_memory_if_needed(ctx.store);
+        let out_of_memory = !ctx.server.free_memory_if_needed(ctx.store, ctx.clients);
         if out_of_memory && spec.has(flags::DENYOOM) {
             return Some(errors::OOM.into());
         }

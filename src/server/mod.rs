@@ -523,9 +523,12 @@ impl Server {
         // Like Redis: 25% of each timer period on active expiry, +2% per effort step.
         let percent = 25 + 2 * (cfg.active_expire_effort.max(1) as u64 - 1);
         let budget = Duration::from_micros(1_000_000 / hz * percent / 100);
-        let _expired = self.expire.run(&mut self.store, budget);
-        if cfg.timeout > 0 {
-            let idle_limit = Duration::from_secs(cfg.timeout);
+        for (db, key) in self.expire.run(&mut self.store, budget) {
+            self.state.on_key_removed(&mut self.clients, db, &key);
+        }
+        let timeout = self.state.config.timeout;
+        if timeout > 0 {
+            let idle_limit = Duration::from_secs(timeout);
             let now = Instant::now();
             let idle: Vec<usize> = self
                 .clients

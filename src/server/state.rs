@@ -154,8 +154,14 @@ impl ServerState {
         }
     }
 
+    /// The server itself deleted `key` from `db` (expired or evicted): the
+    /// transactions watching it fail, as a write by another client would.
+    pub fn on_key_removed(&mut self, clients: &mut Slab<Client>, db: usize, key: &[u8]) {
+        self.watches.touch(clients, db, key);
+    }
+
     /// Evicts keys until used memory is under maxmemory; false if it cannot.
-    pub fn free_memory_if_needed(&mut self, store: &mut Store) -> bool {
+    pub fn free_memory_if_needed(&mut self, store: &mut Store, clients: &mut Slab<Client>) -> bool {
         let limit = self.config.maxmemory as usize;
         if limit == 0 {
             return true;
@@ -166,8 +172,9 @@ impl ServerState {
             decay_time: self.config.lfu_decay_time,
         };
         while used_memory() > limit {
-            if self.evictor.evict_one(store, &cfg).is_none() {
-                return false;
+            match self.evictor.evict_one(store, &cfg) {
+                Some((db, key)) => self.on_key_removed(clients, db, &key),
+                None => return false,
             }
         }
         true
