@@ -38,6 +38,7 @@ pub struct Config {
     pub client_output_buffer_limit: OutputBufferLimits,
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: usize,
+    pub metrics_port: u16,
     /// The YAML file the server started from, if any (INFO config_file).
     pub config_file: String,
 }
@@ -73,6 +74,7 @@ impl Default for Config {
             client_output_buffer_limit: OutputBufferLimits::default(),
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
+            metrics_port: 0,
             config_file: String::new(),
         }
     }
@@ -351,6 +353,7 @@ pub static PARAMS: &[Param] = &[
         true
     ),
     int_param!("slowlog-max-len", slowlog_max_len, usize, 0, i64::MAX, true),
+    int_param!("metrics-port", metrics_port, u16, 0, 65535, false),
     Param {
         name: "client-output-buffer-limit",
         mutable: true,

@@ -17,6 +17,21 @@ pub struct CommandStats {
     pub usec: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// Latency histogram: bucket i counts calls of at most 2^i microseconds
+    /// (the last bucket takes everything slower).
+    pub latency_buckets: [u64; LATENCY_BUCKETS],
+}
+
+/// Buckets of the per-command latency histogram: 1 µs .. 2^23 µs (~8 s), then +Inf.
+pub const LATENCY_BUCKETS: usize = 25;
+
+impl CommandStats {
+    /// Counts one call that took `usec` microseconds.
+    #[inline]
+    fn record_latency(&mut self, usec: u64) {
+        let bucket = (u64::BITS - usec.saturating_sub(1).leading_zeros()) as usize;
+        self.latency_buckets[bucket.min(LATENCY_BUCKETS - 1)] += 1;
+    }
 }
 
 /// Runs one command from `argv` for the client `ctx.me`: checks it, then
@@ -132,6 +147,7 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     let stats = &mut ctx.server.cmd_stats[id];
     stats.calls += 1;
     stats.usec += usec;
+    stats.record_latency(usec);
     if ctx.out.last_error.is_some() {
         stats.failed_calls += 1;
         ctx.server.record_error(ctx.out);
@@ -238,5 +254,25 @@ fn apply_reply_mode(ctx: &mut Ctx, reply_start: usize) {
             ctx.out.buf.truncate(reply_start);
             client.reply_mode = ReplyMode::On;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_buckets_are_powers_of_two() {
+        let mut st = CommandStats::default();
+        for usec in [0, 1, 2, 3, 4, 5, 1024, 1025, u64::MAX] {
+            st.record_latency(usec);
+        }
+        assert_eq!(st.latency_buckets[0], 2); // 0 and 1 µs
+        assert_eq!(st.latency_buckets[1], 1); // 2
+        assert_eq!(st.latency_buckets[2], 2); // 3, 4
+        assert_eq!(st.latency_buckets[3], 1); // 5
+        assert_eq!(st.latency_buckets[10], 1); // 1024
+        assert_eq!(st.latency_buckets[11], 1); // 1025
+        assert_eq!(st.latency_buckets[LATENCY_BUCKETS - 1], 1);
     }
 }

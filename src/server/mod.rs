@@ -22,6 +22,7 @@ pub use watch::Watches;
 
 use crate::commands::{dispatch, Ctx};
 use crate::config::Config;
+use crate::metrics::{self, http, http::HttpConn, http::Progress, http::Route};
 use crate::resp::{parse_command, Argv, Limits, Parsed};
 use crate::store::expire::ActiveExpire;
 use crate::store::{AccessClock, Store};
@@ -35,8 +36,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Listener tokens sit at the top of the token range; clients use slab keys.
+/// Token plan: clients use their slab keys (small numbers); metrics HTTP
+/// connections start at HTTP_TOKEN_BASE; listeners sit at the very top.
+const HTTP_TOKEN_BASE: usize = usize::MAX / 2;
 const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
+const METRICS_LISTENER_BASE: usize = usize::MAX - 32;
 /// Bytes read per `read` call (more if a big bulk is pending).
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -47,6 +51,10 @@ const DENIED: &str = "-DENIED Redis is running in protected mode because protect
 pub struct Server {
     poll: Poll,
     listeners: Vec<TcpListener>,
+    /// Listeners of the metrics HTTP port (empty when metrics-port is 0).
+    metrics_listeners: Vec<TcpListener>,
+    /// Metrics HTTP connections (tokens from HTTP_TOKEN_BASE).
+    http: Slab<HttpConn>,
     clients: Slab<Client>,
     store: Store,
     state: ServerState,
@@ -64,41 +72,14 @@ impl Server {
     /// the signal handlers.
     pub fn bind(config: Config, stop: Arc<AtomicBool>) -> Result<Server, String> {
         let poll = Poll::new().map_err(|e| format!("cannot create poll: {e}"))?;
-        let mut listeners = Vec::new();
-        for spec in config.bind.split_whitespace() {
-            let (optional, addr) = match spec.strip_prefix('-') {
-                Some(a) => (true, a),
-                None => (false, spec),
-            };
-            let ip: IpAddr = match addr {
-                "*" => "0.0.0.0".parse().unwrap(),
-                "::*" => "::".parse().unwrap(),
-                _ => addr
-                    .parse()
-                    .map_err(|_| format!("field 'bind': invalid address '{addr}'"))?,
-            };
-            match bind_listener(SocketAddr::new(ip, config.port)) {
-                Ok(l) => listeners.push(l),
-                Err(e) if optional => warn!("could not bind {addr}:{}: {e}", config.port),
-                Err(e) => {
-                    return Err(format!(
-                        "field 'port': could not listen on {addr}:{}: {e}",
-                        config.port
-                    ))
-                }
-            }
-        }
-        if listeners.is_empty() {
-            return Err(format!(
-                "field 'bind': no address could be bound ({})",
-                config.bind
-            ));
-        }
-        for (i, l) in listeners.iter_mut().enumerate() {
-            poll.registry()
-                .register(l, Token(LISTENER_TOKEN_BASE + i), Interest::READABLE)
-                .map_err(|e| format!("cannot register listener: {e}"))?;
-        }
+        let mut listeners = bind_all(&config.bind, config.port, "port")?;
+        register_all(&poll, &mut listeners, LISTENER_TOKEN_BASE)?;
+        let mut metrics_listeners = if config.metrics_port > 0 {
+            bind_all(&config.bind, config.metrics_port, "metrics-port")?
+        } else {
+            Vec::new()
+        };
+        register_all(&poll, &mut metrics_listeners, METRICS_LISTENER_BASE)?;
         let port = listeners[0]
             .local_addr()
             .map(|a| a.port())
@@ -111,6 +92,8 @@ impl Server {
         Ok(Server {
             poll,
             listeners,
+            metrics_listeners,
+            http: Slab::new(),
             clients: Slab::new(),
             store,
             state: ServerState::new(config, port),
@@ -150,8 +133,16 @@ impl Server {
             self.refresh_clock();
             for event in events.iter() {
                 let token = event.token().0;
+                if token >= METRICS_LISTENER_BASE {
+                    self.accept_http(token - METRICS_LISTENER_BASE);
+                    continue;
+                }
                 if token >= LISTENER_TOKEN_BASE {
                     self.accept(token - LISTENER_TOKEN_BASE);
+                    continue;
+                }
+                if token >= HTTP_TOKEN_BASE {
+                    self.handle_http(token - HTTP_TOKEN_BASE);
                     continue;
                 }
                 let closing = event.is_read_closed() || event.is_error();
@@ -222,7 +213,7 @@ impl Server {
             self.state.next_client_id += 1;
             let entry = self.clients.vacant_entry();
             let key = entry.key();
-            if key >= LISTENER_TOKEN_BASE {
+            if key >= HTTP_TOKEN_BASE {
                 continue;
             }
             if let Err(e) =
@@ -431,6 +422,77 @@ impl Server {
         }
     }
 
+    fn accept_http(&mut self, index: usize) {
+        loop {
+            let (mut stream, _) = match self.metrics_listeners[index].accept() {
+                Ok(x) => x,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    warn!("metrics accept failed: {e}");
+                    return;
+                }
+            };
+            let entry = self.http.vacant_entry();
+            let token = Token(HTTP_TOKEN_BASE + entry.key());
+            if self
+                .poll
+                .registry()
+                .register(&mut stream, token, Interest::READABLE)
+                .is_ok()
+            {
+                entry.insert(HttpConn::new(stream));
+            }
+        }
+    }
+
+    /// Serves a metrics HTTP connection: read the request, answer, close.
+    fn handle_http(&mut self, key: usize) {
+        let Some(conn) = self.http.get_mut(key) else {
+            return;
+        };
+        let progress = match conn.on_readable() {
+            Progress::Request(route) => {
+                let bytes = match route {
+                    Route::Metrics => http::response(
+                        "200 OK",
+                        "text/plain; version=0.0.4; charset=utf-8",
+                        &metrics::render(&self.state, &self.store, self.clients.len()),
+                    ),
+                    Route::Health => http::response("200 OK", "text/plain", "OK\n"),
+                    Route::NotFound => http::response("404 Not Found", "text/plain", "not found\n"),
+                    Route::MethodNotAllowed => {
+                        http::response("405 Method Not Allowed", "text/plain", "GET only\n")
+                    }
+                    Route::BadRequest => {
+                        http::response("400 Bad Request", "text/plain", "bad request\n")
+                    }
+                };
+                conn.respond(bytes)
+            }
+            other => other,
+        };
+        match progress {
+            Progress::Close => self.close_http(key),
+            _ if conn.has_output() && !conn.writable_registered => {
+                let token = Token(HTTP_TOKEN_BASE + key);
+                let interest = Interest::READABLE | Interest::WRITABLE;
+                let _ = self
+                    .poll
+                    .registry()
+                    .reregister(&mut conn.stream, token, interest);
+                conn.writable_registered = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn close_http(&mut self, key: usize) {
+        if let Some(mut conn) = self.http.try_remove(key) {
+            let _ = self.poll.registry().deregister(&mut conn.stream);
+        }
+    }
+
     fn queue_write(&mut self, key: usize) {
         if let Some(c) = self.clients.get_mut(key) {
             if !c.pending_write {
@@ -526,6 +588,15 @@ impl Server {
         for (db, key) in self.expire.run(&mut self.store, budget) {
             self.state.on_key_removed(&mut self.clients, db, &key);
         }
+        let stale: Vec<usize> = self
+            .http
+            .iter()
+            .filter(|(_, c)| c.started.elapsed() > http::DEADLINE)
+            .map(|(key, _)| key)
+            .collect();
+        for key in stale {
+            self.close_http(key);
+        }
         let timeout = self.state.config.timeout;
         if timeout > 0 {
             let idle_limit = Duration::from_secs(timeout);
@@ -563,6 +634,51 @@ fn set_keepalive(stream: &mio::net::TcpStream, seconds: u64) {
     if let Err(e) = socket2::SockRef::from(stream).set_tcp_keepalive(&keepalive) {
         log::debug!("cannot set tcp-keepalive: {e}");
     }
+}
+
+/// Binds `port` on every address of a bind spec (`127.0.0.1 -::1`; a
+/// leading `-` makes an address optional). Errors name `field`.
+fn bind_all(bind: &str, port: u16, field: &str) -> Result<Vec<TcpListener>, String> {
+    let mut listeners = Vec::new();
+    for spec in bind.split_whitespace() {
+        let (optional, addr) = match spec.strip_prefix('-') {
+            Some(a) => (true, a),
+            None => (false, spec),
+        };
+        let ip: IpAddr = match addr {
+            "*" => "0.0.0.0".parse().unwrap(),
+            "::*" => "::".parse().unwrap(),
+            _ => addr
+                .parse()
+                .map_err(|_| format!("field 'bind': invalid address '{addr}'"))?,
+        };
+        match bind_listener(SocketAddr::new(ip, port)) {
+            Ok(l) => listeners.push(l),
+            Err(e) if optional => warn!("could not bind {addr}:{port}: {e}"),
+            Err(e) => {
+                return Err(format!(
+                    "field '{field}': could not listen on {addr}:{port}: {e}"
+                ))
+            }
+        }
+    }
+    if listeners.is_empty() {
+        return Err(format!("field 'bind': no address could be bound ({bind})"));
+    }
+    Ok(listeners)
+}
+
+fn register_all(
+    poll: &Poll,
+    listeners: &mut [TcpListener],
+    token_base: usize,
+) -> Result<(), String> {
+    for (i, l) in listeners.iter_mut().enumerate() {
+        poll.registry()
+            .register(l, Token(token_base + i), Interest::READABLE)
+            .map_err(|e| format!("cannot register listener: {e}"))?;
+    }
+    Ok(())
 }
 
 fn bind_listener(addr: SocketAddr) -> io::Result<TcpListener> {
