@@ -39,6 +39,7 @@ pub struct Config {
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: usize,
     pub metrics_port: u16,
+    pub notify_keyspace_events: u32,
     /// The YAML file the server started from, if any (INFO config_file).
     pub config_file: String,
 }
@@ -75,6 +76,7 @@ impl Default for Config {
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
             metrics_port: 0,
+            notify_keyspace_events: 0,
             config_file: String::new(),
         }
     }
@@ -354,6 +356,15 @@ pub static PARAMS: &[Param] = &[
     ),
     int_param!("slowlog-max-len", slowlog_max_len, usize, 0, i64::MAX, true),
     int_param!("metrics-port", metrics_port, u16, 0, 65535, false),
+    Param {
+        name: "notify-keyspace-events",
+        mutable: true,
+        get: |c| crate::server::notify_flags_to_string(c.notify_keyspace_events),
+        set: |c, v| {
+            c.notify_keyspace_events = crate::server::parse_notify_flags(v)?;
+            Ok(())
+        },
+    },
     Param {
         name: "client-output-buffer-limit",
         mutable: true,

@@ -120,7 +120,8 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     // Keys the lookups found expired and deleted count as modified by the server.
     if !ctx.store.dbs[ctx.db].lazily_expired.is_empty() {
         for key in std::mem::take(&mut ctx.store.dbs[ctx.db].lazily_expired) {
-            ctx.server.on_key_removed(ctx.clients, ctx.db, &key);
+            ctx.server
+                .on_key_removed(ctx.clients, ctx.db, &key, crate::server::Removal::Expired);
         }
     }
 

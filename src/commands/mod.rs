@@ -51,6 +51,16 @@ impl Ctx<'_> {
         &mut self.clients[self.me]
     }
 
+    /// Publishes keyspace event `event` (of notify class `class`, see
+    /// `server::event_class`) for `key` in the selected database.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        if self.server.config.notify_keyspace_events == 0 {
+            return;
+        }
+        self.server
+            .notify(self.clients, self.me, self.out, class, event, self.db, key);
+    }
+
     /// Blocks the calling client on `keys` (in the selected db) until a write
     /// makes one ready, then runs `argv` again; or until `timeout` passes
     /// (None: forever), then replies `timeout_reply`. The handler replies

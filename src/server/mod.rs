@@ -8,6 +8,7 @@
 
 mod blocking;
 mod client;
+mod notify;
 mod pubsub;
 mod slowlog;
 mod state;
@@ -15,9 +16,11 @@ mod watch;
 
 pub use blocking::{BlockedOn, Blocking, TimeoutReply, WaitKey};
 pub use client::{Client, ReplyMode, Transaction};
+pub use notify::class as event_class;
+pub use notify::{flags_to_string as notify_flags_to_string, parse_flags as parse_notify_flags};
 pub use pubsub::{PubSub, Scope, Subscriptions};
 pub use slowlog::{SlowEntry, SlowLog};
-pub use state::{quote_arg, unix_ms, ServerState, Shutdown};
+pub use state::{quote_arg, unix_ms, Removal, ServerState, Shutdown};
 pub use watch::Watches;
 
 use crate::commands::{dispatch, Ctx};
@@ -586,7 +589,8 @@ impl Server {
         let percent = 25 + 2 * (cfg.active_expire_effort.max(1) as u64 - 1);
         let budget = Duration::from_micros(1_000_000 / hz * percent / 100);
         for (db, key) in self.expire.run(&mut self.store, budget) {
-            self.state.on_key_removed(&mut self.clients, db, &key);
+            self.state
+                .on_key_removed(&mut self.clients, db, &key, Removal::Expired);
         }
         let stale: Vec<usize> = self
             .http

@@ -13,6 +13,13 @@ use slab::Slab;
 use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+/// Why the server deleted a key by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removal {
+    Expired,
+    Evicted,
+}
+
 /// What SHUTDOWN or a signal asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shutdown {
@@ -155,9 +162,63 @@ impl ServerState {
     }
 
     /// The server itself deleted `key` from `db` (expired or evicted): the
-    /// transactions watching it fail, as a write by another client would.
-    pub fn on_key_removed(&mut self, clients: &mut Slab<Client>, db: usize, key: &[u8]) {
+    /// transactions watching it fail, as a write by another client would, and
+    /// the `expired`/`evicted` keyspace event fires.
+    pub fn on_key_removed(
+        &mut self,
+        clients: &mut Slab<Client>,
+        db: usize,
+        key: &[u8],
+        why: Removal,
+    ) {
         self.watches.touch(clients, db, key);
+        let (class, event) = match why {
+            Removal::Expired => (super::notify::class::EXPIRED, "expired"),
+            Removal::Evicted => (super::notify::class::EVICTED, "evicted"),
+        };
+        let mut nobody = Reply::default();
+        self.notify(clients, usize::MAX, &mut nobody, class, event, db, key);
+    }
+
+    /// Publishes keyspace event `event` of `class` for `key` in `db`, when
+    /// notify-keyspace-events enables it. `me`/`my_reply`: the client running
+    /// the command (its reply buffer is out of the slab), or usize::MAX.
+    #[allow(clippy::too_many_arguments)]
+    pub fn notify(
+        &mut self,
+        clients: &mut Slab<Client>,
+        me: usize,
+        my_reply: &mut Reply,
+        class: u32,
+        event: &str,
+        db: usize,
+        key: &[u8],
+    ) {
+        use super::notify::class::{KEYEVENT, KEYSPACE};
+        let flags = self.config.notify_keyspace_events;
+        if flags & class == 0 || flags & (KEYSPACE | KEYEVENT) == 0 {
+            return;
+        }
+        let mut publish = |channel: &[u8], message: &[u8]| {
+            let (_, written) = self.pubsub.publish(
+                super::Scope::Channel,
+                channel,
+                message,
+                clients,
+                me,
+                my_reply,
+            );
+            self.wrote_to.extend(written);
+        };
+        if flags & KEYSPACE != 0 {
+            let mut channel = format!("__keyspace@{db}__:").into_bytes();
+            channel.extend_from_slice(key);
+            publish(&channel, event.as_bytes());
+        }
+        if flags & KEYEVENT != 0 {
+            let channel = format!("__keyevent@{db}__:{event}").into_bytes();
+            publish(&channel, key);
+        }
     }
 
     /// Evicts keys until used memory is under maxmemory; false if it cannot.
@@ -173,7 +234,7 @@ impl ServerState {
         };
         while used_memory() > limit {
             match self.evictor.evict_one(store, &cfg) {
-                Some((db, key)) => self.on_key_removed(clients, db, &key),
+                Some((db, key)) => self.on_key_removed(clients, db, &key, Removal::Evicted),
                 None => return false,
             }
         }
