@@ -40,6 +40,7 @@ pub struct Config {
     pub slowlog_max_len: usize,
     pub metrics_port: u16,
     pub notify_keyspace_events: u32,
+    pub latency_monitor_threshold: u64,
     /// The YAML file the server started from, if any (INFO config_file).
     pub config_file: String,
 }
@@ -77,6 +78,7 @@ impl Default for Config {
             slowlog_max_len: 128,
             metrics_port: 0,
             notify_keyspace_events: 0,
+            latency_monitor_threshold: 0,
             config_file: String::new(),
         }
     }
@@ -356,6 +358,14 @@ pub static PARAMS: &[Param] = &[
     ),
     int_param!("slowlog-max-len", slowlog_max_len, usize, 0, i64::MAX, true),
     int_param!("metrics-port", metrics_port, u16, 0, 65535, false),
+    int_param!(
+        "latency-monitor-threshold",
+        latency_monitor_threshold,
+        u64,
+        0,
+        i64::MAX,
+        true
+    ),
     Param {
         name: "notify-keyspace-events",
         mutable: true,

@@ -422,3 +422,33 @@ fn slowlog_records_slow_commands_newest_first() {
     r.cmd(&["PING"]);
     assert_eq!(r.cmd(&["SLOWLOG", "LEN"]), b":0\r\n");
 }
+
+#[test]
+fn latency_monitor_histogram_and_latencystats() {
+    let srv = Server::start(&["--latency-monitor-threshold", "1"]);
+    let mut r = srv.raw();
+    r.cmd(&["SET", "a", "b"]);
+    r.cmd(&["SET", "a", "c"]);
+    let hist = String::from_utf8(r.cmd(&["LATENCY", "HISTOGRAM", "set"])).unwrap();
+    assert!(
+        hist.starts_with(
+            "*2\r\n$3\r\nset\r\n*4\r\n$5\r\ncalls\r\n:2\r\n$14\r\nhistogram_usec\r\n*"
+        ),
+        "{hist}"
+    );
+    r.cmd(&["DEBUG", "SLEEP", "0.02"]);
+    let latest = String::from_utf8(r.cmd(&["LATENCY", "LATEST"])).unwrap();
+    assert!(
+        latest.starts_with("*1\r\n*4\r\n$7\r\ncommand\r\n:"),
+        "{latest}"
+    );
+    let history = String::from_utf8(r.cmd(&["LATENCY", "HISTORY", "command"])).unwrap();
+    assert!(history.starts_with("*1\r\n*2\r\n:"), "{history}");
+    assert_eq!(r.cmd(&["LATENCY", "RESET"]), b":1\r\n");
+    assert_eq!(r.cmd(&["LATENCY", "LATEST"]), b"*0\r\n");
+    let stats = String::from_utf8(r.cmd(&["INFO", "latencystats"])).unwrap();
+    assert!(
+        stats.contains("latency_percentiles_usec_set:p50="),
+        "{stats}"
+    );
+}

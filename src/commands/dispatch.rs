@@ -145,6 +145,17 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
             .record(argv, usec, now, &client.addr, &client.name, max_len);
     }
 
+    let latency_threshold_ms = ctx.server.config.latency_monitor_threshold;
+    if latency_threshold_ms > 0 && usec / 1000 >= latency_threshold_ms {
+        let event = if spec.has(flags::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        let now = crate::server::unix_ms() / 1000;
+        ctx.server.latency.add(event, now, usec / 1000);
+    }
+
     let stats = &mut ctx.server.cmd_stats[id];
     stats.calls += 1;
     stats.usec += usec;

@@ -14,6 +14,7 @@ pub mod dispatch;
 pub mod errors;
 pub mod info;
 pub mod keys;
+pub mod latency;
 pub mod long_double;
 pub mod pubsub;
 pub mod server_cmd;

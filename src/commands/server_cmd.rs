@@ -95,6 +95,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     super::command_cmd::COMMAND,
     super::config_cmd::CONFIG,
     super::slowlog::SLOWLOG,
+    super::latency::LATENCY,
     command!(
         "info",
         -1,

@@ -8,6 +8,7 @@
 
 mod blocking;
 mod client;
+mod latency;
 mod notify;
 mod pubsub;
 mod slowlog;
@@ -16,6 +17,7 @@ mod watch;
 
 pub use blocking::{BlockedOn, Blocking, TimeoutReply, WaitKey};
 pub use client::{Client, ReplyMode, Transaction};
+pub use latency::LatencyMonitor;
 pub use notify::class as event_class;
 pub use notify::{flags_to_string as notify_flags_to_string, parse_flags as parse_notify_flags};
 pub use pubsub::{PubSub, Scope, Subscriptions};

@@ -59,6 +59,8 @@ pub struct ServerState {
     /// Clients given output by another client's command (PUBLISH, MONITOR):
     /// the loop writes them before sleeping.
     pub wrote_to: Vec<usize>,
+    /// LATENCY events.
+    pub latency: super::latency::LatencyMonitor,
     /// SLOWLOG entries.
     pub slowlog: super::slowlog::SlowLog,
     /// WATCHed keys.
@@ -106,6 +108,7 @@ impl ServerState {
             blocking: Default::default(),
             watches: Default::default(),
             slowlog: Default::default(),
+            latency: Default::default(),
             pubsub: Default::default(),
             wrote_to: Vec::new(),
             killed: Vec::new(),
