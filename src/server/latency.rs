@@ -48,7 +48,7 @@ impl LatencyMonitor {
         }
         let before = self.events.len();
         self.events
-            .retain(|name, _| !names.iter().any(|n| *n == name.as_bytes()));
+            .retain(|name, _| !names.contains(&name.as_bytes()));
         before - self.events.len()
     }
 }
