@@ -173,7 +173,8 @@ fn call_guarded(ctx: &mut Ctx, argv: Argv, handler: super::table::Handler, id: C
     let result = panic::catch_unwind(AssertUnwindSafe(|| handler(ctx, argv)));
     if result.is_err() {
         log::error!(
-            "BUG: command '{}' panicked; the client got an error reply",
+            target: "command",
+            "handler_panicked command={} reply=error",
             registry().full_names[id]
         );
         ctx.out

@@ -221,7 +221,7 @@ fn shutdown(ctx: &mut Ctx, argv: Argv) {
         }
     }
     if save {
-        log::warn!("SHUTDOWN SAVE refused: persistence is not available yet");
+        log::warn!(target: "server", "shutdown_refused reason=no_persistence");
         return ctx.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
     }
     ctx.server.shutdown = Some(Shutdown::Requested);

@@ -132,7 +132,7 @@ impl Server {
                 Err(e) => return Err(e),
             }
             if self.stop.load(Ordering::Relaxed) {
-                info!("Received a signal: shutting down");
+                info!(target: "server", "shutdown reason=signal");
                 break;
             }
             self.refresh_clock();
@@ -168,12 +168,12 @@ impl Server {
             }
             self.before_sleep();
             if self.state.shutdown.is_some() {
-                info!("User requested shutdown...");
+                info!(target: "server", "shutdown reason=command");
                 break;
             }
         }
         self.before_sleep();
-        info!("ferrocache is now ready to exit, bye bye...");
+        info!(target: "server", "exit status=ok");
         Ok(())
     }
 
@@ -196,7 +196,7 @@ impl Server {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    warn!("accept failed: {e}");
+                    warn!(target: "net", "accept_failed error=\"{e}\"");
                     return;
                 }
             };
@@ -226,10 +226,11 @@ impl Server {
                     .registry()
                     .register(&mut stream, Token(key), Interest::READABLE)
             {
-                warn!("cannot register client: {e}");
+                warn!(target: "net", "register_failed error=\"{e}\"");
                 continue;
             }
             let authenticated = self.state.config.requirepass.is_empty();
+            log::debug!(target: "net", "client_connected id={id} addr={peer}");
             entry.insert(Client::new(id, stream, authenticated));
         }
     }
@@ -255,7 +256,8 @@ impl Server {
                     self.state.net_input_bytes += n as u64;
                     if client.query_len() > limit {
                         warn!(
-                            "Closing client that reached max query buffer length: id={} addr={}",
+                            target: "net",
+                            "client_closed reason=query_buffer_limit id={} addr={}",
                             client.id, client.addr
                         );
                         client.close_asap = true;
@@ -339,7 +341,8 @@ impl Server {
                     self.state.record_error(&mut reply);
                     let client = &mut self.clients[key];
                     warn!(
-                        "Protocol error ({msg}) from client: id={} addr={}",
+                        target: "net",
+                        "protocol_error id={} addr={} error=\"{msg}\"",
                         client.id, client.addr
                     );
                     client.close_after_reply = true;
@@ -434,7 +437,7 @@ impl Server {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    warn!("metrics accept failed: {e}");
+                    warn!(target: "metrics", "accept_failed error=\"{e}\"");
                     return;
                 }
             };
@@ -542,7 +545,8 @@ impl Server {
             }
             if !done && self.state.over_output_limit(client) {
                 warn!(
-                    "Client id={} addr={} closed for overcoming of output buffer limits.",
+                    target: "net",
+                    "client_closed reason=output_buffer_limit id={} addr={}",
                     client.id, client.addr
                 );
                 self.to_close.push(key);
@@ -572,6 +576,7 @@ impl Server {
         closing.append(&mut self.state.killed);
         for key in closing {
             if let Some(mut client) = self.clients.try_remove(key) {
+                log::debug!(target: "net", "client_closed id={} addr={}", client.id, client.addr);
                 if let Some(on) = client.blocked.take() {
                     self.state.blocking.unblock(key, &on);
                 }
@@ -638,7 +643,7 @@ fn set_keepalive(stream: &mio::net::TcpStream, seconds: u64) {
         .with_time(period)
         .with_interval(Duration::from_secs((seconds / 3).max(1)));
     if let Err(e) = socket2::SockRef::from(stream).set_tcp_keepalive(&keepalive) {
-        log::debug!("cannot set tcp-keepalive: {e}");
+        log::debug!(target: "net", "keepalive_failed error=\"{e}\"");
     }
 }
 
@@ -660,7 +665,9 @@ fn bind_all(bind: &str, port: u16, field: &str) -> Result<Vec<TcpListener>, Stri
         };
         match bind_listener(SocketAddr::new(ip, port)) {
             Ok(l) => listeners.push(l),
-            Err(e) if optional => warn!("could not bind {addr}:{port}: {e}"),
+            Err(e) if optional => {
+                warn!(target: "net", "bind_skipped addr={addr} port={port} error=\"{e}\"")
+            }
             Err(e) => {
                 return Err(format!(
                     "field '{field}': could not listen on {addr}:{port}: {e}"
