@@ -35,6 +35,8 @@ pub struct Config {
     pub client_query_buffer_limit: u64,
     pub daemonize: bool,
     pub active_expire_effort: u32,
+    /// Largest sparse HyperLogLog value in bytes before it turns dense.
+    pub hll_sparse_max_bytes: u64,
     /// The YAML file the server started from, if any (INFO config_file).
     pub config_file: String,
 }
@@ -67,6 +69,7 @@ impl Default for Config {
             client_query_buffer_limit: 1024 * 1024 * 1024,
             daemonize: false,
             active_expire_effort: 1,
+            hll_sparse_max_bytes: 3000,
             config_file: String::new(),
         }
     }
@@ -333,6 +336,19 @@ pub static PARAMS: &[Param] = &[
                 return Err("argument must be a memory value of at least 1mb".into());
             }
             c.client_query_buffer_limit = n;
+            Ok(())
+        },
+    },
+    Param {
+        name: "hll-sparse-max-bytes",
+        mutable: true,
+        get: |c| c.hll_sparse_max_bytes.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            if n > i64::MAX as u64 {
+                return Err("argument must be a memory value".into());
+            }
+            c.hll_sparse_max_bytes = n;
             Ok(())
         },
     },
