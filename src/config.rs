@@ -41,6 +41,8 @@ pub struct Config {
     pub metrics_port: u16,
     pub notify_keyspace_events: u32,
     pub latency_monitor_threshold: u64,
+    /// Largest sparse HyperLogLog value in bytes before it turns dense.
+    pub hll_sparse_max_bytes: u64,
     /// The YAML file the server started from, if any (INFO config_file).
     pub config_file: String,
 }
@@ -79,6 +81,7 @@ impl Default for Config {
             metrics_port: 0,
             notify_keyspace_events: 0,
             latency_monitor_threshold: 0,
+            hll_sparse_max_bytes: 3000,
             config_file: String::new(),
         }
     }
@@ -380,6 +383,19 @@ pub static PARAMS: &[Param] = &[
         mutable: true,
         get: |c| c.client_output_buffer_limit.render(),
         set: |c, v| c.client_output_buffer_limit.apply(v),
+    },
+    Param {
+        name: "hll-sparse-max-bytes",
+        mutable: true,
+        get: |c| c.hll_sparse_max_bytes.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            if n > i64::MAX as u64 {
+                return Err("argument must be a memory value".into());
+            }
+            c.hll_sparse_max_bytes = n;
+            Ok(())
+        },
     },
     Param {
         name: "daemonize",

@@ -137,6 +137,8 @@ fn acl_categories(spec: &CommandSpec) -> Vec<&'static str> {
         "string" => cats.push("@string"),
         "generic" => cats.push("@keyspace"),
         "connection" => cats.push("@connection"),
+        "bitmap" => cats.push("@bitmap"),
+        "hyperloglog" => cats.push("@hyperloglog"),
         _ => {}
     }
     if spec.has(ADMIN) {

@@ -6,12 +6,14 @@
 //! its reply to `ctx.out`. Handlers never touch sockets.
 
 pub mod args;
+pub mod bitmaps;
 pub mod client_cmd;
 pub mod command_cmd;
 pub mod config_cmd;
 pub mod connection;
 pub mod dispatch;
 pub mod errors;
+pub mod hyperloglog;
 pub mod info;
 pub mod keys;
 pub mod latency;
@@ -101,6 +103,8 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     connection::COMMANDS,
     strings::COMMANDS,
     keys::COMMANDS,
+    bitmaps::COMMANDS,
+    hyperloglog::COMMANDS,
     server_cmd::COMMANDS,
     transactions::COMMANDS,
     pubsub::COMMANDS,
