@@ -11,6 +11,7 @@ use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::{Argv, Reply};
+use crate::server::event_class;
 use crate::store::{Entry, Store};
 use crate::types::bitfield::{self, FieldType, Overflow};
 
@@ -249,6 +250,7 @@ fn setbit(ctx: &mut Ctx, argv: Argv) {
     if changed || old as i64 != on {
         bitfield::set_bit(bytes, offset, on == 1);
         ctx.server.dirty += 1;
+        ctx.notify(event_class::STRING, "setbit", argv.get(1));
     }
     ctx.out.int(old as i64);
 }
@@ -491,9 +493,11 @@ fn bitop(ctx: &mut Ctx, argv: Argv) {
         let clock = ctx.store.new_clock();
         ctx.store.dbs[ctx.db].set_string(dest, &result, None, clock);
         ctx.server.dirty += 1;
+        ctx.notify(event_class::STRING, "set", dest);
     } else if ctx.store.exists(ctx.db, dest) {
         ctx.store.dbs[ctx.db].remove(dest);
         ctx.server.dirty += 1;
+        ctx.notify(event_class::GENERIC, "del", dest);
     }
     ctx.out.int(max_len as i64);
 }
@@ -682,6 +686,9 @@ fn bitfield_generic(ctx: &mut Ctx, argv: Argv, read_only_command: bool) {
         }
     }
     ctx.server.dirty += changes;
+    if changes > 0 {
+        ctx.notify(event_class::STRING, "setbit", argv.get(1));
+    }
 }
 
 #[cfg(test)]

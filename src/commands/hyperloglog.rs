@@ -11,6 +11,7 @@ use super::table::{flags::*, CommandSpec};
 use super::{errors, Ctx};
 use crate::command;
 use crate::resp::{Argv, Reply};
+use crate::server::event_class;
 use crate::store::{Entry, Store};
 use crate::types::hll::{self, REGISTERS};
 
@@ -169,6 +170,9 @@ fn pfadd(ctx: &mut Ctx, argv: Argv) {
         }
     }
     ctx.server.dirty += updated;
+    if updated > 0 {
+        ctx.notify(event_class::STRING, "pfadd", key);
+    }
     ctx.out.int((updated > 0) as i64);
 }
 
@@ -249,6 +253,7 @@ fn pfmerge(ctx: &mut Ctx, argv: Argv) {
     hll::invalidate_cache(&mut value);
     store_value(ctx.store, ctx.db, dest, &value);
     ctx.server.dirty += 1;
+    ctx.notify(event_class::STRING, "pfadd", dest);
     ctx.out.ok();
 }
 
