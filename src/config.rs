@@ -35,6 +35,9 @@ pub struct Config {
     pub client_query_buffer_limit: u64,
     pub daemonize: bool,
     pub active_expire_effort: u32,
+    /// List node size: negative -1..-5 = 4..64 KB per node, positive = entries
+    /// per node (Redis's list-max-listpack-size, alias list-max-ziplist-size).
+    pub list_max_listpack_size: i32,
     /// The YAML file the server started from, if any (INFO config_file).
     pub config_file: String,
 }
@@ -67,6 +70,7 @@ impl Default for Config {
             client_query_buffer_limit: 1024 * 1024 * 1024,
             daemonize: false,
             active_expire_effort: 1,
+            list_max_listpack_size: -2,
             config_file: String::new(),
         }
     }
@@ -273,6 +277,22 @@ pub static PARAMS: &[Param] = &[
         u32,
         1,
         10,
+        true
+    ),
+    int_param!(
+        "list-max-listpack-size",
+        list_max_listpack_size,
+        i32,
+        i32::MIN as i64,
+        i32::MAX as i64,
+        true
+    ),
+    int_param!(
+        "list-max-ziplist-size",
+        list_max_listpack_size,
+        i32,
+        i32::MIN as i64,
+        i32::MAX as i64,
         true
     ),
     Param {

@@ -137,6 +137,7 @@ fn acl_categories(spec: &CommandSpec) -> Vec<&'static str> {
         "string" => cats.push("@string"),
         "generic" => cats.push("@keyspace"),
         "connection" => cats.push("@connection"),
+        "list" => cats.push("@list"),
         _ => {}
     }
     if spec.has(ADMIN) {

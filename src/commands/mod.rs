@@ -14,6 +14,7 @@ pub mod dispatch;
 pub mod errors;
 pub mod info;
 pub mod keys;
+pub mod lists;
 pub mod long_double;
 pub mod server_cmd;
 pub mod strings;
@@ -52,5 +53,6 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     connection::COMMANDS,
     strings::COMMANDS,
     keys::COMMANDS,
+    lists::COMMANDS,
     server_cmd::COMMANDS,
 ];
