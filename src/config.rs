@@ -43,6 +43,9 @@ pub struct Config {
     pub latency_monitor_threshold: u64,
     /// Largest sparse HyperLogLog value in bytes before it turns dense.
     pub hll_sparse_max_bytes: u64,
+    /// List node size: negative -1..-5 = 4..64 KB per node, positive = entries
+    /// per node (Redis's list-max-listpack-size, alias list-max-ziplist-size).
+    pub list_max_listpack_size: i32,
     /// The YAML file the server started from, if any (INFO config_file).
     pub config_file: String,
 }
@@ -82,6 +85,7 @@ impl Default for Config {
             notify_keyspace_events: 0,
             latency_monitor_threshold: 0,
             hll_sparse_max_bytes: 3000,
+            list_max_listpack_size: -2,
             config_file: String::new(),
         }
     }
@@ -288,6 +292,22 @@ pub static PARAMS: &[Param] = &[
         u32,
         1,
         10,
+        true
+    ),
+    int_param!(
+        "list-max-listpack-size",
+        list_max_listpack_size,
+        i32,
+        i32::MIN as i64,
+        i32::MAX as i64,
+        true
+    ),
+    int_param!(
+        "list-max-ziplist-size",
+        list_max_listpack_size,
+        i32,
+        i32::MIN as i64,
+        i32::MAX as i64,
         true
     ),
     Param {

@@ -139,6 +139,7 @@ fn acl_categories(spec: &CommandSpec) -> Vec<&'static str> {
         "connection" => cats.push("@connection"),
         "bitmap" => cats.push("@bitmap"),
         "hyperloglog" => cats.push("@hyperloglog"),
+        "list" => cats.push("@list"),
         _ => {}
     }
     if spec.has(ADMIN) {

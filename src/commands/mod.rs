@@ -17,6 +17,7 @@ pub mod hyperloglog;
 pub mod info;
 pub mod keys;
 pub mod latency;
+pub mod lists;
 pub mod long_double;
 pub mod pubsub;
 pub mod server_cmd;
@@ -105,6 +106,7 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     keys::COMMANDS,
     bitmaps::COMMANDS,
     hyperloglog::COMMANDS,
+    lists::COMMANDS,
     server_cmd::COMMANDS,
     transactions::COMMANDS,
     pubsub::COMMANDS,
