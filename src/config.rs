@@ -35,6 +35,12 @@ pub struct Config {
     pub client_query_buffer_limit: u64,
     pub daemonize: bool,
     pub active_expire_effort: u32,
+    /// Most fields a hash keeps in its compact listpack encoding.
+    pub hash_max_listpack_entries: usize,
+    /// Longest field or value (bytes) a hash keeps in its listpack encoding.
+    pub hash_max_listpack_value: usize,
+    /// Most members a set of integers keeps in its intset encoding.
+    pub set_max_intset_entries: usize,
     /// The YAML file the server started from, if any (INFO config_file).
     pub config_file: String,
 }
@@ -67,6 +73,9 @@ impl Default for Config {
             client_query_buffer_limit: 1024 * 1024 * 1024,
             daemonize: false,
             active_expire_effort: 1,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
             config_file: String::new(),
         }
     }
@@ -336,6 +345,55 @@ pub static PARAMS: &[Param] = &[
             Ok(())
         },
     },
+    int_param!(
+        "hash-max-listpack-entries",
+        hash_max_listpack_entries,
+        usize,
+        0,
+        i64::MAX,
+        true
+    ),
+    // A memory value in Redis: "1kb" works too.
+    Param {
+        name: "hash-max-listpack-value",
+        mutable: true,
+        get: |c| c.hash_max_listpack_value.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            c.hash_max_listpack_value =
+                usize::try_from(n.min(i64::MAX as u64)).unwrap_or(usize::MAX);
+            Ok(())
+        },
+    },
+    // Redis's older names for the two above, still accepted.
+    int_param!(
+        "hash-max-ziplist-entries",
+        hash_max_listpack_entries,
+        usize,
+        0,
+        i64::MAX,
+        true
+    ),
+    // A memory value in Redis: "1kb" works too.
+    Param {
+        name: "hash-max-ziplist-value",
+        mutable: true,
+        get: |c| c.hash_max_listpack_value.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            c.hash_max_listpack_value =
+                usize::try_from(n.min(i64::MAX as u64)).unwrap_or(usize::MAX);
+            Ok(())
+        },
+    },
+    int_param!(
+        "set-max-intset-entries",
+        set_max_intset_entries,
+        usize,
+        0,
+        i64::MAX,
+        true
+    ),
     Param {
         name: "daemonize",
         mutable: false,
@@ -501,5 +559,36 @@ mod tests {
             .collect();
         assert!(names.contains(&"maxmemory-policy"));
         assert!(names.contains(&"maxmemory"));
+    }
+
+    #[test]
+    fn encoding_thresholds_and_their_aliases() {
+        let mut c = Config::default();
+        assert_eq!(
+            (
+                c.hash_max_listpack_entries,
+                c.hash_max_listpack_value,
+                c.set_max_intset_entries
+            ),
+            (512, 64, 512)
+        );
+        c.set("hash-max-ziplist-entries", "5").unwrap();
+        c.set("hash-max-ziplist-value", "9").unwrap();
+        c.set("set-max-intset-entries", "0").unwrap();
+        assert_eq!(
+            (
+                c.hash_max_listpack_entries,
+                c.hash_max_listpack_value,
+                c.set_max_intset_entries
+            ),
+            (5, 9, 0)
+        );
+        let names: Vec<_> = c.matching(b"hash-max-*").into_iter().collect();
+        assert_eq!(names.len(), 4);
+        assert!(names.contains(&("hash-max-listpack-entries", "5".to_string())));
+        assert!(c.set("hash-max-listpack-value", "-1").is_err());
+        c.set("hash-max-listpack-value", "1kb").unwrap();
+        assert_eq!(c.hash_max_listpack_value, 1024);
+        assert!(c.set("set-max-intset-entries", "x").is_err());
     }
 }

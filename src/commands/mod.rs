@@ -12,10 +12,12 @@ pub mod config_cmd;
 pub mod connection;
 pub mod dispatch;
 pub mod errors;
+pub mod hashes;
 pub mod info;
 pub mod keys;
 pub mod long_double;
 pub mod server_cmd;
+pub mod sets;
 pub mod strings;
 pub mod table;
 
@@ -52,5 +54,7 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     connection::COMMANDS,
     strings::COMMANDS,
     keys::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
     server_cmd::COMMANDS,
 ];

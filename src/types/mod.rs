@@ -6,6 +6,7 @@
 //! `Store::read_typed` / `write_typed` / `write_or_create`, which reply
 //! WRONGTYPE semantics as `Err(WrongType)`.
 
+pub mod dict;
 pub mod hash;
 pub mod list;
 pub mod set;
