@@ -797,3 +797,28 @@ fn random_operations_match_a_model() {
         }
     }
 }
+
+#[test]
+fn copy_and_expire_work_on_hashes() {
+    let srv = Server::start(&[]);
+    let mut r = srv.raw();
+    for i in 0..1000 {
+        r.cmd(&["HSET", "big", &format!("f{i}"), "v"]);
+    }
+    check(&mut r, &["HSET", "small", "a", "1"], ":1\r\n");
+    check(&mut r, &["COPY", "big", "big2"], ":1\r\n");
+    check(&mut r, &["COPY", "small", "small2"], ":1\r\n");
+    check(&mut r, &["HDEL", "big", "f1"], ":1\r\n");
+    check(&mut r, &["HSET", "small", "a", "2"], ":0\r\n");
+    check(&mut r, &["HLEN", "big2"], ":1000\r\n");
+    check(&mut r, &["HGET", "big2", "f1"], "$1\r\nv\r\n");
+    check(&mut r, &["HGET", "small2", "a"], "$1\r\n1\r\n");
+    assert_eq!(encoding(&mut r, "big2"), "hashtable");
+    assert_eq!(encoding(&mut r, "small2"), "listpack");
+    check(&mut r, &["PEXPIRE", "small2", "50"], ":1\r\n");
+    // Writing a field keeps the TTL.
+    check(&mut r, &["HSET", "small2", "b", "2"], ":1\r\n");
+    support::wait_until("the hash to expire", || {
+        r.cmd(&["EXISTS", "small2"]) == b":0\r\n"
+    });
+}

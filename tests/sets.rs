@@ -751,3 +751,37 @@ fn random_operations_match_a_model() {
         }
     }
 }
+
+#[test]
+fn copy_rename_and_expire_work_on_sets() {
+    let srv = Server::start(&[]);
+    let mut r = srv.raw();
+    sadd(&mut r, "big", (0..1000).map(|i| format!("m{i}")));
+    check(&mut r, &["SADD", "small", "1", "2"], ":2\r\n");
+    check(&mut r, &["COPY", "big", "big2"], ":1\r\n");
+    check(&mut r, &["COPY", "small", "small2"], ":1\r\n");
+    // Deep copies: changing one leaves the other alone.
+    check(&mut r, &["SREM", "big", "m1"], ":1\r\n");
+    check(&mut r, &["SADD", "small", "3"], ":1\r\n");
+    check(&mut r, &["SCARD", "big2"], ":1000\r\n");
+    check(&mut r, &["SISMEMBER", "big2", "m1"], ":1\r\n");
+    check(&mut r, &["SMEMBERS", "small2"], &bulks('*', &["1", "2"]));
+    assert_eq!(encoding(&mut r, "big2"), "hashtable");
+    assert_eq!(encoding(&mut r, "small2"), "intset");
+    check(&mut r, &["RENAME", "small2", "moved"], "+OK\r\n");
+    check(&mut r, &["SCARD", "moved"], ":2\r\n");
+    check(&mut r, &["TYPE", "moved"], "+set\r\n");
+    // SCAN TYPE set sees them all (one call covers a small keyspace).
+    let reply = String::from_utf8(r.cmd(&["SCAN", "0", "TYPE", "set", "COUNT", "100000"])).unwrap();
+    let lines: Vec<&str> = reply.split("\r\n").collect();
+    assert_eq!(lines[2], "0");
+    let n: usize = lines[3][1..].parse().unwrap();
+    let mut keys: Vec<&str> = (0..n).map(|i| lines[5 + 2 * i]).collect();
+    keys.sort();
+    assert_eq!(keys, ["big", "big2", "moved", "small"]);
+    // A set with a TTL expires like any key.
+    check(&mut r, &["PEXPIRE", "moved", "50"], ":1\r\n");
+    support::wait_until("the set to expire", || {
+        r.cmd(&["EXISTS", "moved"]) == b":0\r\n"
+    });
+}

@@ -339,10 +339,10 @@ fn hset_generic(ctx: &mut Ctx, argv: Argv, name: &str) {
         return;
     };
     hash.prepare_write(argv.iter_from(2), limits);
-    let mut created = 0;
-    for i in (2..argv.len()).step_by(2) {
-        created += hash.set(argv.get(i), argv.get(i + 1), limits) as i64;
-    }
+    let pairs = (2..argv.len())
+        .step_by(2)
+        .map(|i| (argv.get(i), argv.get(i + 1)));
+    let created = hash.set_pairs(pairs, limits) as i64;
     ctx.server.dirty += ((argv.len() - 2) / 2) as u64;
     if name == "hset" {
         ctx.out.int(created);

@@ -120,24 +120,51 @@ impl Hash {
     /// when either is longer than `limits.max_value`, and after when the
     /// hash has more than `limits.max_entries` fields.
     pub fn set(&mut self, field: &[u8], value: &[u8], limits: HashLimits) -> bool {
-        if let Repr::Pack(p) = &self.repr {
-            if field.len() > limits.max_value
-                || value.len() > limits.max_value
-                || p.buf.len() + field.len() + value.len() > LISTPACK_MAX_BYTES
-            {
+        self.set_pairs(std::iter::once((field, value)), limits) == 1
+    }
+
+    /// Sets every (field, value) in turn, as `set` would; returns how many
+    /// fields are new. A listpack grows once for the whole batch (one
+    /// allocation, then one shrink to the exact size).
+    pub fn set_pairs<'a>(
+        &mut self,
+        pairs: impl Iterator<Item = (&'a [u8], &'a [u8])> + Clone,
+        limits: HashLimits,
+    ) -> usize {
+        let mut pairs = pairs.peekable();
+        let mut created = 0;
+        if let Repr::Pack(p) = &mut self.repr {
+            let room: usize = pairs.clone().map(|(f, v)| pair_size(f, v)).sum();
+            let mut v = std::mem::take(&mut p.buf).into_vec();
+            v.reserve_exact(room + if v.is_empty() { HEADER } else { 0 });
+            let mut convert = false;
+            while let Some(&(field, value)) = pairs.peek() {
+                if field.len() > limits.max_value
+                    || value.len() > limits.max_value
+                    || v.len() + field.len() + value.len() > LISTPACK_MAX_BYTES
+                {
+                    // Converted first, then written to the table below.
+                    convert = true;
+                    break;
+                }
+                pairs.next();
+                created += set_in(&mut v, field, value) as usize;
+                if count_of(&v) > limits.max_entries {
+                    convert = true;
+                    break;
+                }
+            }
+            p.buf = v.into_boxed_slice();
+            if convert {
                 self.convert();
             }
         }
-        match &mut self.repr {
-            Repr::Pack(p) => {
-                let created = p.set(field, value);
-                if p.len() > limits.max_entries {
-                    self.convert();
-                }
-                created
+        if let Repr::Table(d) = &mut self.repr {
+            for (field, value) in pairs {
+                created += d.insert(field, value.into()).is_none() as usize;
             }
-            Repr::Table(d) => d.insert(field, value.into()).is_none(),
         }
+        created
     }
 
     /// Removes `field`; true when it existed.
@@ -274,15 +301,7 @@ struct PairAt {
 
 impl Pack {
     fn len(&self) -> usize {
-        if self.buf.is_empty() {
-            return 0;
-        }
-        u32::from_le_bytes(self.buf[..HEADER].try_into().unwrap()) as usize
-    }
-
-    fn set_len(&mut self, n: usize) {
-        let n = u32::try_from(n).expect("listpack count fits u32");
-        self.buf[..HEADER].copy_from_slice(&n.to_le_bytes());
+        count_of(&self.buf)
     }
 
     fn iter(&self) -> PackIter<'_> {
@@ -295,77 +314,11 @@ impl Pack {
 
     /// The pair whose field is `field`.
     fn find(&self, field: &[u8]) -> Option<PairAt> {
-        let buf = &self.buf;
-        let mut pos = HEADER;
-        for _ in 0..self.len() {
-            let start = pos;
-            let (flen, n) = read_varint(&buf[pos..]);
-            let fstart = pos + n;
-            pos = fstart + flen;
-            let value_entry = pos;
-            let (vlen, n) = read_varint(&buf[pos..]);
-            let vstart = pos + n;
-            pos = vstart + vlen;
-            if flen == field.len() && &buf[fstart..fstart + flen] == field {
-                return Some(PairAt {
-                    start,
-                    value_entry,
-                    value: vstart,
-                    end: pos,
-                });
-            }
-        }
-        None
+        find_in(&self.buf, field)
     }
 
     fn value_at(&self, at: PairAt) -> &[u8] {
         &self.buf[at.value..at.end]
-    }
-
-    /// Edits the buffer as a Vec (no copy either way) and boxes it back at
-    /// its exact length.
-    fn edit(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
-        let mut v = std::mem::take(&mut self.buf).into_vec();
-        f(&mut v);
-        self.buf = v.into_boxed_slice();
-    }
-
-    /// Sets a pair; true when the field is new.
-    fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
-        if let Some(at) = self.find(field) {
-            if at.end - at.value == value.len() {
-                self.buf[at.value..at.end].copy_from_slice(value);
-                return false;
-            }
-            // Replace the value entry, its length prefix included.
-            let mut entry = Vec::with_capacity(varint_len(value.len()) + value.len());
-            push_varint(&mut entry, value.len());
-            entry.extend_from_slice(value);
-            self.edit(|v| {
-                let old = at.end - at.value_entry;
-                if entry.len() > old {
-                    v.reserve_exact(entry.len() - old);
-                }
-                v.splice(at.value_entry..at.end, entry);
-            });
-            return false;
-        }
-        let n = self.len() + 1;
-        let add = varint_len(field.len()) + field.len() + varint_len(value.len()) + value.len();
-        self.edit(|v| {
-            if v.is_empty() {
-                v.reserve_exact(HEADER + add);
-                v.extend_from_slice(&[0; HEADER]);
-            } else {
-                v.reserve_exact(add);
-            }
-            push_varint(v, field.len());
-            v.extend_from_slice(field);
-            push_varint(v, value.len());
-            v.extend_from_slice(value);
-        });
-        self.set_len(n);
-        true
     }
 
     /// Removes the pair of `field`; true when it existed.
@@ -378,12 +331,82 @@ impl Pack {
             self.buf = Box::default();
             return true;
         }
-        self.edit(|v| {
-            v.drain(at.start..at.end);
-        });
-        self.set_len(n);
+        let mut v = std::mem::take(&mut self.buf).into_vec();
+        v.drain(at.start..at.end);
+        set_count(&mut v, n);
+        self.buf = v.into_boxed_slice();
         true
     }
+}
+
+// The listpack as a Vec while a command edits it (see `Hash::set_pairs`).
+
+fn count_of(buf: &[u8]) -> usize {
+    match buf.get(..HEADER) {
+        None => 0,
+        Some(h) => u32::from_le_bytes(h.try_into().unwrap()) as usize,
+    }
+}
+
+fn set_count(buf: &mut [u8], n: usize) {
+    let n = u32::try_from(n).expect("listpack count fits u32");
+    buf[..HEADER].copy_from_slice(&n.to_le_bytes());
+}
+
+/// The pair of `field` in a listpack buffer.
+fn find_in(buf: &[u8], field: &[u8]) -> Option<PairAt> {
+    let mut pos = HEADER;
+    for _ in 0..count_of(buf) {
+        let start = pos;
+        let (flen, n) = read_varint(&buf[pos..]);
+        let fstart = pos + n;
+        pos = fstart + flen;
+        let value_entry = pos;
+        let (vlen, n) = read_varint(&buf[pos..]);
+        let vstart = pos + n;
+        pos = vstart + vlen;
+        if flen == field.len() && &buf[fstart..fstart + flen] == field {
+            return Some(PairAt {
+                start,
+                value_entry,
+                value: vstart,
+                end: pos,
+            });
+        }
+    }
+    None
+}
+
+/// Bytes a new pair takes.
+fn pair_size(field: &[u8], value: &[u8]) -> usize {
+    varint_len(field.len()) + field.len() + varint_len(value.len()) + value.len()
+}
+
+/// Sets a pair in a listpack buffer; true when the field is new. An updated
+/// value stays where it was, a new pair goes at the end.
+fn set_in(v: &mut Vec<u8>, field: &[u8], value: &[u8]) -> bool {
+    if let Some(at) = find_in(v, field) {
+        if at.end - at.value == value.len() {
+            v[at.value..at.end].copy_from_slice(value);
+        } else {
+            // Replace the value entry, its length prefix included.
+            let mut entry = Vec::with_capacity(varint_len(value.len()) + value.len());
+            push_varint(&mut entry, value.len());
+            entry.extend_from_slice(value);
+            v.splice(at.value_entry..at.end, entry);
+        }
+        return false;
+    }
+    let n = count_of(v) + 1;
+    if v.is_empty() {
+        v.extend_from_slice(&[0; HEADER]);
+    }
+    push_varint(v, field.len());
+    v.extend_from_slice(field);
+    push_varint(v, value.len());
+    v.extend_from_slice(value);
+    set_count(v, n);
+    true
 }
 
 /// Iterator over a listpack's pairs.
@@ -539,6 +562,42 @@ mod tests {
         assert_eq!(h.encoding(), "hashtable");
         assert_eq!(h.len(), 513);
         assert_eq!(h.get(b"f0"), Some(&b"updated"[..]));
+    }
+
+    #[test]
+    fn set_pairs_converts_mid_batch_and_keeps_every_pair() {
+        let names: Vec<String> = (0..600).map(|i| format!("f{i}")).collect();
+        let mut h = Hash::default();
+        let n = h.set_pairs(names.iter().map(|f| (f.as_bytes(), &b"v"[..])), LIMITS);
+        assert_eq!((n, h.len(), h.encoding()), (600, 600, "hashtable"));
+        assert!(names.iter().all(|f| h.get(f.as_bytes()) == Some(&b"v"[..])));
+
+        let mut h = Hash::default();
+        let long = [b'x'; 65];
+        let batch = [
+            (&b"a"[..], &b"1"[..]),
+            (b"b", &long[..]),
+            (b"a", b"2"),
+            (b"c", b"3"),
+        ];
+        assert_eq!(h.set_pairs(batch.into_iter(), LIMITS), 3);
+        assert_eq!(h.encoding(), "hashtable");
+        assert_eq!(h.get(b"a"), Some(&b"2"[..]));
+        assert_eq!(h.get(b"b"), Some(&long[..]));
+
+        // Within the limits: one batch, exact size, insertion order.
+        let mut h = Hash::default();
+        let batch = [(&b"a"[..], &b"1"[..]), (b"b", b"2"), (b"a", b"333")];
+        assert_eq!(h.set_pairs(batch.into_iter(), LIMITS), 2);
+        let Repr::Pack(p) = &h.repr else { panic!() };
+        assert_eq!(p.buf.len(), HEADER + (2 + 4) + (2 + 2));
+        assert_eq!(
+            pairs(&h),
+            [
+                (b"a".to_vec(), b"333".to_vec()),
+                (b"b".to_vec(), b"2".to_vec())
+            ]
+        );
     }
 
     #[test]
