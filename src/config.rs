@@ -46,6 +46,12 @@ pub struct Config {
     /// List node size: negative -1..-5 = 4..64 KB per node, positive = entries
     /// per node (Redis's list-max-listpack-size, alias list-max-ziplist-size).
     pub list_max_listpack_size: i32,
+    /// Most fields a hash keeps in its compact listpack encoding.
+    pub hash_max_listpack_entries: usize,
+    /// Longest field or value (bytes) a hash keeps in its listpack encoding.
+    pub hash_max_listpack_value: usize,
+    /// Most members a set of integers keeps in its intset encoding.
+    pub set_max_intset_entries: usize,
     /// The YAML file the server started from, if any (INFO config_file).
     pub config_file: String,
 }
@@ -86,6 +92,9 @@ impl Default for Config {
             latency_monitor_threshold: 0,
             hll_sparse_max_bytes: 3000,
             list_max_listpack_size: -2,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
             config_file: String::new(),
         }
     }
@@ -389,6 +398,14 @@ pub static PARAMS: &[Param] = &[
         i64::MAX,
         true
     ),
+    int_param!(
+        "hash-max-listpack-entries",
+        hash_max_listpack_entries,
+        usize,
+        0,
+        i64::MAX,
+        true
+    ),
     Param {
         name: "notify-keyspace-events",
         mutable: true,
@@ -417,6 +434,47 @@ pub static PARAMS: &[Param] = &[
             Ok(())
         },
     },
+    // A memory value in Redis: "1kb" works too.
+    Param {
+        name: "hash-max-listpack-value",
+        mutable: true,
+        get: |c| c.hash_max_listpack_value.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            c.hash_max_listpack_value =
+                usize::try_from(n.min(i64::MAX as u64)).unwrap_or(usize::MAX);
+            Ok(())
+        },
+    },
+    // Redis's older names for the two above, still accepted.
+    int_param!(
+        "hash-max-ziplist-entries",
+        hash_max_listpack_entries,
+        usize,
+        0,
+        i64::MAX,
+        true
+    ),
+    // A memory value in Redis: "1kb" works too.
+    Param {
+        name: "hash-max-ziplist-value",
+        mutable: true,
+        get: |c| c.hash_max_listpack_value.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            c.hash_max_listpack_value =
+                usize::try_from(n.min(i64::MAX as u64)).unwrap_or(usize::MAX);
+            Ok(())
+        },
+    },
+    int_param!(
+        "set-max-intset-entries",
+        set_max_intset_entries,
+        usize,
+        0,
+        i64::MAX,
+        true
+    ),
     Param {
         name: "daemonize",
         mutable: false,
@@ -687,5 +745,36 @@ mod tests {
             .collect();
         assert!(names.contains(&"maxmemory-policy"));
         assert!(names.contains(&"maxmemory"));
+    }
+
+    #[test]
+    fn encoding_thresholds_and_their_aliases() {
+        let mut c = Config::default();
+        assert_eq!(
+            (
+                c.hash_max_listpack_entries,
+                c.hash_max_listpack_value,
+                c.set_max_intset_entries
+            ),
+            (512, 64, 512)
+        );
+        c.set("hash-max-ziplist-entries", "5").unwrap();
+        c.set("hash-max-ziplist-value", "9").unwrap();
+        c.set("set-max-intset-entries", "0").unwrap();
+        assert_eq!(
+            (
+                c.hash_max_listpack_entries,
+                c.hash_max_listpack_value,
+                c.set_max_intset_entries
+            ),
+            (5, 9, 0)
+        );
+        let names: Vec<_> = c.matching(b"hash-max-*").into_iter().collect();
+        assert_eq!(names.len(), 4);
+        assert!(names.contains(&("hash-max-listpack-entries", "5".to_string())));
+        assert!(c.set("hash-max-listpack-value", "-1").is_err());
+        c.set("hash-max-listpack-value", "1kb").unwrap();
+        assert_eq!(c.hash_max_listpack_value, 1024);
+        assert!(c.set("set-max-intset-entries", "x").is_err());
     }
 }

@@ -13,6 +13,7 @@ pub mod config_cmd;
 pub mod connection;
 pub mod dispatch;
 pub mod errors;
+pub mod hashes;
 pub mod hyperloglog;
 pub mod info;
 pub mod keys;
@@ -21,6 +22,7 @@ pub mod lists;
 pub mod long_double;
 pub mod pubsub;
 pub mod server_cmd;
+pub mod sets;
 pub mod slowlog;
 pub mod strings;
 pub mod table;
@@ -107,6 +109,8 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     bitmaps::COMMANDS,
     hyperloglog::COMMANDS,
     lists::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
     server_cmd::COMMANDS,
     transactions::COMMANDS,
     pubsub::COMMANDS,

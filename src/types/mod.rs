@@ -9,6 +9,7 @@
 //! WRONGTYPE semantics as `Err(WrongType)`.
 
 pub mod bitfield;
+pub mod dict;
 pub mod hash;
 pub mod hll;
 pub mod list;
