@@ -18,6 +18,7 @@ pub mod hyperloglog;
 pub mod info;
 pub mod keys;
 pub mod latency;
+pub mod list_blocking;
 pub mod lists;
 pub mod long_double;
 pub mod pubsub;
@@ -109,6 +110,7 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     bitmaps::COMMANDS,
     hyperloglog::COMMANDS,
     lists::COMMANDS,
+    list_blocking::COMMANDS,
     hashes::COMMANDS,
     sets::COMMANDS,
     server_cmd::COMMANDS,
