@@ -82,3 +82,28 @@ fn classes_filter_and_evicted_events() {
         &b"-ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'.\r\n"[..]
     );
 }
+
+#[test]
+fn collection_events_and_del_when_emptied() {
+    let srv = Server::start(&["--notify-keyspace-events", "Elhsg"]);
+    let mut sub = srv.raw();
+    let mut r = srv.raw();
+    sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
+    let p = "__keyevent@0__:*";
+    r.cmd(&["RPUSH", "l", "a"]);
+    assert_eq!(sub.reply(), pmessage(p, "__keyevent@0__:rpush", "l"));
+    r.cmd(&["LPOP", "l"]);
+    assert_eq!(sub.reply(), pmessage(p, "__keyevent@0__:lpop", "l"));
+    assert_eq!(sub.reply(), pmessage(p, "__keyevent@0__:del", "l"));
+    r.cmd(&["HSET", "h", "f", "v"]);
+    assert_eq!(sub.reply(), pmessage(p, "__keyevent@0__:hset", "h"));
+    r.cmd(&["HDEL", "h", "f"]);
+    assert_eq!(sub.reply(), pmessage(p, "__keyevent@0__:hdel", "h"));
+    assert_eq!(sub.reply(), pmessage(p, "__keyevent@0__:del", "h"));
+    r.cmd(&["SADD", "s", "m"]);
+    assert_eq!(sub.reply(), pmessage(p, "__keyevent@0__:sadd", "s"));
+    r.cmd(&["SADD", "s", "m"]);
+    r.cmd(&["SREM", "s", "m"]);
+    assert_eq!(sub.reply(), pmessage(p, "__keyevent@0__:srem", "s"));
+    assert_eq!(sub.reply(), pmessage(p, "__keyevent@0__:del", "s"));
+}

@@ -11,6 +11,7 @@ use crate::command;
 use crate::resp::parser::parse_i64;
 use crate::resp::reply::format_i64;
 use crate::resp::{Argv, Reply};
+use crate::server::event_class;
 use crate::store::evict::random_u64;
 use crate::store::glob::glob_match;
 use crate::store::Store;
@@ -344,6 +345,7 @@ fn hset_generic(ctx: &mut Ctx, argv: Argv, name: &str) {
         .map(|i| (argv.get(i), argv.get(i + 1)));
     let created = hash.set_pairs(pairs, limits) as i64;
     ctx.server.dirty += ((argv.len() - 2) / 2) as u64;
+    ctx.notify(event_class::HASH, "hset", argv.get(1));
     if name == "hset" {
         ctx.out.int(created);
     } else {
@@ -364,6 +366,7 @@ fn hsetnx(ctx: &mut Ctx, argv: Argv) {
     hash.prepare_write([field, value].into_iter(), limits);
     hash.set(field, value, limits);
     ctx.server.dirty += 1;
+    ctx.notify(event_class::HASH, "hset", argv.get(1));
     ctx.out.int(1);
 }
 
@@ -449,8 +452,11 @@ fn hdel(ctx: &mut Ctx, argv: Argv) {
             }
         }
     }
-    ctx.store.remove_if_empty(ctx.db, key);
     ctx.server.dirty += deleted;
+    if deleted > 0 {
+        ctx.notify(event_class::HASH, "hdel", key);
+    }
+    ctx.delete_if_empty(key);
     ctx.out.int(deleted as i64);
 }
 
@@ -502,6 +508,7 @@ fn hincrby(ctx: &mut Ctx, argv: Argv) {
     let mut tmp = [0u8; 20];
     hash.set(field, format_i64(new, &mut tmp), limits);
     ctx.server.dirty += 1;
+    ctx.notify(event_class::HASH, "hincrby", key);
     ctx.out.int(new);
 }
 
@@ -535,6 +542,7 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: Argv) {
     let text = long_double::format_human(sum);
     hash.set(field, text.as_bytes(), limits);
     ctx.server.dirty += 1;
+    ctx.notify(event_class::HASH, "hincrbyfloat", key);
     ctx.out.bulk(text.as_bytes());
 }
 

@@ -17,6 +17,7 @@ use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::parser::parse_i64;
 use crate::resp::{Argv, Reply};
+use crate::server::event_class;
 use crate::store::Store;
 use crate::types::list::{Elem, End, Fill};
 use crate::types::{Kind, List};
@@ -229,6 +230,22 @@ pub enum PopReply {
     KeyElements(usize),
 }
 
+/// The keyspace event of a pop at `end`.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpop",
+        End::Tail => "rpop",
+    }
+}
+
+/// The keyspace event of a push at `end`.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpush",
+        End::Tail => "rpush",
+    }
+}
+
 /// LEFT/RIGHT (any case).
 pub fn parse_end(arg: &[u8]) -> Option<End> {
     if args::is(arg, "LEFT") {
@@ -307,7 +324,8 @@ pub fn pop_and_reply(ctx: &mut Ctx, key: &[u8], end: End, shape: PopReply) -> Se
     };
     list.drop_end(end, n, fill);
     ctx.server.dirty += n as u64;
-    ctx.store.remove_if_empty(ctx.db, key);
+    ctx.notify(event_class::LIST, pop_event(end), key);
+    ctx.delete_if_empty(key);
     Served::Done(n)
 }
 
@@ -333,7 +351,9 @@ pub fn move_and_reply(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End)
         .push(to, &value, fill);
     ctx.out.bulk(&value);
     ctx.server.dirty += 1;
-    ctx.store.remove_if_empty(ctx.db, src);
+    ctx.notify(event_class::LIST, pop_event(from), src);
+    ctx.notify(event_class::LIST, push_event(to), dst);
+    ctx.delete_if_empty(src);
     Served::Done(1)
 }
 
@@ -469,6 +489,7 @@ fn push_generic(ctx: &mut Ctx, argv: Argv, end: End, existing: bool) {
     }
     ctx.out.int(list.len() as i64);
     ctx.server.dirty += (argv.len() - 2) as u64;
+    ctx.notify(event_class::LIST, push_event(end), key);
 }
 
 /// `LPUSH key element [element ...]`
@@ -595,6 +616,7 @@ fn lset(ctx: &mut Ctx, argv: Argv) {
     if list.set(index, argv.get(3), fill) {
         ctx.out.ok();
         ctx.server.dirty += 1;
+        ctx.notify(event_class::LIST, "lset", argv.get(1));
     } else {
         ctx.out.error(OUT_OF_RANGE);
     }
@@ -616,6 +638,7 @@ fn linsert(ctx: &mut Ctx, argv: Argv) {
     if list.insert(argv.get(3), argv.get(4), after, fill) {
         ctx.out.int(list.len() as i64);
         ctx.server.dirty += 1;
+        ctx.notify(event_class::LIST, "linsert", argv.get(1));
     } else {
         ctx.out.int(-1);
     }
@@ -635,7 +658,10 @@ fn lrem(ctx: &mut Ctx, argv: Argv) {
     };
     let removed = list.remove(argv.get(3), count, fill);
     ctx.server.dirty += removed as u64;
-    ctx.store.remove_if_empty(ctx.db, key);
+    if removed > 0 {
+        ctx.notify(event_class::LIST, "lrem", key);
+    }
+    ctx.delete_if_empty(key);
     ctx.out.int(removed as i64);
 }
 
@@ -659,7 +685,8 @@ fn ltrim(ctx: &mut Ctx, argv: Argv) {
     list.drop_end(End::Head, ltrim, fill);
     list.drop_end(End::Tail, rtrim, fill);
     ctx.server.dirty += (ltrim + rtrim) as u64;
-    ctx.store.remove_if_empty(ctx.db, key);
+    ctx.notify(event_class::LIST, "ltrim", key);
+    ctx.delete_if_empty(key);
     ctx.out.ok();
 }
 

@@ -68,6 +68,16 @@ impl Ctx<'_> {
             .notify(self.clients, self.me, self.out, class, event, self.db, key);
     }
 
+    /// Deletes `key` when its collection became empty (Redis never keeps
+    /// empty ones) and publishes the `del` event; true if it did.
+    pub fn delete_if_empty(&mut self, key: &[u8]) -> bool {
+        let deleted = self.store.remove_if_empty(self.db, key);
+        if deleted {
+            self.notify(crate::server::event_class::GENERIC, "del", key);
+        }
+        deleted
+    }
+
     /// Blocks the calling client on `keys` (in the selected db) until a write
     /// makes one ready, then runs `argv` again; or until `timeout` passes
     /// (None: forever), then replies `timeout_reply`. The handler replies

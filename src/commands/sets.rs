@@ -13,6 +13,7 @@ use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::parser::parse_i64;
 use crate::resp::{Argv, Reply};
+use crate::server::event_class;
 use crate::store::glob::glob_match;
 use crate::store::{Entry, Store};
 use crate::types::set::{Member, Set};
@@ -360,14 +361,16 @@ fn union_or_diff(sets: &[Option<&Set>], op: SetOp, max_intset: usize) -> Set {
 
 /// Stores `result` at `dst` (replacing whatever was there, TTL included) or
 /// deletes `dst` when the result is empty; replies the result's size.
-fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set) {
+/// `event` names the command for keyspace notifications.
+fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set, event: &str) {
     let n = result.len();
     let db = ctx.db;
     if n > 0 {
         let clock = ctx.store.new_clock();
         ctx.store.dbs[db].insert(Entry::new_object(dst, Object::Set(result), None, clock));
-    } else {
-        ctx.store.dbs[db].remove(dst);
+        ctx.notify(event_class::SET, event, dst);
+    } else if ctx.store.dbs[db].remove(dst).is_some() {
+        ctx.notify(event_class::GENERIC, "del", dst);
     }
     ctx.server.dirty += 1;
     ctx.out.int(n as i64);
@@ -386,6 +389,9 @@ fn sadd(ctx: &mut Ctx, argv: Argv) {
     };
     let added = argv.iter_from(2).filter(|m| set.add(m, max)).count();
     ctx.server.dirty += added as u64;
+    if added > 0 {
+        ctx.notify(event_class::SET, "sadd", argv.get(1));
+    }
     ctx.out.int(added as i64);
 }
 
@@ -407,8 +413,11 @@ fn srem(ctx: &mut Ctx, argv: Argv) {
             }
         }
     }
-    ctx.store.remove_if_empty(ctx.db, key);
     ctx.server.dirty += deleted;
+    if deleted > 0 {
+        ctx.notify(event_class::SET, "srem", key);
+    }
+    ctx.delete_if_empty(key);
     ctx.out.int(deleted as i64);
 }
 
@@ -464,8 +473,9 @@ fn spop(ctx: &mut Ctx, argv: Argv) {
         return ctx.out.null();
     };
     ctx.out.bulk(&popped);
-    ctx.store.remove_if_empty(ctx.db, key);
     ctx.server.dirty += 1;
+    ctx.notify(event_class::SET, "spop", key);
+    ctx.delete_if_empty(key);
 }
 
 /// SPOP with a count: a set reply (`~` in RESP3) of up to `count` distinct
@@ -493,6 +503,8 @@ fn spop_count(ctx: &mut Ctx, argv: Argv) {
         reply_members(ctx.out, set);
         ctx.store.dbs[ctx.db].remove(key);
         ctx.server.dirty += 1;
+        ctx.notify(event_class::SET, "spop", key);
+        ctx.notify(event_class::GENERIC, "del", key);
         return;
     }
     ctx.out.set(count as usize);
@@ -515,6 +527,7 @@ fn spop_count(ctx: &mut Ctx, argv: Argv) {
         *set = keep;
     }
     ctx.server.dirty += 1;
+    ctx.notify(event_class::SET, "spop", key);
 }
 
 /// `SRANDMEMBER key [count]`
@@ -600,14 +613,16 @@ fn smove(ctx: &mut Ctx, argv: Argv) {
     if !set.remove(member) {
         return ctx.out.int(0);
     }
-    ctx.store.remove_if_empty(ctx.db, src);
     ctx.server.dirty += 1;
+    ctx.notify(event_class::SET, "srem", src);
+    ctx.delete_if_empty(src);
     let Ok(dst_set) = ctx.store.write_or_create::<Set>(ctx.db, dst) else {
         unreachable!("checked set");
     };
     if dst_set.add(member, max) {
         ctx.server.dirty += 1;
     }
+    ctx.notify(event_class::SET, "sadd", dst);
     ctx.out.int(1);
 }
 
@@ -679,7 +694,7 @@ fn sinterstore(ctx: &mut Ctx, argv: Argv) {
             result
         }
     };
-    store_result(ctx, dst, result);
+    store_result(ctx, dst, result, "sinterstore");
 }
 
 /// `SUNION key [key ...]`: a set in RESP3.
@@ -710,7 +725,11 @@ fn union_diff(ctx: &mut Ctx, argv: Argv, op: SetOp, store: bool) {
     };
     let result = union_or_diff(&sets, op, max);
     if store {
-        store_result(ctx, argv.get(1), result);
+        let event = match op {
+            SetOp::Union => "sunionstore",
+            SetOp::Diff => "sdiffstore",
+        };
+        store_result(ctx, argv.get(1), result, event);
     } else {
         reply_members(ctx.out, &result);
     }
