@@ -459,7 +459,9 @@ impl Pack {
 /// A list of binary-safe elements (see the module comment).
 #[derive(Clone, Debug)]
 pub struct List {
-    repr: Repr,
+    /// Boxed so that `Object` stays 24 bytes: a list key's value box then
+    /// takes a 32-byte malloc chunk, not 48 (lists are few and large).
+    repr: Box<Repr>,
 }
 
 #[derive(Clone, Debug)]
@@ -473,7 +475,7 @@ enum Repr {
 impl Default for List {
     fn default() -> List {
         List {
-            repr: Repr::Small(Pack::default()),
+            repr: Box::new(Repr::Small(Pack::default())),
         }
     }
 }
@@ -482,7 +484,7 @@ impl List {
     /// Number of elements.
     #[inline]
     pub fn len(&self) -> usize {
-        match &self.repr {
+        match &*self.repr {
             Repr::Small(p) => p.count(),
             Repr::Quick { len, .. } => *len,
         }
@@ -503,12 +505,12 @@ impl List {
 
     /// True in the one-pack form (what Redis 7.2 calls "listpack").
     pub fn is_single_pack(&self) -> bool {
-        matches!(self.repr, Repr::Small(_))
+        matches!(*self.repr, Repr::Small(_))
     }
 
     /// Number of nodes (1 in the one-pack form).
     pub fn node_count(&self) -> usize {
-        match &self.repr {
+        match &*self.repr {
             Repr::Small(_) => 1,
             Repr::Quick { nodes, .. } => nodes.len(),
         }
@@ -516,7 +518,7 @@ impl List {
 
     #[inline]
     fn node(&self, i: usize) -> &Pack {
-        match &self.repr {
+        match &*self.repr {
             Repr::Small(p) => p,
             Repr::Quick { nodes, .. } => &nodes[i],
         }
@@ -526,14 +528,14 @@ impl List {
     pub fn push(&mut self, end: End, value: &[u8], fill: Fill) {
         let e = Elem::new(value);
         let n = encoded_len(e);
-        if let Repr::Small(p) = &mut self.repr {
+        if let Repr::Small(p) = &mut *self.repr {
             if !fill.exceeds(p.bytes() + n, p.count() + 1) {
                 p.push(end, e);
                 return;
             }
             self.make_quick();
         }
-        let Repr::Quick { nodes, len } = &mut self.repr else {
+        let Repr::Quick { nodes, len } = &mut *self.repr else {
             unreachable!()
         };
         let edge = match end {
@@ -581,7 +583,7 @@ impl List {
     /// Removes `k` elements from `end` (all of them if `k` is larger).
     pub fn drop_end(&mut self, end: End, k: usize, fill: Fill) {
         let mut k = k.min(self.len());
-        match &mut self.repr {
+        match &mut *self.repr {
             Repr::Small(p) => p.drop_end(end, k),
             Repr::Quick { nodes, len } => {
                 *len -= k;
@@ -650,7 +652,7 @@ impl List {
         };
         let at = if after { off + len } else { off };
         self.node_mut(n).insert(at, Elem::new(value));
-        if let Repr::Quick { len, .. } = &mut self.repr {
+        if let Repr::Quick { len, .. } = &mut *self.repr {
             *len += 1;
         }
         self.fix_node(n, fill);
@@ -686,7 +688,7 @@ impl List {
             removed += take;
         }
         if removed > 0 {
-            if let Repr::Quick { nodes, len } = &mut self.repr {
+            if let Repr::Quick { nodes, len } = &mut *self.repr {
                 *len -= removed;
                 nodes.retain(|p| p.count > 0);
                 merge_neighbours(nodes, fill);
@@ -750,7 +752,7 @@ impl List {
     /// The node holding element `i` and its index there, walking node counts
     /// from the nearer end.
     fn locate(&self, i: usize) -> (usize, usize) {
-        match &self.repr {
+        match &*self.repr {
             Repr::Small(_) => (0, i),
             Repr::Quick { nodes, len } => {
                 if i < len / 2 {
@@ -776,7 +778,7 @@ impl List {
     }
 
     fn node_mut(&mut self, i: usize) -> &mut Pack {
-        match &mut self.repr {
+        match &mut *self.repr {
             Repr::Small(p) => p,
             Repr::Quick { nodes, .. } => &mut nodes[i],
         }
@@ -784,14 +786,14 @@ impl List {
 
     /// One pack → a deque holding it.
     fn make_quick(&mut self) {
-        if let Repr::Small(p) = &mut self.repr {
+        if let Repr::Small(p) = &mut *self.repr {
             let p = std::mem::take(p);
             let len = p.count();
             let mut nodes = VecDeque::new();
             if len > 0 {
                 nodes.push_back(p);
             }
-            self.repr = Repr::Quick { nodes, len };
+            *self.repr = Repr::Quick { nodes, len };
         }
     }
 
@@ -803,7 +805,7 @@ impl List {
             return;
         }
         self.make_quick();
-        let Repr::Quick { nodes, .. } = &mut self.repr else {
+        let Repr::Quick { nodes, .. } = &mut *self.repr else {
             unreachable!()
         };
         split_node(nodes, n, fill);
@@ -811,7 +813,7 @@ impl List {
 
     /// A deque down to one small pack becomes the one-pack form again.
     fn try_shrink(&mut self, fill: Fill) {
-        if let Repr::Quick { nodes, .. } = &mut self.repr {
+        if let Repr::Quick { nodes, .. } = &mut *self.repr {
             let fits = match nodes.len() {
                 0 => true,
                 1 => fill.fits_half(nodes[0].bytes(), nodes[0].count()),
@@ -819,7 +821,7 @@ impl List {
             };
             if fits {
                 let p = nodes.pop_front().unwrap_or_default();
-                self.repr = Repr::Small(p);
+                *self.repr = Repr::Small(p);
             }
         }
     }
@@ -827,7 +829,7 @@ impl List {
     /// Checks the invariants (tests).
     #[cfg(test)]
     fn check(&self, fill: Fill) {
-        match &self.repr {
+        match &*self.repr {
             Repr::Small(p) => {
                 assert!(p.count() <= 1 || !fill.exceeds(p.bytes(), p.count()));
                 assert_eq!(self.iter().count(), p.count());
@@ -1357,7 +1359,7 @@ mod tests {
         for i in 0..1_000_000u32 {
             l.push(End::Tail, format!("element:{i}").as_bytes(), fill);
         }
-        let Repr::Quick { nodes, .. } = &l.repr else {
+        let Repr::Quick { nodes, .. } = &*l.repr else {
             panic!("a million elements are in nodes")
         };
         let heap: usize = nodes.iter().map(|p| p.buf.capacity() + 16).sum::<usize>()

@@ -128,3 +128,14 @@ object_type!(List, List);
 object_type!(Hash, Hash);
 object_type!(Set, Set);
 object_type!(ZSet, ZSet);
+
+#[cfg(test)]
+mod size_tests {
+    /// A key's value box is a malloc of `size_of::<Object>()`: at 24 bytes
+    /// glibc serves it from a 32-byte chunk, at 40 from a 48-byte one, which
+    /// is 16 bytes more for every hash, set, list or sorted set key.
+    #[test]
+    fn object_fits_a_32_byte_chunk() {
+        assert!(std::mem::size_of::<super::Object>() <= 24);
+    }
+}
