@@ -480,7 +480,7 @@ fn keys(ctx: &mut Ctx, argv: Argv) {
 
 /// A SCAN cursor as Redis's strtoul-based parser takes it: an optional sign
 /// (a negative number wraps around), digits, nothing else; "" is 0.
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
+pub(super) fn parse_cursor(arg: &[u8]) -> Option<u64> {
     let (negative, digits) = match arg.first() {
         Some(b'-') => (true, &arg[1..]),
         Some(b'+') => (false, &arg[1..]),

@@ -18,6 +18,7 @@ pub mod long_double;
 pub mod server_cmd;
 pub mod strings;
 pub mod table;
+pub mod zsets;
 
 use crate::resp::Reply;
 use crate::server::{Client, ServerState};
@@ -53,4 +54,5 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     strings::COMMANDS,
     keys::COMMANDS,
     server_cmd::COMMANDS,
+    zsets::COMMANDS,
 ];
