@@ -39,6 +39,23 @@ pub struct Config {
     pub zset_max_listpack_entries: usize,
     /// ...each of at most this many bytes.
     pub zset_max_listpack_value: usize,
+    pub client_output_buffer_limit: OutputBufferLimits,
+    pub slowlog_log_slower_than: i64,
+    pub slowlog_max_len: usize,
+    pub metrics_port: u16,
+    pub notify_keyspace_events: u32,
+    pub latency_monitor_threshold: u64,
+    /// Largest sparse HyperLogLog value in bytes before it turns dense.
+    pub hll_sparse_max_bytes: u64,
+    /// List node size: negative -1..-5 = 4..64 KB per node, positive = entries
+    /// per node (Redis's list-max-listpack-size, alias list-max-ziplist-size).
+    pub list_max_listpack_size: i32,
+    /// Most fields a hash keeps in its compact listpack encoding.
+    pub hash_max_listpack_entries: usize,
+    /// Longest field or value (bytes) a hash keeps in its listpack encoding.
+    pub hash_max_listpack_value: usize,
+    /// Most members a set of integers keeps in its intset encoding.
+    pub set_max_intset_entries: usize,
     /// The YAML file the server started from, if any (INFO config_file).
     pub config_file: String,
 }
@@ -73,6 +90,17 @@ impl Default for Config {
             active_expire_effort: 1,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
+            client_output_buffer_limit: OutputBufferLimits::default(),
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
+            metrics_port: 0,
+            notify_keyspace_events: 0,
+            latency_monitor_threshold: 0,
+            hll_sparse_max_bytes: 3000,
+            list_max_listpack_size: -2,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
             config_file: String::new(),
         }
     }
@@ -319,6 +347,22 @@ pub static PARAMS: &[Param] = &[
     ),
     memory_param!("zset-max-listpack-value", zset_max_listpack_value),
     memory_param!("zset-max-ziplist-value", zset_max_listpack_value),
+    int_param!(
+        "list-max-listpack-size",
+        list_max_listpack_size,
+        i32,
+        i32::MIN as i64,
+        i32::MAX as i64,
+        true
+    ),
+    int_param!(
+        "list-max-ziplist-size",
+        list_max_listpack_size,
+        i32,
+        i32::MIN as i64,
+        i32::MAX as i64,
+        true
+    ),
     Param {
         name: "save",
         mutable: true,
@@ -380,6 +424,101 @@ pub static PARAMS: &[Param] = &[
             Ok(())
         },
     },
+    int_param!(
+        "slowlog-log-slower-than",
+        slowlog_log_slower_than,
+        i64,
+        i64::MIN,
+        i64::MAX,
+        true
+    ),
+    int_param!("slowlog-max-len", slowlog_max_len, usize, 0, i64::MAX, true),
+    int_param!("metrics-port", metrics_port, u16, 0, 65535, false),
+    int_param!(
+        "latency-monitor-threshold",
+        latency_monitor_threshold,
+        u64,
+        0,
+        i64::MAX,
+        true
+    ),
+    int_param!(
+        "hash-max-listpack-entries",
+        hash_max_listpack_entries,
+        usize,
+        0,
+        i64::MAX,
+        true
+    ),
+    Param {
+        name: "notify-keyspace-events",
+        mutable: true,
+        get: |c| crate::server::notify_flags_to_string(c.notify_keyspace_events),
+        set: |c, v| {
+            c.notify_keyspace_events = crate::server::parse_notify_flags(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "client-output-buffer-limit",
+        mutable: true,
+        get: |c| c.client_output_buffer_limit.render(),
+        set: |c, v| c.client_output_buffer_limit.apply(v),
+    },
+    Param {
+        name: "hll-sparse-max-bytes",
+        mutable: true,
+        get: |c| c.hll_sparse_max_bytes.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            if n > i64::MAX as u64 {
+                return Err("argument must be a memory value".into());
+            }
+            c.hll_sparse_max_bytes = n;
+            Ok(())
+        },
+    },
+    // A memory value in Redis: "1kb" works too.
+    Param {
+        name: "hash-max-listpack-value",
+        mutable: true,
+        get: |c| c.hash_max_listpack_value.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            c.hash_max_listpack_value =
+                usize::try_from(n.min(i64::MAX as u64)).unwrap_or(usize::MAX);
+            Ok(())
+        },
+    },
+    // Redis's older names for the two above, still accepted.
+    int_param!(
+        "hash-max-ziplist-entries",
+        hash_max_listpack_entries,
+        usize,
+        0,
+        i64::MAX,
+        true
+    ),
+    // A memory value in Redis: "1kb" works too.
+    Param {
+        name: "hash-max-ziplist-value",
+        mutable: true,
+        get: |c| c.hash_max_listpack_value.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            c.hash_max_listpack_value =
+                usize::try_from(n.min(i64::MAX as u64)).unwrap_or(usize::MAX);
+            Ok(())
+        },
+    },
+    int_param!(
+        "set-max-intset-entries",
+        set_max_intset_entries,
+        usize,
+        0,
+        i64::MAX,
+        true
+    ),
     Param {
         name: "daemonize",
         mutable: false,
@@ -393,6 +532,96 @@ pub static PARAMS: &[Param] = &[
         },
     },
 ];
+
+/// One client class's output limits: disconnect beyond `hard` bytes, or
+/// beyond `soft` bytes for more than `soft_seconds` (0 = no limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputLimit {
+    pub hard: u64,
+    pub soft: u64,
+    pub soft_seconds: u64,
+}
+
+/// client-output-buffer-limit: per class (normal, replica, pubsub).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputBufferLimits {
+    pub normal: OutputLimit,
+    pub replica: OutputLimit,
+    pub pubsub: OutputLimit,
+}
+
+impl Default for OutputBufferLimits {
+    fn default() -> Self {
+        const MB: u64 = 1024 * 1024;
+        OutputBufferLimits {
+            normal: OutputLimit {
+                hard: 0,
+                soft: 0,
+                soft_seconds: 0,
+            },
+            replica: OutputLimit {
+                hard: 256 * MB,
+                soft: 64 * MB,
+                soft_seconds: 60,
+            },
+            pubsub: OutputLimit {
+                hard: 32 * MB,
+                soft: 8 * MB,
+                soft_seconds: 60,
+            },
+        }
+    }
+}
+
+impl OutputBufferLimits {
+    /// As CONFIG GET shows it: `normal 0 0 0 slave 268435456 67108864 60 pubsub ...`.
+    pub fn render(&self) -> String {
+        let f = |l: &OutputLimit| format!("{} {} {}", l.hard, l.soft, l.soft_seconds);
+        format!(
+            "normal {} slave {} pubsub {}",
+            f(&self.normal),
+            f(&self.replica),
+            f(&self.pubsub)
+        )
+    }
+
+    /// Applies `class hard soft seconds` groups (any subset of classes).
+    pub fn apply(&mut self, v: &str) -> Result<(), String> {
+        let words: Vec<&str> = v.split_whitespace().collect();
+        if words.is_empty() || !words.len().is_multiple_of(4) {
+            return Err("Wrong number of arguments in buffer limit configuration.".into());
+        }
+        let mut updated = *self;
+        for group in words.chunks(4) {
+            let limit = OutputLimit {
+                hard: parse_memory(group[1]).map_err(|_| {
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                        .to_string()
+                })?,
+                soft: parse_memory(group[2]).map_err(|_| {
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                        .to_string()
+                })?,
+                soft_seconds: group[3].parse().map_err(|_| {
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                        .to_string()
+                })?,
+            };
+            match group[0].to_ascii_lowercase().as_str() {
+                "normal" => updated.normal = limit,
+                "slave" | "replica" => updated.replica = limit,
+                "pubsub" => updated.pubsub = limit,
+                other => {
+                    return Err(format!(
+                        "Invalid client class specified in buffer limit configuration.: '{other}'"
+                    ))
+                }
+            }
+        }
+        *self = updated;
+        Ok(())
+    }
+}
 
 /// The parameter called `name` (case-insensitive).
 pub fn find_param(name: &str) -> Option<&'static Param> {
@@ -522,6 +751,21 @@ mod tests {
     }
 
     #[test]
+    fn output_buffer_limits_parse_and_render() {
+        let mut c = Config::default();
+        assert_eq!(
+            c.client_output_buffer_limit.render(),
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+        );
+        c.set("client-output-buffer-limit", "pubsub 1mb 512kb 10")
+            .unwrap();
+        assert_eq!(c.client_output_buffer_limit.pubsub.hard, 1024 * 1024);
+        assert_eq!(c.client_output_buffer_limit.pubsub.soft, 512 * 1024);
+        assert!(c.set("client-output-buffer-limit", "pubsub 1mb").is_err());
+        assert!(c.set("client-output-buffer-limit", "weird 1 1 1").is_err());
+    }
+
+    #[test]
     fn yaml_file_fields() {
         let mut c = Config::default();
         c.apply_yaml("port: 7001\nprotected-mode: no\nmaxmemory: 1gb\nbind: [127.0.0.1, \"::1\"]\nsave: \"\"\n")
@@ -545,5 +789,36 @@ mod tests {
             .collect();
         assert!(names.contains(&"maxmemory-policy"));
         assert!(names.contains(&"maxmemory"));
+    }
+
+    #[test]
+    fn encoding_thresholds_and_their_aliases() {
+        let mut c = Config::default();
+        assert_eq!(
+            (
+                c.hash_max_listpack_entries,
+                c.hash_max_listpack_value,
+                c.set_max_intset_entries
+            ),
+            (512, 64, 512)
+        );
+        c.set("hash-max-ziplist-entries", "5").unwrap();
+        c.set("hash-max-ziplist-value", "9").unwrap();
+        c.set("set-max-intset-entries", "0").unwrap();
+        assert_eq!(
+            (
+                c.hash_max_listpack_entries,
+                c.hash_max_listpack_value,
+                c.set_max_intset_entries
+            ),
+            (5, 9, 0)
+        );
+        let names: Vec<_> = c.matching(b"hash-max-*").into_iter().collect();
+        assert_eq!(names.len(), 4);
+        assert!(names.contains(&("hash-max-listpack-entries", "5".to_string())));
+        assert!(c.set("hash-max-listpack-value", "-1").is_err());
+        c.set("hash-max-listpack-value", "1kb").unwrap();
+        assert_eq!(c.hash_max_listpack_value, 1024);
+        assert!(c.set("set-max-intset-entries", "x").is_err());
     }
 }

@@ -8,12 +8,14 @@
 //!   expiry, eviction, glob matching.
 //! - [`types`]: lists, hashes, sets and sorted sets (the non-string values).
 //! - [`config`]: parameters shared by the YAML file, `--name value` and CONFIG.
+//! - [`metrics`]: Prometheus exposition and its tiny HTTP responder.
 //! - [`alloc`]: the counting allocator behind INFO used_memory and maxmemory.
 
 pub mod alloc;
 pub mod commands;
 pub mod config;
 pub mod logging;
+pub mod metrics;
 pub mod resp;
 pub mod server;
 pub mod store;

@@ -1,5 +1,8 @@
-//! Logging through `log` + `simplelog`: to stderr, or to `logfile`. The level
-//! (Redis's names or the usual ones) can change at run time (CONFIG SET loglevel).
+//! Structured logging through `log` + `simplelog`: one line per event,
+//! `<rfc3339 time> [<LEVEL>] <subsystem>: <event> key=value ...`, to stderr or
+//! to `logfile`. Subsystems are log targets (server, net, command, metrics).
+//! The level (Redis's names or the usual ones) can change at run time
+//! (CONFIG SET loglevel).
 
 use log::LevelFilter;
 use simplelog::{ConfigBuilder, WriteLogger};
@@ -20,7 +23,7 @@ pub fn init(level: &str, logfile: &str) -> Result<(), String> {
     let config = ConfigBuilder::new()
         .set_time_format_rfc3339()
         .set_thread_level(LevelFilter::Off)
-        .set_target_level(LevelFilter::Off)
+        .set_target_level(LevelFilter::Error)
         .build();
     let writer: Box<dyn std::io::Write + Send> = if logfile.is_empty() {
         Box::new(std::io::stderr())

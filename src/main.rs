@@ -58,7 +58,8 @@ fn main() -> ExitCode {
         Err(e) => return fail(&e),
     };
     log::info!(
-        "ferrocache {} started: pid={} port={} config={}",
+        target: "server",
+        "started version={} pid={} port={} config={}",
         ferrocache::VERSION,
         std::process::id(),
         server.port(),
@@ -68,7 +69,6 @@ fn main() -> ExitCode {
             &config_file
         }
     );
-    log::info!("Ready to accept connections tcp");
     match server.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&format!("event loop failed: {e}")),

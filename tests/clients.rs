@@ -45,3 +45,27 @@ fn redis_crate_strings_keys_and_pipelines() {
     let back: Vec<u8> = redis::cmd("GET").arg(&bin[..]).query(&mut con).unwrap();
     assert_eq!(back, bin);
 }
+
+#[test]
+fn redis_py_job_queue_delivers_every_message_exactly_once() {
+    let srv = Server::start(&[]);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/queue_check.py");
+    let out = Command::new("timeout")
+        .args([
+            "240",
+            "python3",
+            script,
+            "--port",
+            &srv.port.to_string(),
+            "--messages",
+            "100000",
+        ])
+        .output()
+        .expect("python3 with redis-py (make test installs it)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("lost=0 duplicated=0 unacked=0"),
+        "queue check failed:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -390,3 +390,65 @@ fn redis_cli_interactive_style_and_pipe() {
     assert!(text.contains("errors: 0, replies: 1000"), "{text}");
     assert_eq!(srv.cli(&["DBSIZE"]).trim(), "1001");
 }
+
+#[test]
+fn slowlog_records_slow_commands_newest_first() {
+    let srv = Server::start(&["--slowlog-log-slower-than", "0", "--slowlog-max-len", "3"]);
+    let mut r = srv.raw();
+    r.cmd(&["CLIENT", "SETNAME", "me"]);
+    r.cmd(&["SLOWLOG", "RESET"]);
+    r.cmd(&["SET", "a", "b"]);
+    let log = String::from_utf8(r.cmd(&["SLOWLOG", "GET", "2"])).unwrap();
+    // The newest entry is SET; before it, SLOWLOG RESET itself (as Redis).
+    assert!(log.starts_with("*2\r\n*6\r\n:"), "{log}");
+    assert!(
+        log.contains("*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\nb\r\n"),
+        "{log}"
+    );
+    assert!(log.contains("$2\r\nme\r\n"), "{log}");
+    assert!(
+        log.find("SET").unwrap() < log.find("RESET").unwrap(),
+        "{log}"
+    );
+    r.cmd(&["PING"]);
+    r.cmd(&["PING"]);
+    assert_eq!(r.cmd(&["SLOWLOG", "LEN"]), b":3\r\n");
+    assert_eq!(
+        r.cmd(&["SLOWLOG", "GET", "-2"]),
+        &b"-ERR count should be greater than or equal to -1\r\n"[..]
+    );
+    r.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "-1"]);
+    r.cmd(&["SLOWLOG", "RESET"]);
+    r.cmd(&["PING"]);
+    assert_eq!(r.cmd(&["SLOWLOG", "LEN"]), b":0\r\n");
+}
+
+#[test]
+fn latency_monitor_histogram_and_latencystats() {
+    let srv = Server::start(&["--latency-monitor-threshold", "1"]);
+    let mut r = srv.raw();
+    r.cmd(&["SET", "a", "b"]);
+    r.cmd(&["SET", "a", "c"]);
+    let hist = String::from_utf8(r.cmd(&["LATENCY", "HISTOGRAM", "set"])).unwrap();
+    assert!(
+        hist.starts_with(
+            "*2\r\n$3\r\nset\r\n*4\r\n$5\r\ncalls\r\n:2\r\n$14\r\nhistogram_usec\r\n*"
+        ),
+        "{hist}"
+    );
+    r.cmd(&["DEBUG", "SLEEP", "0.02"]);
+    let latest = String::from_utf8(r.cmd(&["LATENCY", "LATEST"])).unwrap();
+    assert!(
+        latest.starts_with("*1\r\n*4\r\n$7\r\ncommand\r\n:"),
+        "{latest}"
+    );
+    let history = String::from_utf8(r.cmd(&["LATENCY", "HISTORY", "command"])).unwrap();
+    assert!(history.starts_with("*1\r\n*2\r\n:"), "{history}");
+    assert_eq!(r.cmd(&["LATENCY", "RESET"]), b":1\r\n");
+    assert_eq!(r.cmd(&["LATENCY", "LATEST"]), b"*0\r\n");
+    let stats = String::from_utf8(r.cmd(&["INFO", "latencystats"])).unwrap();
+    assert!(
+        stats.contains("latency_percentiles_usec_set:p50="),
+        "{stats}"
+    );
+}

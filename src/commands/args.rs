@@ -59,6 +59,26 @@ pub fn float(out: &mut Reply, arg: &[u8]) -> Option<f64> {
     v
 }
 
+/// A blocking timeout in seconds (fractions allowed; 0 = forever), as
+/// Redis's getTimeoutFromObjectOrReply: `Some(None)` forever,
+/// `Some(Some(d))` a duration, `None` after replying the error.
+pub fn timeout(out: &mut Reply, arg: &[u8]) -> Option<Option<std::time::Duration>> {
+    let Some(secs) = parse_f64(arg).filter(|v| v.is_finite()) else {
+        out.error("ERR timeout is not a float or out of range");
+        return None;
+    };
+    let ms = (secs * 1000.0) as i64;
+    if ms < 0 {
+        out.error("ERR timeout is negative");
+        return None;
+    }
+    if ms > i64::MAX / 2 {
+        out.error("ERR timeout is out of range");
+        return None;
+    }
+    Some((ms > 0).then(|| std::time::Duration::from_millis(ms as u64)))
+}
+
 /// True when `arg` equals `word`, ignoring ASCII case.
 #[inline]
 pub fn is(arg: &[u8], word: &str) -> bool {

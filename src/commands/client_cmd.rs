@@ -419,7 +419,7 @@ fn close_client(ctx: &mut Ctx, key: usize) {
     if key == ctx.me {
         ctx.client().close_after_reply = true;
     } else {
-        ctx.clients[key].close_asap = true;
+        ctx.server.kill(ctx.clients, key);
     }
 }
 

@@ -137,6 +137,9 @@ fn acl_categories(spec: &CommandSpec) -> Vec<&'static str> {
         "string" => cats.push("@string"),
         "generic" => cats.push("@keyspace"),
         "connection" => cats.push("@connection"),
+        "bitmap" => cats.push("@bitmap"),
+        "hyperloglog" => cats.push("@hyperloglog"),
+        "list" => cats.push("@list"),
         _ => {}
     }
     if spec.has(ADMIN) {

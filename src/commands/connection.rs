@@ -87,9 +87,17 @@ fn ping(ctx: &mut Ctx, argv: Argv) {
         ctx.out.error(&errors::arity("ping"));
         return;
     }
-    match argv.len() {
-        1 => ctx.out.simple("PONG"),
-        _ => ctx.out.bulk(argv.get(1)),
+    let message = (argv.len() == 2).then(|| argv.get(1));
+    if !ctx.out.resp3 && ctx.clients[ctx.me].subs.any() {
+        // RESP2 subscriber mode: a ["pong", message] array.
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(message.unwrap_or(b""));
+        return;
+    }
+    match message {
+        None => ctx.out.simple("PONG"),
+        Some(m) => ctx.out.bulk(m),
     }
 }
 
@@ -111,6 +119,9 @@ fn reset(ctx: &mut Ctx, _argv: Argv) {
     let requirepass_set = !ctx.server.config.requirepass.is_empty();
     let me = ctx.me;
     ctx.server.monitors.retain(|&m| m != me);
+    super::transactions::unwatch(ctx);
+    super::pubsub::unsubscribe_all_silently(ctx);
+    ctx.client().multi = None;
     let c = ctx.client();
     c.db = 0;
     c.name.clear();

@@ -1,11 +1,12 @@
 //! The dispatch checks, run once per command in Redis's order: unknown command
-//! or subcommand → arity → authentication → maxmemory → call, then statistics
-//! and MONITOR feed.
+//! or subcommand → arity → authentication → maxmemory → MULTI queueing →
+//! call, then statistics, MONITOR feed, and the keys it modified (blocked
+//! clients to serve, WATCHes to break).
 
 use super::errors;
 use super::table::{flags, registry, CommandId};
 use super::Ctx;
-use crate::resp::Argv;
+use crate::resp::{Argv, OwnedArgv};
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
 
@@ -16,15 +17,30 @@ pub struct CommandStats {
     pub usec: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// Latency histogram: bucket i counts calls of at most 2^i microseconds
+    /// (the last bucket takes everything slower).
+    pub latency_buckets: [u64; LATENCY_BUCKETS],
 }
 
-/// Runs one command from `argv` for the client `ctx.me`.
+/// Buckets of the per-command latency histogram: 1 µs .. 2^23 µs (~8 s), then +Inf.
+pub const LATENCY_BUCKETS: usize = 25;
+
+impl CommandStats {
+    /// Counts one call that took `usec` microseconds.
+    #[inline]
+    fn record_latency(&mut self, usec: u64) {
+        let bucket = (u64::BITS - usec.saturating_sub(1).leading_zeros()) as usize;
+        self.latency_buckets[bucket.min(LATENCY_BUCKETS - 1)] += 1;
+    }
+}
+
+/// Runs one command from `argv` for the client `ctx.me`: checks it, then
+/// queues it (inside MULTI) or calls it.
 pub fn execute(ctx: &mut Ctx, argv: Argv) {
     let reg = registry();
     let reply_start = ctx.out.buf.len();
     let Some(id) = resolve(ctx, argv) else {
-        ctx.server.record_error(ctx.out);
-        apply_reply_mode(ctx, reply_start);
+        refuse(ctx, None, reply_start);
         return;
     };
     let spec = reg.specs[id];
@@ -32,29 +48,123 @@ pub fn execute(ctx: &mut Ctx, argv: Argv) {
 
     if let Some(err) = precondition_error(ctx, id) {
         ctx.out.error(&err);
-        ctx.server.cmd_stats[id].rejected_calls += 1;
-        ctx.server.record_error(ctx.out);
+        refuse(ctx, Some(id), reply_start);
+        return;
+    }
+
+    let client = &ctx.clients[ctx.me];
+    if !ctx.out.resp3 && client.subs.any() && !super::pubsub::allowed_in_subscriber_mode(spec.name)
+    {
+        ctx.out.error(&format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            reg.full_names[id]
+        ));
+        refuse(ctx, Some(id), reply_start);
+        return;
+    }
+
+    if ctx.clients[ctx.me].multi.is_some() && !controls_transaction(spec.name) {
+        if spec.has(flags::NO_MULTI) {
+            ctx.out
+                .error("ERR Command not allowed inside a transaction");
+            refuse(ctx, Some(id), reply_start);
+            return;
+        }
+        let queued = OwnedArgv::from_argv(argv);
+        let tx = ctx.client().multi.as_mut().expect("in MULTI");
+        tx.queued.push((id, queued));
+        ctx.out.simple("QUEUED");
         apply_reply_mode(ctx, reply_start);
         return;
     }
 
+    call(ctx, id, argv);
+    apply_reply_mode(ctx, reply_start);
+}
+
+/// Commands that run even inside MULTI instead of being queued.
+fn controls_transaction(name: &str) -> bool {
+    matches!(
+        name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
+}
+
+/// A command refused before running: count it, and inside MULTI make the
+/// transaction fail with EXECABORT, as Redis does.
+fn refuse(ctx: &mut Ctx, id: Option<CommandId>, reply_start: usize) {
+    if let Some(id) = id {
+        ctx.server.cmd_stats[id].rejected_calls += 1;
+    }
+    if let Some(tx) = ctx.clients[ctx.me].multi.as_mut() {
+        tx.aborted = true;
+    }
+    ctx.server.record_error(ctx.out);
+    apply_reply_mode(ctx, reply_start);
+}
+
+/// Calls command `id` (already checked): MONITOR feed, the handler, then
+/// waking blocked clients and failing WATCHes on the keys it modified, and
+/// statistics. EXEC calls this for each queued command.
+pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
+    let spec = registry().specs[id];
     if !ctx.server.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR | flags::ADMIN) {
         ctx.server.feed_monitors(ctx.clients, ctx.me, ctx.db, argv);
     }
 
+    let dirty_before = ctx.server.dirty;
     let started = Instant::now();
     call_guarded(ctx, argv, spec.handler, id);
     let usec = started.elapsed().as_micros() as u64;
 
+    // Keys the lookups found expired and deleted count as modified by the server.
+    if !ctx.store.dbs[ctx.db].lazily_expired.is_empty() {
+        for key in std::mem::take(&mut ctx.store.dbs[ctx.db].lazily_expired) {
+            ctx.server
+                .on_key_removed(ctx.clients, ctx.db, &key, crate::server::Removal::Expired);
+        }
+    }
+
+    // A write that changed something may feed a blocked client or break a WATCH.
+    let modified = ctx.server.dirty != dirty_before && spec.has(flags::WRITE);
+    if modified && !(ctx.server.blocking.is_empty() && ctx.server.watches.is_empty()) {
+        for pos in spec.key_positions(argv.len()) {
+            let key = argv.get(pos);
+            ctx.server.blocking.signal(ctx.db, key);
+            ctx.server.watches.touch(ctx.clients, ctx.db, key);
+        }
+    }
+
+    let threshold = ctx.server.config.slowlog_log_slower_than;
+    if threshold >= 0 && usec >= threshold as u64 && !spec.has(flags::SKIP_SLOWLOG) {
+        let client = &ctx.clients[ctx.me];
+        let max_len = ctx.server.config.slowlog_max_len;
+        let now = crate::server::unix_ms() / 1000;
+        ctx.server
+            .slowlog
+            .record(argv, usec, now, &client.addr, &client.name, max_len);
+    }
+
+    let latency_threshold_ms = ctx.server.config.latency_monitor_threshold;
+    if latency_threshold_ms > 0 && usec / 1000 >= latency_threshold_ms {
+        let event = if spec.has(flags::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        let now = crate::server::unix_ms() / 1000;
+        ctx.server.latency.add(event, now, usec / 1000);
+    }
+
     let stats = &mut ctx.server.cmd_stats[id];
     stats.calls += 1;
     stats.usec += usec;
+    stats.record_latency(usec);
     if ctx.out.last_error.is_some() {
         stats.failed_calls += 1;
         ctx.server.record_error(ctx.out);
     }
     ctx.server.commands_processed += 1;
-    apply_reply_mode(ctx, reply_start);
 }
 
 /// Runs a handler; a panic (a bug) becomes an error reply for this client
@@ -63,7 +173,8 @@ fn call_guarded(ctx: &mut Ctx, argv: Argv, handler: super::table::Handler, id: C
     let result = panic::catch_unwind(AssertUnwindSafe(|| handler(ctx, argv)));
     if result.is_err() {
         log::error!(
-            "BUG: command '{}' panicked; the client got an error reply",
+            target: "command",
+            "handler_panicked command={} reply=error",
             registry().full_names[id]
         );
         ctx.out
@@ -110,7 +221,7 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
         return Some(errors::NOAUTH.into());
     }
     if ctx.server.config.maxmemory > 0 {
-        let out_of_memory = !ctx.server.free_memory_if_needed(ctx.store);
+        let out_of_memory = !ctx.server.free_memory_if_needed(ctx.store, ctx.clients);
         if out_of_memory && spec.has(flags::DENYOOM) {
             return Some(errors::OOM.into());
         }
@@ -156,5 +267,25 @@ fn apply_reply_mode(ctx: &mut Ctx, reply_start: usize) {
             ctx.out.buf.truncate(reply_start);
             client.reply_mode = ReplyMode::On;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_buckets_are_powers_of_two() {
+        let mut st = CommandStats::default();
+        for usec in [0, 1, 2, 3, 4, 5, 1024, 1025, u64::MAX] {
+            st.record_latency(usec);
+        }
+        assert_eq!(st.latency_buckets[0], 2); // 0 and 1 µs
+        assert_eq!(st.latency_buckets[1], 1); // 2
+        assert_eq!(st.latency_buckets[2], 2); // 3, 4
+        assert_eq!(st.latency_buckets[3], 1); // 5
+        assert_eq!(st.latency_buckets[10], 1); // 1024
+        assert_eq!(st.latency_buckets[11], 1); // 1025
+        assert_eq!(st.latency_buckets[LATENCY_BUCKETS - 1], 1);
     }
 }

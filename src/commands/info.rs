@@ -18,6 +18,7 @@ const SECTIONS: &[(&str, bool)] = &[
     ("cpu", true),
     ("modules", true),
     ("commandstats", false),
+    ("latencystats", false),
     ("errorstats", true),
     ("cluster", true),
     ("keyspace", true),
@@ -116,9 +117,11 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
         "clients" => {
             let _ = write!(
                 t,
-                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
                 ctx.clients.len(),
                 cfg.maxclients,
+                s.blocking.blocked_clients(),
+                s.blocking.with_deadline(),
             );
         }
         "memory" => {
@@ -200,6 +203,26 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
                 );
             }
         }
+        "latencystats" => {
+            t.push_str("# Latencystats\r\n");
+            let reg = registry();
+            for (id, st) in s
+                .cmd_stats
+                .iter()
+                .enumerate()
+                .filter(|(_, st)| st.calls > 0)
+            {
+                let p = |q: f64| percentile_usec(&st.latency_buckets, st.calls, q);
+                let _ = write!(
+                    t,
+                    "latency_percentiles_usec_{}:p50={:.3},p99={:.3},p99.9={:.3}\r\n",
+                    reg.full_names[id],
+                    p(0.50),
+                    p(0.99),
+                    p(0.999)
+                );
+            }
+        }
         "errorstats" => {
             t.push_str("# Errorstats\r\n");
             for (code, count) in &s.error_stats {
@@ -222,6 +245,19 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
         }
         _ => {}
     }
+}
+
+/// The upper bound (µs) of the histogram bucket holding quantile `q`.
+fn percentile_usec(buckets: &[u64], calls: u64, q: f64) -> f64 {
+    let target = ((calls as f64) * q).ceil().max(1.0) as u64;
+    let mut cumulative = 0;
+    for (i, count) in buckets.iter().enumerate() {
+        cumulative += count;
+        if cumulative >= target {
+            return (1u64 << i) as f64;
+        }
+    }
+    (1u64 << (buckets.len() - 1)) as f64
 }
 
 fn total_system_memory() -> u64 {

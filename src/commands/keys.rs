@@ -11,6 +11,7 @@ use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::parser::parse_i64;
 use crate::resp::Argv;
+use crate::server::event_class;
 use crate::store::evict::{lfu_decayed, Policy};
 use crate::store::glob::glob_match;
 use crate::store::{Entry, Value};
@@ -331,6 +332,7 @@ fn del(ctx: &mut Ctx, argv: Argv) {
     for key in argv.iter_from(1) {
         if ctx.store.exists(ctx.db, key) {
             ctx.store.dbs[ctx.db].remove(key);
+            ctx.notify(event_class::GENERIC, "del", key);
             n += 1;
         }
     }
@@ -387,6 +389,8 @@ fn rename_generic(ctx: &mut Ctx, argv: Argv, nx: bool) {
     if done {
         ctx.store.dbs[ctx.db].rename(from, to);
         ctx.server.dirty += 1;
+        ctx.notify(event_class::GENERIC, "rename_from", from);
+        ctx.notify(event_class::GENERIC, "rename_to", to);
     }
     if nx {
         ctx.out.int(done as i64);
@@ -430,8 +434,18 @@ fn copy(ctx: &mut Ctx, argv: Argv) {
         return ctx.out.int(0);
     }
     ctx.store.dbs[dst_db].insert(copy);
+    // Dispatch signals waiters in the selected db; the copy may land in another.
+    ctx.server.blocking.signal(dst_db, dst);
     ctx.server.dirty += 1;
+    notify_in_db(ctx, dst_db, "copy_to", dst);
     ctx.out.int(1);
+}
+
+/// A generic keyspace event in database `db` rather than the selected one.
+fn notify_in_db(ctx: &mut Ctx, db: usize, event: &str, key: &[u8]) {
+    let selected = std::mem::replace(&mut ctx.db, db);
+    ctx.notify(event_class::GENERIC, event, key);
+    ctx.db = selected;
 }
 
 /// `MOVE key db`: 0 when the key is missing or already exists in `db`.
@@ -450,7 +464,10 @@ fn move_(ctx: &mut Ctx, argv: Argv) {
         return ctx.out.int(0);
     };
     ctx.store.dbs[dst_db].insert(entry);
+    ctx.server.blocking.signal(dst_db, key);
     ctx.server.dirty += 1;
+    ctx.notify(event_class::GENERIC, "move_from", key);
+    notify_in_db(ctx, dst_db, "move_to", key);
     ctx.out.int(1);
 }
 
@@ -480,7 +497,7 @@ fn keys(ctx: &mut Ctx, argv: Argv) {
 
 /// A SCAN cursor as Redis's strtoul-based parser takes it: an optional sign
 /// (a negative number wraps around), digits, nothing else; "" is 0.
-pub(super) fn parse_cursor(arg: &[u8]) -> Option<u64> {
+pub(crate) fn parse_cursor(arg: &[u8]) -> Option<u64> {
     let (negative, digits) = match arg.first() {
         Some(b'-') => (true, &arg[1..]),
         Some(b'+') => (false, &arg[1..]),
@@ -655,12 +672,15 @@ fn expire_generic(ctx: &mut Ctx, argv: Argv, name: &str, unit_ms: i64, relative:
         return ctx.out.int(0);
     }
     let db = &mut ctx.store.dbs[ctx.db];
-    if when <= now as i64 {
+    let event = if when <= now as i64 {
         db.remove(key);
+        "del"
     } else {
         db.set_expire(key, Some(when as u64));
-    }
+        "expire"
+    };
     ctx.server.dirty += 1;
+    ctx.notify(event_class::GENERIC, event, key);
     ctx.out.int(1);
 }
 
@@ -711,6 +731,7 @@ fn persist(ctx: &mut Ctx, argv: Argv) {
     if volatile {
         ctx.store.dbs[ctx.db].set_expire(key, None);
         ctx.server.dirty += 1;
+        ctx.notify(event_class::GENERIC, "persist", key);
     }
     ctx.out.int(volatile as i64);
 }

@@ -6,24 +6,36 @@
 //! its reply to `ctx.out`. Handlers never touch sockets.
 
 pub mod args;
+pub mod bitmaps;
 pub mod client_cmd;
 pub mod command_cmd;
 pub mod config_cmd;
 pub mod connection;
 pub mod dispatch;
 pub mod errors;
+pub mod hashes;
+pub mod hyperloglog;
 pub mod info;
 pub mod keys;
+pub mod latency;
+pub mod list_blocking;
+pub mod lists;
 pub mod long_double;
+pub mod pubsub;
 pub mod server_cmd;
+pub mod sets;
+pub mod slowlog;
 pub mod strings;
 pub mod table;
 pub mod zsets;
+pub mod transactions;
 
-use crate::resp::Reply;
+use crate::resp::{Argv, OwnedArgv, Reply};
+use crate::server::{BlockedOn, TimeoutReply};
 use crate::server::{Client, ServerState};
 use crate::store::Store;
 use slab::Slab;
+use std::time::{Duration, Instant};
 
 /// Everything a handler may touch while it runs.
 pub struct Ctx<'a> {
@@ -46,6 +58,49 @@ impl Ctx<'_> {
     pub fn client(&mut self) -> &mut Client {
         &mut self.clients[self.me]
     }
+
+    /// Publishes keyspace event `event` (of notify class `class`, see
+    /// `server::event_class`) for `key` in the selected database.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        if self.server.config.notify_keyspace_events == 0 {
+            return;
+        }
+        self.server
+            .notify(self.clients, self.me, self.out, class, event, self.db, key);
+    }
+
+    /// Blocks the calling client on `keys` (in the selected db) until a write
+    /// makes one ready, then runs `argv` again; or until `timeout` passes
+    /// (None: forever), then replies `timeout_reply`. The handler replies
+    /// nothing when it blocks. On a re-run that still finds no data the
+    /// client simply stays blocked.
+    pub fn block(
+        &mut self,
+        argv: Argv,
+        keys: &[&[u8]],
+        timeout: Option<Duration>,
+        timeout_reply: TimeoutReply,
+    ) {
+        if self.clients[self.me].blocked.is_some() {
+            return;
+        }
+        if self.clients[self.me].in_exec {
+            // Inside EXEC nothing may block: reply as if the timeout passed.
+            match timeout_reply {
+                TimeoutReply::NullArray => self.out.null_array(),
+                TimeoutReply::Null => self.out.null(),
+            }
+            return;
+        }
+        let on = BlockedOn {
+            keys: keys.iter().map(|k| (self.db, Box::from(*k))).collect(),
+            deadline: timeout.map(|t| Instant::now() + t),
+            timeout_reply,
+            command: OwnedArgv::from_argv(argv),
+        };
+        self.server.blocking.block(self.me, &on);
+        self.clients[self.me].blocked = Some(Box::new(on));
+    }
 }
 
 /// Every command family's table, in COMMAND's order.
@@ -53,6 +108,14 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     connection::COMMANDS,
     strings::COMMANDS,
     keys::COMMANDS,
+    bitmaps::COMMANDS,
+    hyperloglog::COMMANDS,
+    lists::COMMANDS,
+    list_blocking::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
     server_cmd::COMMANDS,
     zsets::COMMANDS,
+    transactions::COMMANDS,
+    pubsub::COMMANDS,
 ];

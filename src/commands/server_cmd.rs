@@ -94,6 +94,8 @@ pub static COMMANDS: &[CommandSpec] = &[
     ),
     super::command_cmd::COMMAND,
     super::config_cmd::CONFIG,
+    super::slowlog::SLOWLOG,
+    super::latency::LATENCY,
     command!(
         "info",
         -1,
@@ -148,6 +150,7 @@ fn flushdb(ctx: &mut Ctx, argv: Argv) {
     let Some(asynchronous) = flush_mode(ctx, argv) else {
         return;
     };
+    ctx.server.watches.touch_db(ctx.clients, ctx.db);
     let db = &mut ctx.store.dbs[ctx.db];
     ctx.server.dirty += db.len() as u64;
     free_segments(vec![db.clear()], asynchronous);
@@ -159,6 +162,9 @@ fn flushall(ctx: &mut Ctx, argv: Argv) {
     let Some(asynchronous) = flush_mode(ctx, argv) else {
         return;
     };
+    for db in 0..ctx.store.dbs.len() {
+        ctx.server.watches.touch_db(ctx.clients, db);
+    }
     ctx.server.dirty += ctx.store.total_keys() as u64 + 1;
     let segments = ctx.store.dbs.iter_mut().map(|db| db.clear()).collect();
     free_segments(segments, asynchronous);
@@ -182,6 +188,11 @@ fn swapdb(ctx: &mut Ctx, argv: Argv) {
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = ctx.store.dbs.split_at_mut(hi);
         left[lo].swap(&mut right[0]);
+        // Clients blocked in either database may now find data.
+        ctx.server.blocking.signal_db(a);
+        ctx.server.blocking.signal_db(b);
+        ctx.server.watches.touch_db(ctx.clients, a);
+        ctx.server.watches.touch_db(ctx.clients, b);
     }
     ctx.server.dirty += 1;
     ctx.out.ok();
@@ -210,12 +221,12 @@ fn shutdown(ctx: &mut Ctx, argv: Argv) {
         }
     }
     if save {
-        log::warn!("SHUTDOWN SAVE refused: persistence is not available yet");
+        log::warn!(target: "server", "shutdown_refused reason=no_persistence");
         return ctx.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
     }
     ctx.server.shutdown = Some(Shutdown::Requested);
     // Like Redis, the connection closes without a reply.
-    ctx.client().close_asap = true;
+    ctx.server.kill(ctx.clients, ctx.me);
 }
 
 /// `MONITOR`

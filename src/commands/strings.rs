@@ -12,6 +12,7 @@ use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::reply::format_i64;
 use crate::resp::{Argv, Reply};
+use crate::server::event_class;
 use crate::store::{Entry, Store};
 
 /// Every string command.
@@ -488,6 +489,10 @@ fn set_generic(
     };
     set_key(ctx, key, value, expire_at);
     ctx.server.dirty += 1;
+    ctx.notify(event_class::STRING, "set", key);
+    if expire_at.is_some() && !opts.keepttl {
+        ctx.notify(event_class::GENERIC, "expire", key);
+    }
     if !opts.get {
         match reply {
             SetReply::OkOrNull => ctx.out.ok(),
@@ -538,24 +543,18 @@ fn setnx(ctx: &mut Ctx, argv: Argv) {
 
 /// `SETEX key seconds value`
 fn setex(ctx: &mut Ctx, argv: Argv) {
-    let opts = SetOptions {
-        expire: Some((ExpireKind::Ex, argv.get(2))),
-        ..SetOptions::default()
-    };
-    set_generic(
-        ctx,
-        argv.get(1),
-        argv.get(3),
-        &opts,
-        "setex",
-        SetReply::OkOrNull,
-    );
+    set_with_ttl_argument(ctx, argv, ExpireKind::Ex, "setex");
 }
 
 /// `PSETEX key milliseconds value`
 fn psetex(ctx: &mut Ctx, argv: Argv) {
+    set_with_ttl_argument(ctx, argv, ExpireKind::Px, "psetex");
+}
+
+/// SETEX and PSETEX: `key ttl value`, the TTL in the unit `kind` says.
+fn set_with_ttl_argument(ctx: &mut Ctx, argv: Argv, kind: ExpireKind, command: &str) {
     let opts = SetOptions {
-        expire: Some((ExpireKind::Px, argv.get(2))),
+        expire: Some((kind, argv.get(2))),
         ..SetOptions::default()
     };
     set_generic(
@@ -563,7 +562,7 @@ fn psetex(ctx: &mut Ctx, argv: Argv) {
         argv.get(1),
         argv.get(3),
         &opts,
-        "psetex",
+        command,
         SetReply::OkOrNull,
     );
 }
@@ -575,6 +574,7 @@ fn getset(ctx: &mut Ctx, argv: Argv) {
     }
     set_key(ctx, argv.get(1), argv.get(2), None);
     ctx.server.dirty += 1;
+    ctx.notify(event_class::STRING, "set", argv.get(1));
 }
 
 /// `GETDEL key`
@@ -585,6 +585,7 @@ fn getdel(ctx: &mut Ctx, argv: Argv) {
     }
     if ctx.store.dbs[ctx.db].remove(key).is_some() {
         ctx.server.dirty += 1;
+        ctx.notify(event_class::GENERIC, "del", key);
     }
 }
 
@@ -605,21 +606,23 @@ fn getex(ctx: &mut Ctx, argv: Argv) {
     };
     ctx.out.bulk(&value);
     let db = &mut ctx.store.dbs[ctx.db];
-    match expire_at {
+    let event = match expire_at {
         Some(at) if at <= ctx.store.now_ms => {
             db.remove(key);
-            ctx.server.dirty += 1;
+            "del"
         }
         Some(at) => {
             db.set_expire(key, Some(at));
-            ctx.server.dirty += 1;
+            "expire"
         }
         None if opts.persist && db.peek(key).is_some_and(|e| e.expire_at().is_some()) => {
             db.set_expire(key, None);
-            ctx.server.dirty += 1;
+            "persist"
         }
-        None => {}
-    }
+        None => return,
+    };
+    ctx.server.dirty += 1;
+    ctx.notify(event_class::GENERIC, event, key);
 }
 
 /// `MGET key [key ...]`
@@ -660,6 +663,7 @@ fn mset_generic(ctx: &mut Ctx, argv: Argv, nx: bool) {
     }
     for i in (1..argv.len()).step_by(2) {
         set_key(ctx, argv.get(i), argv.get(i + 1), None);
+        ctx.notify(event_class::STRING, "set", argv.get(i));
     }
     ctx.server.dirty += (argv.len() as u64 - 1) / 2;
     if nx {
@@ -690,6 +694,7 @@ fn append(ctx: &mut Ctx, argv: Argv) {
         }
     };
     ctx.server.dirty += 1;
+    ctx.notify(event_class::STRING, "append", key);
     ctx.out.int(total as i64);
 }
 
@@ -752,6 +757,7 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], delta: i64) {
         None => set_key(ctx, key, digits, None),
     }
     ctx.server.dirty += 1;
+    ctx.notify(event_class::STRING, "incrby", key);
     ctx.out.int(new);
 }
 
@@ -782,6 +788,7 @@ fn incrbyfloat(ctx: &mut Ctx, argv: Argv) {
         None => set_key(ctx, key, text.as_bytes(), None),
     }
     ctx.server.dirty += 1;
+    ctx.notify(event_class::STRING, "incrbyfloat", key);
     ctx.out.bulk(text.as_bytes());
 }
 
@@ -856,6 +863,7 @@ fn setrange(ctx: &mut Ctx, argv: Argv) {
         None => set_key(ctx, key, &value, None),
     }
     ctx.server.dirty += 1;
+    ctx.notify(event_class::STRING, "setrange", key);
     ctx.out.int(value.len() as i64);
 }
 

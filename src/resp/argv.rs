@@ -53,3 +53,29 @@ impl Index<usize> for Argv<'_> {
         &self.buf[self.ranges[i].clone()]
     }
 }
+
+/// An owned copy of a command's arguments (a queued MULTI command, a blocked
+/// client's command to run again).
+#[derive(Clone, Debug, Default)]
+pub struct OwnedArgv {
+    bytes: Vec<u8>,
+    ranges: Vec<Range<usize>>,
+}
+
+impl OwnedArgv {
+    /// Copies `argv`.
+    pub fn from_argv(argv: Argv) -> OwnedArgv {
+        let mut bytes = Vec::new();
+        let mut ranges = Vec::with_capacity(argv.len());
+        for arg in argv.iter_from(0) {
+            ranges.push(bytes.len()..bytes.len() + arg.len());
+            bytes.extend_from_slice(arg);
+        }
+        OwnedArgv { bytes, ranges }
+    }
+
+    /// A borrowed view.
+    pub fn as_argv(&self) -> Argv<'_> {
+        Argv::new(&self.bytes, &self.ranges)
+    }
+}

@@ -5,6 +5,6 @@ pub mod argv;
 pub mod parser;
 pub mod reply;
 
-pub use argv::Argv;
+pub use argv::{Argv, OwnedArgv};
 pub use parser::{parse_command, Limits, Parsed};
 pub use reply::Reply;

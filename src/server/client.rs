@@ -2,7 +2,7 @@
 //! per-connection state commands read and change.
 
 use crate::commands::table::CommandId;
-use crate::resp::Reply;
+use crate::resp::{OwnedArgv, Reply};
 use mio::net::TcpStream;
 use std::ops::Range;
 use std::time::Instant;
@@ -68,6 +68,29 @@ pub struct Client {
     pub writable_registered: bool,
     /// Queued in the server's pending-write list.
     pub pending_write: bool,
+    /// Waiting on keys (BLPOP...): its input is not processed meanwhile.
+    pub blocked: Option<Box<super::blocking::BlockedOn>>,
+    /// Inside MULTI: the queued commands.
+    pub multi: Option<Transaction>,
+    /// Keys this client WATCHes.
+    pub watched: Vec<super::blocking::WaitKey>,
+    /// A watched key was modified: the next EXEC fails.
+    pub watch_dirty: bool,
+    /// Running EXEC's queued commands (blocking commands must not block).
+    pub in_exec: bool,
+    /// Pub/Sub subscriptions.
+    pub subs: super::pubsub::Subscriptions,
+    /// Since when the pending output has been over the soft limit.
+    pub over_soft_limit_since: Option<Instant>,
+}
+
+/// A MULTI in progress.
+#[derive(Default)]
+pub struct Transaction {
+    /// Commands queued for EXEC.
+    pub queued: Vec<(CommandId, OwnedArgv)>,
+    /// A command was refused while queueing: EXEC replies EXECABORT.
+    pub aborted: bool,
 }
 
 impl Client {
@@ -109,6 +132,13 @@ impl Client {
             close_asap: false,
             writable_registered: false,
             pending_write: false,
+            blocked: None,
+            multi: None,
+            watched: Vec::new(),
+            watch_dirty: false,
+            in_exec: false,
+            subs: Default::default(),
+            over_soft_limit_since: None,
         }
     }
 

@@ -6,14 +6,28 @@
 //! before sleeping, write pending replies, registering WRITABLE only for the
 //! sockets that would block.
 
+mod blocking;
 mod client;
+mod latency;
+mod notify;
+mod pubsub;
+mod slowlog;
 mod state;
+mod watch;
 
-pub use client::{Client, ReplyMode};
-pub use state::{quote_arg, unix_ms, ServerState, Shutdown};
+pub use blocking::{BlockedOn, Blocking, TimeoutReply, WaitKey};
+pub use client::{Client, ReplyMode, Transaction};
+pub use latency::LatencyMonitor;
+pub use notify::class as event_class;
+pub use notify::{flags_to_string as notify_flags_to_string, parse_flags as parse_notify_flags};
+pub use pubsub::{PubSub, Scope, Subscriptions};
+pub use slowlog::{SlowEntry, SlowLog};
+pub use state::{quote_arg, unix_ms, Removal, ServerState, Shutdown};
+pub use watch::Watches;
 
 use crate::commands::{dispatch, Ctx};
 use crate::config::Config;
+use crate::metrics::{self, http, http::HttpConn, http::Progress, http::Route};
 use crate::resp::{parse_command, Argv, Limits, Parsed};
 use crate::store::expire::ActiveExpire;
 use crate::store::{AccessClock, Store};
@@ -27,17 +41,25 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Listener tokens sit at the top of the token range; clients use slab keys.
+/// Token plan: clients use their slab keys (small numbers); metrics HTTP
+/// connections start at HTTP_TOKEN_BASE; listeners sit at the very top.
+const HTTP_TOKEN_BASE: usize = usize::MAX / 2;
 const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
+const METRICS_LISTENER_BASE: usize = usize::MAX - 32;
 /// Bytes read per `read` call (more if a big bulk is pending).
 const READ_CHUNK: usize = 16 * 1024;
 
-const DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+/// Redis 7.0's protected-mode refusal, word for word (its typo included).
+const DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
 /// The running server.
 pub struct Server {
     poll: Poll,
     listeners: Vec<TcpListener>,
+    /// Listeners of the metrics HTTP port (empty when metrics-port is 0).
+    metrics_listeners: Vec<TcpListener>,
+    /// Metrics HTTP connections (tokens from HTTP_TOKEN_BASE).
+    http: Slab<HttpConn>,
     clients: Slab<Client>,
     store: Store,
     state: ServerState,
@@ -55,41 +77,14 @@ impl Server {
     /// the signal handlers.
     pub fn bind(config: Config, stop: Arc<AtomicBool>) -> Result<Server, String> {
         let poll = Poll::new().map_err(|e| format!("cannot create poll: {e}"))?;
-        let mut listeners = Vec::new();
-        for spec in config.bind.split_whitespace() {
-            let (optional, addr) = match spec.strip_prefix('-') {
-                Some(a) => (true, a),
-                None => (false, spec),
-            };
-            let ip: IpAddr = match addr {
-                "*" => "0.0.0.0".parse().unwrap(),
-                "::*" => "::".parse().unwrap(),
-                _ => addr
-                    .parse()
-                    .map_err(|_| format!("field 'bind': invalid address '{addr}'"))?,
-            };
-            match bind_listener(SocketAddr::new(ip, config.port)) {
-                Ok(l) => listeners.push(l),
-                Err(e) if optional => warn!("could not bind {addr}:{}: {e}", config.port),
-                Err(e) => {
-                    return Err(format!(
-                        "field 'port': could not listen on {addr}:{}: {e}",
-                        config.port
-                    ))
-                }
-            }
-        }
-        if listeners.is_empty() {
-            return Err(format!(
-                "field 'bind': no address could be bound ({})",
-                config.bind
-            ));
-        }
-        for (i, l) in listeners.iter_mut().enumerate() {
-            poll.registry()
-                .register(l, Token(LISTENER_TOKEN_BASE + i), Interest::READABLE)
-                .map_err(|e| format!("cannot register listener: {e}"))?;
-        }
+        let mut listeners = bind_all(&config.bind, config.port, "port")?;
+        register_all(&poll, &mut listeners, LISTENER_TOKEN_BASE)?;
+        let mut metrics_listeners = if config.metrics_port > 0 {
+            bind_all(&config.bind, config.metrics_port, "metrics-port")?
+        } else {
+            Vec::new()
+        };
+        register_all(&poll, &mut metrics_listeners, METRICS_LISTENER_BASE)?;
         let port = listeners[0]
             .local_addr()
             .map(|a| a.port())
@@ -102,6 +97,8 @@ impl Server {
         Ok(Server {
             poll,
             listeners,
+            metrics_listeners,
+            http: Slab::new(),
             clients: Slab::new(),
             store,
             state: ServerState::new(config, port),
@@ -124,21 +121,33 @@ impl Server {
         let mut next_cron = Instant::now();
         self.refresh_clock();
         loop {
-            let timeout = next_cron.saturating_duration_since(Instant::now());
+            let wake_at = match self.state.blocking.next_deadline() {
+                Some(deadline) => deadline.min(next_cron),
+                None => next_cron,
+            };
+            let timeout = wake_at.saturating_duration_since(Instant::now());
             match self.poll.poll(&mut events, Some(timeout)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
             if self.stop.load(Ordering::Relaxed) {
-                info!("Received a signal: shutting down");
+                info!(target: "server", "shutdown reason=signal");
                 break;
             }
             self.refresh_clock();
             for event in events.iter() {
                 let token = event.token().0;
+                if token >= METRICS_LISTENER_BASE {
+                    self.accept_http(token - METRICS_LISTENER_BASE);
+                    continue;
+                }
                 if token >= LISTENER_TOKEN_BASE {
                     self.accept(token - LISTENER_TOKEN_BASE);
+                    continue;
+                }
+                if token >= HTTP_TOKEN_BASE {
+                    self.handle_http(token - HTTP_TOKEN_BASE);
                     continue;
                 }
                 let closing = event.is_read_closed() || event.is_error();
@@ -149,6 +158,9 @@ impl Server {
                     self.queue_write(token);
                 }
             }
+            if !self.state.blocking.is_empty() {
+                self.time_out_blocked_clients();
+            }
             if Instant::now() >= next_cron {
                 self.cron();
                 let hz = self.state.config.hz.max(1);
@@ -156,12 +168,12 @@ impl Server {
             }
             self.before_sleep();
             if self.state.shutdown.is_some() {
-                info!("User requested shutdown...");
+                info!(target: "server", "shutdown reason=command");
                 break;
             }
         }
         self.before_sleep();
-        info!("ferrocache is now ready to exit, bye bye...");
+        info!(target: "server", "exit status=ok");
         Ok(())
     }
 
@@ -184,7 +196,7 @@ impl Server {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    warn!("accept failed: {e}");
+                    warn!(target: "net", "accept_failed error=\"{e}\"");
                     return;
                 }
             };
@@ -206,7 +218,7 @@ impl Server {
             self.state.next_client_id += 1;
             let entry = self.clients.vacant_entry();
             let key = entry.key();
-            if key >= LISTENER_TOKEN_BASE {
+            if key >= HTTP_TOKEN_BASE {
                 continue;
             }
             if let Err(e) =
@@ -214,10 +226,11 @@ impl Server {
                     .registry()
                     .register(&mut stream, Token(key), Interest::READABLE)
             {
-                warn!("cannot register client: {e}");
+                warn!(target: "net", "register_failed error=\"{e}\"");
                 continue;
             }
             let authenticated = self.state.config.requirepass.is_empty();
+            log::debug!(target: "net", "client_connected id={id} addr={peer}");
             entry.insert(Client::new(id, stream, authenticated));
         }
     }
@@ -243,7 +256,8 @@ impl Server {
                     self.state.net_input_bytes += n as u64;
                     if client.query_len() > limit {
                         warn!(
-                            "Closing client that reached max query buffer length: id={} addr={}",
+                            target: "net",
+                            "client_closed reason=query_buffer_limit id={} addr={}",
                             client.id, client.addr
                         );
                         client.close_asap = true;
@@ -287,7 +301,7 @@ impl Server {
         let mut db = client.db;
         while start < end {
             let client = &self.clients[key];
-            if client.close_after_reply || client.close_asap {
+            if client.close_after_reply || client.close_asap || client.blocked.is_some() {
                 break;
             }
             let parsed = parse_command(&query[start..end], &self.limits, &mut args, &mut scratch);
@@ -312,13 +326,23 @@ impl Server {
                     dispatch::execute(&mut ctx, argv);
                     db = ctx.db;
                     start += consumed;
+                    if self.state.blocking.has_ready() {
+                        // Serve waiters before this client's next command, as
+                        // Redis does: its reply buffer is out, so park it first.
+                        let client = &mut self.clients[key];
+                        std::mem::swap(&mut client.reply, &mut reply);
+                        self.serve_blocked_clients();
+                        let client = &mut self.clients[key];
+                        std::mem::swap(&mut client.reply, &mut reply);
+                    }
                 }
                 Err(msg) => {
                     reply.error(&format!("ERR {msg}"));
                     self.state.record_error(&mut reply);
                     let client = &mut self.clients[key];
                     warn!(
-                        "Protocol error ({msg}) from client: id={} addr={}",
+                        target: "net",
+                        "protocol_error id={} addr={} error=\"{msg}\"",
                         client.id, client.addr
                     );
                     client.close_after_reply = true;
@@ -336,6 +360,147 @@ impl Server {
         client.consume_query();
     }
 
+    /// Runs again the commands of clients waiting on keys that writes made
+    /// ready, oldest waiter first, while they get served.
+    fn serve_blocked_clients(&mut self) {
+        loop {
+            let ready = self.state.blocking.take_ready();
+            if ready.is_empty() {
+                return;
+            }
+            for wait_key in ready {
+                while let Some(client) = self.state.blocking.first_waiter(&wait_key) {
+                    if !self.rerun_blocked(client) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Re-runs a blocked client's command; true when it was served (replied).
+    fn rerun_blocked(&mut self, key: usize) -> bool {
+        let client = &mut self.clients[key];
+        let Some(on) = client.blocked.as_ref() else {
+            return false;
+        };
+        let command = on.command.clone();
+        let mut reply = std::mem::take(&mut client.reply);
+        let before = reply.buf.len();
+        let mut ctx = Ctx {
+            store: &mut self.store,
+            out: &mut reply,
+            db: client.db,
+            server: &mut self.state,
+            clients: &mut self.clients,
+            me: key,
+        };
+        dispatch::execute(&mut ctx, command.as_argv());
+        let served = reply.buf.len() > before;
+        self.clients[key].reply = reply;
+        if served {
+            self.finish_blocking(key);
+        }
+        served
+    }
+
+    /// Unblocks a served or timed-out client and resumes its pending input.
+    fn finish_blocking(&mut self, key: usize) {
+        if let Some(on) = self.clients[key].blocked.take() {
+            self.state.blocking.unblock(key, &on);
+        }
+        self.queue_write(key);
+        if self.clients[key].query_len() > 0 {
+            self.process_query(key);
+        }
+    }
+
+    /// Replies the timeout value to blocked clients whose deadline passed.
+    fn time_out_blocked_clients(&mut self) {
+        for key in self.state.blocking.timed_out(Instant::now()) {
+            let client = &mut self.clients[key];
+            let Some(on) = client.blocked.as_ref() else {
+                continue;
+            };
+            match on.timeout_reply {
+                TimeoutReply::NullArray => client.reply.null_array(),
+                TimeoutReply::Null => client.reply.null(),
+            }
+            self.finish_blocking(key);
+        }
+    }
+
+    fn accept_http(&mut self, index: usize) {
+        loop {
+            let (mut stream, _) = match self.metrics_listeners[index].accept() {
+                Ok(x) => x,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    warn!(target: "metrics", "accept_failed error=\"{e}\"");
+                    return;
+                }
+            };
+            let entry = self.http.vacant_entry();
+            let token = Token(HTTP_TOKEN_BASE + entry.key());
+            if self
+                .poll
+                .registry()
+                .register(&mut stream, token, Interest::READABLE)
+                .is_ok()
+            {
+                entry.insert(HttpConn::new(stream));
+            }
+        }
+    }
+
+    /// Serves a metrics HTTP connection: read the request, answer, close.
+    fn handle_http(&mut self, key: usize) {
+        let Some(conn) = self.http.get_mut(key) else {
+            return;
+        };
+        let progress = match conn.on_readable() {
+            Progress::Request(route) => {
+                let bytes = match route {
+                    Route::Metrics => http::response(
+                        "200 OK",
+                        "text/plain; version=0.0.4; charset=utf-8",
+                        &metrics::render(&self.state, &self.store, self.clients.len()),
+                    ),
+                    Route::Health => http::response("200 OK", "text/plain", "OK\n"),
+                    Route::NotFound => http::response("404 Not Found", "text/plain", "not found\n"),
+                    Route::MethodNotAllowed => {
+                        http::response("405 Method Not Allowed", "text/plain", "GET only\n")
+                    }
+                    Route::BadRequest => {
+                        http::response("400 Bad Request", "text/plain", "bad request\n")
+                    }
+                };
+                conn.respond(bytes)
+            }
+            other => other,
+        };
+        match progress {
+            Progress::Close => self.close_http(key),
+            _ if conn.has_output() && !conn.writable_registered => {
+                let token = Token(HTTP_TOKEN_BASE + key);
+                let interest = Interest::READABLE | Interest::WRITABLE;
+                let _ = self
+                    .poll
+                    .registry()
+                    .reregister(&mut conn.stream, token, interest);
+                conn.writable_registered = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn close_http(&mut self, key: usize) {
+        if let Some(mut conn) = self.http.try_remove(key) {
+            let _ = self.poll.registry().deregister(&mut conn.stream);
+        }
+    }
+
     fn queue_write(&mut self, key: usize) {
         if let Some(c) = self.clients.get_mut(key) {
             if !c.pending_write {
@@ -347,15 +512,8 @@ impl Server {
 
     /// Writes pending replies; closes clients marked for closing.
     fn before_sleep(&mut self) {
-        for i in 0..self.state.monitors.len() {
-            let m = self.state.monitors[i];
-            if self
-                .clients
-                .get(m)
-                .is_some_and(|c| c.reply.buf.len() > c.sent)
-            {
-                self.queue_write(m);
-            }
+        for key in std::mem::take(&mut self.state.wrote_to) {
+            self.queue_write(key);
         }
         let pending = std::mem::take(&mut self.pending_writes);
         for &key in &pending {
@@ -385,6 +543,15 @@ impl Server {
                     continue;
                 }
             }
+            if !done && self.state.over_output_limit(client) {
+                warn!(
+                    target: "net",
+                    "client_closed reason=output_buffer_limit id={} addr={}",
+                    client.id, client.addr
+                );
+                self.to_close.push(key);
+                continue;
+            }
             let want_writable = !done;
             if want_writable != client.writable_registered {
                 let interest = if want_writable {
@@ -405,14 +572,16 @@ impl Server {
     }
 
     fn close_clients(&mut self) {
-        // Clients killed by commands (CLIENT KILL) are flagged close_asap.
-        for (key, c) in self.clients.iter() {
-            if c.close_asap && !self.to_close.contains(&key) {
-                self.to_close.push(key);
-            }
-        }
-        for key in std::mem::take(&mut self.to_close) {
+        let mut closing = std::mem::take(&mut self.to_close);
+        closing.append(&mut self.state.killed);
+        for key in closing {
             if let Some(mut client) = self.clients.try_remove(key) {
+                log::debug!(target: "net", "client_closed id={} addr={}", client.id, client.addr);
+                if let Some(on) = client.blocked.take() {
+                    self.state.blocking.unblock(key, &on);
+                }
+                self.state.watches.unwatch_all(key, &client.watched);
+                self.state.pubsub.unsubscribe_all(key, &client.subs);
                 let _ = self.poll.registry().deregister(&mut client.stream);
                 self.state.monitors.retain(|&m| m != key);
             }
@@ -426,14 +595,35 @@ impl Server {
         // Like Redis: 25% of each timer period on active expiry, +2% per effort step.
         let percent = 25 + 2 * (cfg.active_expire_effort.max(1) as u64 - 1);
         let budget = Duration::from_micros(1_000_000 / hz * percent / 100);
-        let _expired = self.expire.run(&mut self.store, budget);
-        if cfg.timeout > 0 {
-            let idle_limit = Duration::from_secs(cfg.timeout);
+        for (db, key) in self.expire.run(&mut self.store, budget) {
+            self.state
+                .on_key_removed(&mut self.clients, db, &key, Removal::Expired);
+        }
+        let stale: Vec<usize> = self
+            .http
+            .iter()
+            .filter(|(_, c)| c.started.elapsed() > http::DEADLINE)
+            .map(|(key, _)| key)
+            .collect();
+        for key in stale {
+            self.close_http(key);
+        }
+        let timeout = self.state.config.timeout;
+        if timeout > 0 {
+            let idle_limit = Duration::from_secs(timeout);
             let now = Instant::now();
-            for (_, c) in self.clients.iter_mut() {
-                if !c.monitor && now.duration_since(c.last_interaction) > idle_limit {
-                    c.close_asap = true;
-                }
+            let idle: Vec<usize> = self
+                .clients
+                .iter()
+                .filter(|(_, c)| {
+                    !c.monitor
+                        && c.blocked.is_none()
+                        && now.duration_since(c.last_interaction) > idle_limit
+                })
+                .map(|(key, _)| key)
+                .collect();
+            for key in idle {
+                self.state.kill(&mut self.clients, key);
             }
         }
         let used = crate::alloc::used_memory();
@@ -453,8 +643,55 @@ fn set_keepalive(stream: &mio::net::TcpStream, seconds: u64) {
         .with_time(period)
         .with_interval(Duration::from_secs((seconds / 3).max(1)));
     if let Err(e) = socket2::SockRef::from(stream).set_tcp_keepalive(&keepalive) {
-        log::debug!("cannot set tcp-keepalive: {e}");
+        log::debug!(target: "net", "keepalive_failed error=\"{e}\"");
     }
+}
+
+/// Binds `port` on every address of a bind spec (`127.0.0.1 -::1`; a
+/// leading `-` makes an address optional). Errors name `field`.
+fn bind_all(bind: &str, port: u16, field: &str) -> Result<Vec<TcpListener>, String> {
+    let mut listeners = Vec::new();
+    for spec in bind.split_whitespace() {
+        let (optional, addr) = match spec.strip_prefix('-') {
+            Some(a) => (true, a),
+            None => (false, spec),
+        };
+        let ip: IpAddr = match addr {
+            "*" => "0.0.0.0".parse().unwrap(),
+            "::*" => "::".parse().unwrap(),
+            _ => addr
+                .parse()
+                .map_err(|_| format!("field 'bind': invalid address '{addr}'"))?,
+        };
+        match bind_listener(SocketAddr::new(ip, port)) {
+            Ok(l) => listeners.push(l),
+            Err(e) if optional => {
+                warn!(target: "net", "bind_skipped addr={addr} port={port} error=\"{e}\"")
+            }
+            Err(e) => {
+                return Err(format!(
+                    "field '{field}': could not listen on {addr}:{port}: {e}"
+                ))
+            }
+        }
+    }
+    if listeners.is_empty() {
+        return Err(format!("field 'bind': no address could be bound ({bind})"));
+    }
+    Ok(listeners)
+}
+
+fn register_all(
+    poll: &Poll,
+    listeners: &mut [TcpListener],
+    token_base: usize,
+) -> Result<(), String> {
+    for (i, l) in listeners.iter_mut().enumerate() {
+        poll.registry()
+            .register(l, Token(token_base + i), Interest::READABLE)
+            .map_err(|e| format!("cannot register listener: {e}"))?;
+    }
+    Ok(())
 }
 
 fn bind_listener(addr: SocketAddr) -> io::Result<TcpListener> {
@@ -487,4 +724,19 @@ fn write_pending(client: &mut Client) -> io::Result<usize> {
         }
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_includes_v4_mapped_v6() {
+        assert!(is_loopback("127.0.0.1".parse().unwrap()));
+        assert!(is_loopback("127.5.6.7".parse().unwrap()));
+        assert!(is_loopback("::1".parse().unwrap()));
+        assert!(is_loopback("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!is_loopback("10.0.0.1".parse().unwrap()));
+        assert!(!is_loopback("::ffff:10.0.0.1".parse().unwrap()));
+    }
 }

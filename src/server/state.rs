@@ -13,6 +13,13 @@ use slab::Slab;
 use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+/// Why the server deleted a key by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removal {
+    Expired,
+    Evicted,
+}
+
 /// What SHUTDOWN or a signal asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shutdown {
@@ -45,6 +52,21 @@ pub struct ServerState {
     /// Slab keys of MONITOR clients.
     pub monitors: Vec<usize>,
     pub evictor: Evictor,
+    /// Clients to close before the loop sleeps (CLIENT KILL, SHUTDOWN, timeouts).
+    pub killed: Vec<usize>,
+    /// Pub/Sub channels and patterns.
+    pub pubsub: super::pubsub::PubSub,
+    /// Clients given output by another client's command (PUBLISH, MONITOR):
+    /// the loop writes them before sleeping.
+    pub wrote_to: Vec<usize>,
+    /// LATENCY events.
+    pub latency: super::latency::LatencyMonitor,
+    /// SLOWLOG entries.
+    pub slowlog: super::slowlog::SlowLog,
+    /// WATCHed keys.
+    pub watches: super::watch::Watches,
+    /// Clients blocked on keys.
+    pub blocking: super::blocking::Blocking,
     pub shutdown: Option<Shutdown>,
     /// The next CLIENT ID.
     pub next_client_id: u64,
@@ -83,11 +105,55 @@ impl ServerState {
             dirty: 0,
             monitors: Vec::new(),
             evictor: Evictor::default(),
+            blocking: Default::default(),
+            watches: Default::default(),
+            slowlog: Default::default(),
+            latency: Default::default(),
+            pubsub: Default::default(),
+            wrote_to: Vec::new(),
+            killed: Vec::new(),
             shutdown: None,
             next_client_id: 1,
             peak_memory: 0,
             startup_memory: used_memory(),
         }
+    }
+
+    /// Closes client `key` before the loop sleeps, dropping its pending output.
+    pub fn kill(&mut self, clients: &mut Slab<Client>, key: usize) {
+        if let Some(c) = clients.get_mut(key) {
+            if !c.close_asap {
+                c.close_asap = true;
+                self.killed.push(key);
+            }
+        }
+    }
+
+    /// True when `client`'s unsent output passed its class's hard limit, or
+    /// its soft limit for too long (client-output-buffer-limit).
+    pub fn over_output_limit(&self, client: &mut Client) -> bool {
+        let limits = &self.config.client_output_buffer_limit;
+        let limit = if client.subs.any() {
+            limits.pubsub
+        } else {
+            limits.normal
+        };
+        let pending = (client.reply.buf.len() - client.sent) as u64;
+        if limit.hard > 0 && pending > limit.hard {
+            return true;
+        }
+        if limit.soft > 0 && pending > limit.soft {
+            // As Redis: the first time only starts the clock.
+            return match client.over_soft_limit_since {
+                None => {
+                    client.over_soft_limit_since = Some(Instant::now());
+                    false
+                }
+                Some(since) => since.elapsed().as_secs() > limit.soft_seconds,
+            };
+        }
+        client.over_soft_limit_since = None;
+        false
     }
 
     /// Counts the error just replied (from `out.last_error`) in errorstats.
@@ -98,8 +164,68 @@ impl ServerState {
         }
     }
 
+    /// The server itself deleted `key` from `db` (expired or evicted): the
+    /// transactions watching it fail, as a write by another client would, and
+    /// the `expired`/`evicted` keyspace event fires.
+    pub fn on_key_removed(
+        &mut self,
+        clients: &mut Slab<Client>,
+        db: usize,
+        key: &[u8],
+        why: Removal,
+    ) {
+        self.watches.touch(clients, db, key);
+        let (class, event) = match why {
+            Removal::Expired => (super::notify::class::EXPIRED, "expired"),
+            Removal::Evicted => (super::notify::class::EVICTED, "evicted"),
+        };
+        let mut nobody = Reply::default();
+        self.notify(clients, usize::MAX, &mut nobody, class, event, db, key);
+    }
+
+    /// Publishes keyspace event `event` of `class` for `key` in `db`, when
+    /// notify-keyspace-events enables it. `me`/`my_reply`: the client running
+    /// the command (its reply buffer is out of the slab), or usize::MAX.
+    #[allow(clippy::too_many_arguments)]
+    pub fn notify(
+        &mut self,
+        clients: &mut Slab<Client>,
+        me: usize,
+        my_reply: &mut Reply,
+        class: u32,
+        event: &str,
+        db: usize,
+        key: &[u8],
+    ) {
+        use super::notify::class::{KEYEVENT, KEYSPACE};
+        let flags = self.config.notify_keyspace_events;
+        if flags & class == 0 || flags & (KEYSPACE | KEYEVENT) == 0 {
+            return;
+        }
+        let mut publish = |channel: &[u8], message: &[u8]| {
+            let (_, written) = self.pubsub.publish(
+                super::Scope::Channel,
+                channel,
+                message,
+                clients,
+                me,
+                my_reply,
+            );
+            self.wrote_to.extend(written);
+        };
+        if flags & KEYSPACE != 0 {
+            let mut channel = format!("__keyspace@{db}__:").into_bytes();
+            channel.extend_from_slice(key);
+            publish(&channel, event.as_bytes());
+        }
+        if flags & KEYEVENT != 0 {
+            let channel = format!("__keyevent@{db}__:{event}").into_bytes();
+            publish(&channel, key);
+        }
+    }
+
     /// Evicts keys until used memory is under maxmemory; false if it cannot.
-    pub fn free_memory_if_needed(&mut self, store: &mut Store) -> bool {
+    pub fn free_memory_if_needed(&mut self, store: &mut Store, clients: &mut Slab<Client>) -> bool {
         let limit = self.config.maxmemory as usize;
         if limit == 0 {
             return true;
@@ -110,8 +236,9 @@ impl ServerState {
             decay_time: self.config.lfu_decay_time,
         };
         while used_memory() > limit {
-            if self.evictor.evict_one(store, &cfg).is_none() {
-                return false;
+            match self.evictor.evict_one(store, &cfg) {
+                Some((db, key)) => self.on_key_removed(clients, db, &key, Removal::Evicted),
+                None => return false,
             }
         }
         true
@@ -139,6 +266,7 @@ impl ServerState {
             if m != me {
                 if let Some(c) = clients.get_mut(m) {
                     c.reply.raw(line.as_bytes());
+                    self.wrote_to.push(m);
                 }
             }
         }

@@ -59,6 +59,9 @@ pub struct Db {
     volatile: usize,
     /// Keys found expired on access and deleted (INFO expired_keys).
     pub expired_on_access: u64,
+    /// Keys deleted on access because they expired, not yet reported to the
+    /// server (WATCH, notifications); dispatch drains it after each command.
+    pub lazily_expired: Vec<Box<[u8]>>,
 }
 
 impl Db {
@@ -70,6 +73,7 @@ impl Db {
             keys: 0,
             volatile: 0,
             expired_on_access: 0,
+            lazily_expired: Vec::new(),
         }
     }
 
@@ -116,6 +120,7 @@ impl Db {
         if expired {
             self.remove(key);
             self.expired_on_access += 1;
+            self.lazily_expired.push(key.into());
             return None;
         }
         let seg = self.segments[slot].as_mut().unwrap();

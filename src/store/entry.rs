@@ -149,6 +149,29 @@ impl Entry {
         self.object = None;
     }
 
+    /// The string value, mutable in place (None for other types): SETBIT,
+    /// BITFIELD and PFADD change bytes without copying the value.
+    #[inline]
+    pub fn string_mut(&mut self) -> Option<&mut [u8]> {
+        if self.object.is_some() {
+            return None;
+        }
+        let (start, len) = self.key_span();
+        Some(&mut self.blob.as_mut_slice()[start + len..])
+    }
+
+    /// Zero-pads the string value to `len` bytes, keeping key, expire and
+    /// clock; a value already that long (or a non-string) is left alone.
+    pub fn grow_string(&mut self, len: usize) {
+        let Some(old) = self.as_string() else {
+            return;
+        };
+        if old.len() >= len {
+            return;
+        }
+        self.blob = build_blob_padded(self.key(), old, len, self.expire_at(), self.clock());
+    }
+
     /// Sets or clears the expire time. Only the keyspace calls this, so that
     /// its count of volatile keys stays right.
     pub(super) fn set_expire(&mut self, expire_at: Option<u64>) {
@@ -212,8 +235,20 @@ fn varint_len(mut n: usize) -> usize {
 
 /// Builds the blob in one exact-size allocation.
 fn build_blob(key: &[u8], value: &[u8], expire_at: Option<u64>, clock: u32) -> ThinBytes {
+    build_blob_padded(key, value, value.len(), expire_at, clock)
+}
+
+/// Builds the blob of a string value of `value_len >= value.len()` bytes:
+/// `value` followed by zeros.
+fn build_blob_padded(
+    key: &[u8],
+    value: &[u8],
+    value_len: usize,
+    expire_at: Option<u64>,
+    clock: u32,
+) -> ThinBytes {
     let expire_len = if expire_at.is_some() { 8 } else { 0 };
-    let total = KEY_LEN_AT + varint_len(key.len()) + expire_len + key.len() + value.len();
+    let total = KEY_LEN_AT + varint_len(key.len()) + expire_len + key.len() + value_len;
     let mut blob = ThinBytes::zeroed(total);
     let b = blob.as_mut_slice();
     b[0] = if expire_at.is_some() { HAS_EXPIRE } else { 0 };
@@ -224,7 +259,7 @@ fn build_blob(key: &[u8], value: &[u8], expire_at: Option<u64>, clock: u32) -> T
         pos += 8;
     }
     b[pos..pos + key.len()].copy_from_slice(key);
-    b[pos + key.len()..].copy_from_slice(value);
+    b[pos + key.len()..pos + key.len() + value.len()].copy_from_slice(value);
     blob
 }
 
@@ -299,6 +334,18 @@ mod tests {
         assert_eq!(e.key(), &key[..]);
         assert_eq!(e.as_string(), Some(&b""[..]));
         assert_eq!(e.expire_at(), Some(1));
+    }
+
+    #[test]
+    fn strings_mutate_in_place_and_grow_zero_padded() {
+        let mut e = Entry::new_string(b"k", b"ab", Some(9), 3);
+        e.string_mut().unwrap()[0] = b'x';
+        assert_eq!(e.as_string(), Some(&b"xb"[..]));
+        e.grow_string(5);
+        assert_eq!(e.as_string(), Some(&b"xb\0\0\0"[..]));
+        e.grow_string(1);
+        assert_eq!(e.as_string().map(<[u8]>::len), Some(5));
+        assert_eq!((e.key(), e.expire_at(), e.clock()), (&b"k"[..], Some(9), 3));
     }
 
     #[test]

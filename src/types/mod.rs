@@ -1,12 +1,17 @@
 //! Values that are not strings: lists, hashes, sets and sorted sets, each in
-//! its own file with its compact and large encodings.
+//! its own file with its compact and large encodings. Also the algorithms
+//! that work on string values: [`bitfield`] (bitmaps) and [`hll`]
+//! (HyperLogLog in Redis's byte format).
 //!
 //! An entry holding one of these keeps its key in its blob and the value in a
 //! boxed [`Object`]. Command handlers reach a typed value through
 //! `Store::read_typed` / `write_typed` / `write_or_create`, which reply
 //! WRONGTYPE semantics as `Err(WrongType)`.
 
+pub mod bitfield;
+pub mod dict;
 pub mod hash;
+pub mod hll;
 pub mod list;
 pub mod set;
 pub mod zset;

@@ -67,12 +67,12 @@ impl Server {
                 }
                 if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
                     s.set_read_timeout(Some(DEADLINE)).unwrap();
-                    if s.write_all(b"PING\r\n").is_ok() {
-                        let mut buf = [0u8; 64];
-                        if let Ok(n) = s.read(&mut buf) {
-                            if n > 0 {
-                                return Server { child, port, dir };
-                            }
+                    // QUIT and read to the end: once the server's close arrives the
+                    // probe no longer counts as a connected client.
+                    if s.write_all(b"PING\r\nQUIT\r\n").is_ok() {
+                        let mut reply = Vec::new();
+                        if s.read_to_end(&mut reply).is_ok() && reply.ends_with(b"+OK\r\n") {
+                            return Server { child, port, dir };
                         }
                     }
                 }

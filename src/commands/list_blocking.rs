@@ -1,0 +1,103 @@
+//! Blocking list commands: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP. Each
+//! tries its non-blocking twin's pop (`lists::pop_and_reply` and friends);
+//! with no data it blocks the client (`Ctx::block`) and runs again when a
+//! write makes one of its keys ready.
+
+use super::lists::{self, PopReply, Served};
+use super::table::{flags::*, CommandSpec};
+use super::{args, errors, Ctx};
+use crate::command;
+use crate::resp::Argv;
+use crate::server::TimeoutReply;
+use crate::types::list::End;
+
+/// Every blocking list command.
+pub static COMMANDS: &[CommandSpec] = &[
+    command!("blpop", -3, WRITE | BLOCKING, (1, -2, 1), "list", "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", blpop),
+    command!("brpop", -3, WRITE | BLOCKING, (1, -2, 1), "list", "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", brpop),
+    command!("blmove", 6, WRITE | DENYOOM | BLOCKING, (1, 2, 1), "list", "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "6.2.0", blmove),
+    command!("brpoplpush", 4, WRITE | DENYOOM | BLOCKING, (1, 2, 1), "list", "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "2.2.0", brpoplpush),
+    command!("blmpop", -5, WRITE | BLOCKING, (0, 0, 0), "list", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "7.0.0", blmpop),
+];
+
+/// Replies what a pop served; on no data, blocks on `keys`.
+fn serve_or_block(
+    ctx: &mut Ctx,
+    argv: Argv,
+    served: Served,
+    keys: &[&[u8]],
+    timeout: Option<std::time::Duration>,
+    on_timeout: TimeoutReply,
+) {
+    match served {
+        Served::Done(_) => {}
+        Served::WrongType => ctx.out.error(errors::WRONGTYPE),
+        Served::Missing => ctx.block(argv, keys, timeout, on_timeout),
+    }
+}
+
+/// BLPOP and BRPOP: `key [key ...] timeout`.
+fn bpop_generic(ctx: &mut Ctx, argv: Argv, end: End) {
+    let Some(timeout) = args::timeout(ctx.out, argv.get(argv.len() - 1)) else {
+        return;
+    };
+    let keys: Vec<&[u8]> = (1..argv.len() - 1).map(|i| argv.get(i)).collect();
+    for key in &keys {
+        match lists::pop_and_reply(ctx, key, end, PopReply::KeyElement) {
+            Served::Missing => continue,
+            served => {
+                return serve_or_block(ctx, argv, served, &keys, timeout, TimeoutReply::NullArray)
+            }
+        }
+    }
+    ctx.block(argv, &keys, timeout, TimeoutReply::NullArray);
+}
+
+/// `BLPOP key [key ...] timeout`
+fn blpop(ctx: &mut Ctx, argv: Argv) {
+    bpop_generic(ctx, argv, End::Head);
+}
+
+/// `BRPOP key [key ...] timeout`
+fn brpop(ctx: &mut Ctx, argv: Argv) {
+    bpop_generic(ctx, argv, End::Tail);
+}
+
+/// BLMOVE and BRPOPLPUSH: move one element, blocking on the source.
+fn bmove_generic(ctx: &mut Ctx, argv: Argv, from: End, to: End, timeout_arg: usize) {
+    let Some(timeout) = args::timeout(ctx.out, argv.get(timeout_arg)) else {
+        return;
+    };
+    let (src, dst) = (argv.get(1), argv.get(2));
+    let served = lists::move_and_reply(ctx, src, dst, from, to);
+    serve_or_block(ctx, argv, served, &[src], timeout, TimeoutReply::Null);
+}
+
+/// `BLMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout`
+fn blmove(ctx: &mut Ctx, argv: Argv) {
+    let (Some(from), Some(to)) = (lists::parse_end(argv.get(3)), lists::parse_end(argv.get(4)))
+    else {
+        return ctx.out.error(errors::SYNTAX);
+    };
+    bmove_generic(ctx, argv, from, to, 5);
+}
+
+/// `BRPOPLPUSH source destination timeout`
+fn brpoplpush(ctx: &mut Ctx, argv: Argv) {
+    bmove_generic(ctx, argv, End::Tail, End::Head, 3);
+}
+
+/// `BLMPOP timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]`
+fn blmpop(ctx: &mut Ctx, argv: Argv) {
+    let Some(timeout) = args::timeout(ctx.out, argv.get(1)) else {
+        return;
+    };
+    let Some(a) = lists::parse_mpop(ctx.out, argv, 2) else {
+        return;
+    };
+    let keys: Vec<&[u8]> = (a.first_key..a.first_key + a.numkeys)
+        .map(|i| argv.get(i))
+        .collect();
+    let served = lists::mpop_and_reply(ctx, argv, &a);
+    serve_or_block(ctx, argv, served, &keys, timeout, TimeoutReply::NullArray);
+}

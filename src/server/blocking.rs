@@ -1,0 +1,199 @@
+//! Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN, ...).
+//!
+//! A blocking command that finds no data calls [`crate::commands::Ctx::block`]:
+//! the client's command is saved and the client waits, in FIFO order per
+//! key, without polling. When a write command touches a key someone waits
+//! on, dispatch marks the key ready; before the loop sleeps it runs the
+//! waiting clients' commands again, oldest first, for as long as they are
+//! served. Deadlines are kept sorted so the loop can wake exactly on time.
+
+use crate::resp::OwnedArgv;
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::time::Instant;
+
+/// (database, key) a client waits on.
+pub type WaitKey = (usize, Box<[u8]>);
+
+/// What a blocked client replies when its timeout passes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeoutReply {
+    /// `*-1` in RESP2, `_` in RESP3 (BLPOP, BZPOPMIN, BLMPOP...).
+    NullArray,
+    /// `$-1` in RESP2, `_` in RESP3 (BLMOVE, BRPOPLPUSH).
+    Null,
+}
+
+/// Why and until when a client is blocked, and the command to run again.
+pub struct BlockedOn {
+    pub keys: Vec<WaitKey>,
+    pub deadline: Option<Instant>,
+    pub timeout_reply: TimeoutReply,
+    /// The blocking command, to run again.
+    pub command: OwnedArgv,
+}
+
+/// Every blocked client, by key and by deadline.
+#[derive(Default)]
+pub struct Blocking {
+    waiters: HashMap<WaitKey, VecDeque<usize>>,
+    ready: Vec<WaitKey>,
+    deadlines: BTreeSet<(Instant, usize)>,
+    count: usize,
+}
+
+impl Blocking {
+    /// True when no client is blocked (the common case: no work anywhere).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Number of blocked clients (INFO blocked_clients).
+    pub fn blocked_clients(&self) -> usize {
+        self.count
+    }
+
+    /// Registers `client` as waiting on `on.keys` until `on.deadline`.
+    pub fn block(&mut self, client: usize, on: &BlockedOn) {
+        for key in &on.keys {
+            let queue = self.waiters.entry(key.clone()).or_default();
+            if !queue.contains(&client) {
+                queue.push_back(client);
+            }
+        }
+        if let Some(at) = on.deadline {
+            self.deadlines.insert((at, client));
+        }
+        self.count += 1;
+    }
+
+    /// Forgets `client` (served, timed out, or disconnected).
+    pub fn unblock(&mut self, client: usize, on: &BlockedOn) {
+        for key in &on.keys {
+            if let Some(queue) = self.waiters.get_mut(key) {
+                queue.retain(|&c| c != client);
+                if queue.is_empty() {
+                    self.waiters.remove(key);
+                }
+            }
+        }
+        if let Some(at) = on.deadline {
+            self.deadlines.remove(&(at, client));
+        }
+        self.count -= 1;
+    }
+
+    /// Number of blocked clients with a deadline (INFO clients_in_timeout_table).
+    pub fn with_deadline(&self) -> usize {
+        self.deadlines.len()
+    }
+
+    /// A write touched `key` in `db`: if anyone waits on it, serve them soon.
+    #[inline]
+    pub fn signal(&mut self, db: usize, key: &[u8]) {
+        if self.waiters.is_empty() {
+            return;
+        }
+        let wk: WaitKey = (db, key.into());
+        if self.waiters.contains_key(&wk) && !self.ready.contains(&wk) {
+            self.ready.push(wk);
+        }
+    }
+
+    /// Every waited-on key of `db` is ready (SWAPDB, FLUSHDB...).
+    pub fn signal_db(&mut self, db: usize) {
+        let keys: Vec<WaitKey> = self.waiters.keys().filter(|k| k.0 == db).cloned().collect();
+        for k in keys {
+            if !self.ready.contains(&k) {
+                self.ready.push(k);
+            }
+        }
+    }
+
+    /// True when a write made some waited-on key ready.
+    #[inline]
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// The keys signalled since the last call.
+    pub fn take_ready(&mut self) -> Vec<WaitKey> {
+        std::mem::take(&mut self.ready)
+    }
+
+    /// The client waiting longest on `key`, if any.
+    pub fn first_waiter(&self, key: &WaitKey) -> Option<usize> {
+        self.waiters.get(key).and_then(|q| q.front().copied())
+    }
+
+    /// The clients waiting on `key`, oldest first.
+    pub fn waiters_of(&self, key: &WaitKey) -> Vec<usize> {
+        self.waiters
+            .get(key)
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The earliest deadline, for the loop's poll timeout.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.deadlines.first().map(|(at, _)| *at)
+    }
+
+    /// Clients whose deadline is at or before `now`.
+    pub fn timed_out(&self, now: Instant) -> Vec<usize> {
+        self.deadlines
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .map(|&(_, c)| c)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn on(keys: &[&str], deadline: Option<Instant>) -> BlockedOn {
+        BlockedOn {
+            keys: keys.iter().map(|k| (0, k.as_bytes().into())).collect(),
+            deadline,
+            timeout_reply: TimeoutReply::NullArray,
+            command: OwnedArgv::default(),
+        }
+    }
+
+    #[test]
+    fn fifo_per_key_and_cleanup() {
+        let mut b = Blocking::default();
+        let first = on(&["q"], None);
+        let second = on(&["q", "r"], None);
+        b.block(7, &first);
+        b.block(3, &second);
+        let q: WaitKey = (0, (*b"q").into());
+        assert_eq!(b.waiters_of(&q), vec![7, 3]);
+        b.signal(0, b"q");
+        b.signal(0, b"q");
+        b.signal(0, b"none");
+        assert_eq!(b.take_ready(), vec![q.clone()]);
+        b.unblock(7, &first);
+        assert_eq!(b.first_waiter(&q), Some(3));
+        b.unblock(3, &second);
+        assert!(b.is_empty());
+        assert_eq!(b.first_waiter(&q), None);
+    }
+
+    #[test]
+    fn deadlines_in_order() {
+        let mut b = Blocking::default();
+        let now = Instant::now();
+        let late = on(&["a"], Some(now + Duration::from_secs(5)));
+        let soon = on(&["b"], Some(now + Duration::from_millis(10)));
+        b.block(1, &late);
+        b.block(2, &soon);
+        b.block(3, &on(&["c"], None));
+        assert_eq!(b.next_deadline(), soon.deadline);
+        assert_eq!(b.timed_out(now + Duration::from_millis(20)), vec![2]);
+        assert_eq!(b.timed_out(now + Duration::from_secs(6)), vec![2, 1]);
+    }
+}

@@ -1,0 +1,122 @@
+//! A real redis-server to compare ferrocache against: spawned on a free
+//! loopback port with no persistence, polled until it answers PING, killed
+//! when the handle drops. Include with
+//! `#[path = "support/reference.rs"] mod reference;` next to `mod support;`.
+
+#![allow(dead_code)]
+
+use crate::support::{free_port, DEADLINE};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running redis-server.
+pub struct Reference {
+    child: Child,
+    pub port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl Reference {
+    /// Starts redis-server, or returns None when it is not installed (which
+    /// fails on CI, where `make test` installs it).
+    pub fn start() -> Option<Reference> {
+        if Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "redis-server must be installed on CI (make deps)"
+            );
+            eprintln!("redis-server is not on PATH: skipping the comparison with it");
+            return None;
+        }
+        for _attempt in 0..5 {
+            let port = free_port();
+            let dir = std::env::temp_dir().join(format!(
+                "ferrocache-reference-{}-{port}",
+                std::process::id()
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            let mut child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no"])
+                .arg("--dir")
+                .arg(&dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn redis-server");
+            let deadline = Instant::now() + DEADLINE;
+            loop {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break; // exited: the port was taken, try another
+                }
+                let url = format!("redis://127.0.0.1:{port}/");
+                let ping = redis::Client::open(url)
+                    .and_then(|c| c.get_connection_with_timeout(Duration::from_millis(200)))
+                    .and_then(|mut con| redis::cmd("PING").query::<String>(&mut con));
+                if ping.is_ok() {
+                    return Some(Reference { child, port, dir });
+                }
+                assert!(Instant::now() < deadline, "redis-server did not start");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        panic!("could not start redis-server on a free port");
+    }
+
+    /// A `redis` crate connection.
+    pub fn client(&self) -> redis::Connection {
+        let client = redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)).unwrap();
+        let con = client.get_connection_with_timeout(DEADLINE).unwrap();
+        con.set_read_timeout(Some(DEADLINE)).unwrap();
+        con
+    }
+}
+
+impl Drop for Reference {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs `args` on a connection; the reply (or the error text) as a string
+/// that two servers' replies can be compared by.
+pub fn run(con: &mut redis::Connection, args: &[&[u8]]) -> String {
+    let mut cmd = redis::cmd(std::str::from_utf8(args[0]).unwrap());
+    for a in &args[1..] {
+        cmd.arg(*a);
+    }
+    match cmd.query::<redis::Value>(con) {
+        Ok(v) => format!("{v:?}"),
+        Err(e) => format!("error {:?} {:?} {:?}", e.kind(), e.code(), e.detail()),
+    }
+}
+
+/// A small deterministic random generator (xorshift64*), so that a failing
+/// comparison can be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// A number in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + self.below((hi - lo + 1) as u64) as i64
+    }
+}
