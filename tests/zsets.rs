@@ -1816,3 +1816,147 @@ fn redis_crate_round_trip() {
         .unwrap();
     assert_eq!(missing, None);
 }
+
+#[test]
+fn plain_sets_as_inputs_score_one() {
+    let srv = Server::start(&[]);
+    let mut r = srv.raw();
+    check(
+        &mut r,
+        &["sadd", "s1", "a", "b", "c", "1", "2", "3"],
+        ":6\r\n",
+    );
+    check(&mut r, &["sadd", "ints", "1", "2", "3", "100"], ":4\r\n");
+    check(
+        &mut r,
+        &["zadd", "z", "1", "a", "5", "b", "2", "x"],
+        ":3\r\n",
+    );
+    check(&mut r, &["zunion", "2", "z", "s1", "withscores"], "*14\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\nc\r\n$1\r\n1\r\n$1\r\na\r\n$1\r\n2\r\n$1\r\nx\r\n$1\r\n2\r\n$1\r\nb\r\n$1\r\n6\r\n");
+    check(&mut r, &["zunion", "3", "z", "s1", "ints", "weights", "2", "3", "4", "withscores"], "*16\r\n$1\r\nc\r\n$1\r\n3\r\n$3\r\n100\r\n$1\r\n4\r\n$1\r\nx\r\n$1\r\n4\r\n$1\r\na\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n7\r\n$1\r\n2\r\n$1\r\n7\r\n$1\r\n3\r\n$1\r\n7\r\n$1\r\nb\r\n$2\r\n13\r\n");
+    check(
+        &mut r,
+        &["zinter", "2", "z", "s1", "withscores", "aggregate", "max"],
+        "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n5\r\n",
+    );
+    check(
+        &mut r,
+        &["zinter", "2", "s1", "ints", "withscores"],
+        "*6\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n2\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n2\r\n",
+    );
+    check(&mut r, &["zdiff", "2", "s1", "z", "withscores"], "*8\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\nc\r\n$1\r\n1\r\n");
+    check(&mut r, &["zdiff", "2", "ints", "z", "withscores"], "*8\r\n$1\r\n1\r\n$1\r\n1\r\n$3\r\n100\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n1\r\n");
+    check(&mut r, &["zintercard", "2", "s1", "ints"], ":3\r\n");
+    check(&mut r, &["zunionstore", "out", "2", "s1", "ints"], ":7\r\n");
+    check(&mut r, &["zrange", "out", "0", "-1", "withscores"], "*14\r\n$3\r\n100\r\n$1\r\n1\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n1\r\n$1\r\nc\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n2\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n2\r\n");
+    check(&mut r, &["object", "encoding", "out"], "$8\r\nlistpack\r\n");
+    check(
+        &mut r,
+        &["zinterstore", "out", "2", "s1", "z", "weights", "1", "0.5"],
+        ":2\r\n",
+    );
+    check(
+        &mut r,
+        &["zrange", "out", "0", "-1", "withscores"],
+        "*4\r\n$1\r\na\r\n$3\r\n1.5\r\n$1\r\nb\r\n$3\r\n3.5\r\n",
+    );
+    check(&mut r, &["zdiffstore", "out", "1", "ints"], ":4\r\n");
+    check(&mut r, &["zrange", "out", "0", "-1", "withscores"], "*8\r\n$1\r\n1\r\n$1\r\n1\r\n$3\r\n100\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n1\r\n");
+    check(&mut r, &["lpush", "l", "x"], ":1\r\n");
+    check(
+        &mut r,
+        &["zunion", "2", "z", "l"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+    check(
+        &mut r,
+        &["zrangestore", "out", "s1", "0", "-1"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+    check(
+        &mut r,
+        &["zrange", "s1", "0", "-1"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+}
+
+fn pmessage(pattern: &str, channel: &str, message: &str) -> Vec<u8> {
+    format!(
+        "*4\r\n$8\r\npmessage\r\n${}\r\n{pattern}\r\n${}\r\n{channel}\r\n${}\r\n{message}\r\n",
+        pattern.len(),
+        channel.len(),
+        message.len()
+    )
+    .into_bytes()
+}
+
+/// The keyspace events of sorted-set writes, in redis-server 7.0.15's order;
+/// commands that change nothing publish nothing.
+#[test]
+fn keyspace_events() {
+    let srv = Server::start(&["--notify-keyspace-events", "KEA"]);
+    let mut sub = srv.raw();
+    let mut r = srv.raw();
+    sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
+    type Step<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+    let steps: &[Step] = &[
+        (
+            &["ZADD", "z", "1", "a", "2", "b", "3", "c"],
+            &[("zadd", "z")],
+        ),
+        (&["ZADD", "z", "1", "a"], &[]),
+        (&["ZADD", "z", "INCR", "1", "a"], &[("zincr", "z")]),
+        (&["ZINCRBY", "z", "1", "b"], &[("zincr", "z")]),
+        (&["ZREM", "z", "nope"], &[]),
+        (&["ZREM", "z", "a"], &[("zrem", "z")]),
+        (&["ZPOPMIN", "z"], &[("zpopmin", "z")]),
+        (&["ZPOPMAX", "z", "5"], &[("zpopmax", "z"), ("del", "z")]),
+        (
+            &["ZADD", "z", "1", "a", "2", "b", "3", "c"],
+            &[("zadd", "z")],
+        ),
+        (
+            &["ZREMRANGEBYRANK", "z", "0", "0"],
+            &[("zremrangebyrank", "z")],
+        ),
+        (&["ZREMRANGEBYSCORE", "z", "10", "20"], &[]),
+        (
+            &["ZREMRANGEBYSCORE", "z", "2", "2"],
+            &[("zremrangebyscore", "z")],
+        ),
+        (
+            &["ZREMRANGEBYLEX", "z", "-", "+"],
+            &[("zremrangebylex", "z"), ("del", "z")],
+        ),
+        (&["ZADD", "z", "1", "a"], &[("zadd", "z")]),
+        (
+            &["ZRANGESTORE", "d", "z", "0", "-1"],
+            &[("zrangestore", "d")],
+        ),
+        (&["ZRANGESTORE", "d", "nokey", "0", "-1"], &[("del", "d")]),
+        (&["ZUNIONSTORE", "d", "1", "z"], &[("zunionstore", "d")]),
+        (&["ZINTERSTORE", "d", "2", "z", "nokey"], &[("del", "d")]),
+        (&["ZDIFFSTORE", "d", "1", "z"], &[("zdiffstore", "d")]),
+        (
+            &["ZMPOP", "1", "z", "MAX", "COUNT", "5"],
+            &[("zpopmax", "z"), ("del", "z")],
+        ),
+    ];
+    for (cmd, events) in steps {
+        r.cmd(cmd);
+        for (event, key) in events.iter() {
+            let channel = format!("__keyevent@0__:{event}");
+            assert_eq!(
+                String::from_utf8_lossy(&sub.reply()),
+                String::from_utf8_lossy(&pmessage("__keyevent@0__:*", &channel, key)),
+                "after {cmd:?}"
+            );
+        }
+    }
+    // Nothing else was published: the next message is this marker's.
+    r.cmd(&["SET", "marker", "1"]);
+    assert_eq!(
+        sub.reply(),
+        pmessage("__keyevent@0__:*", "__keyevent@0__:set", "marker")
+    );
+}

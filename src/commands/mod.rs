@@ -27,8 +27,8 @@ pub mod sets;
 pub mod slowlog;
 pub mod strings;
 pub mod table;
-pub mod zsets;
 pub mod transactions;
+pub mod zsets;
 
 use crate::resp::{Argv, OwnedArgv, Reply};
 use crate::server::{BlockedOn, TimeoutReply};

@@ -4,15 +4,16 @@
 //! The blocking pops (BZPOPMIN, BZPOPMAX, BZMPOP) live with the blocking
 //! machinery; they reuse [`first_zset`] and [`pop_and_reply`] from here.
 //!
-//! Plain sets are valid inputs of ZUNION/ZINTER/ZDIFF (every member scores
-//! 1); while the set type is a placeholder they contribute no member (see
-//! [`Source`]).
+//! Plain sets are valid inputs of ZUNION/ZINTER/ZDIFF: every member scores 1.
+//! Writes publish Redis's keyspace events (zadd, zincr, zrem, zpopmin, ...,
+//! del when a key goes away).
 
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::reply::format_double;
 use crate::resp::{Argv, Reply};
+use crate::server::event_class;
 use crate::store::evict::random_u64;
 use crate::store::glob::glob_match;
 use crate::store::{Entry, Store};
@@ -625,18 +626,30 @@ fn emit_member(out: &mut Reply, member: &[u8], score: f64, withscores: bool) {
 
 /// Stores `pairs` (sorted by score, member) at `dst`, or deletes `dst` when
 /// there is none; replies the count. Redis's store finalizers.
-fn store_result(ctx: &mut Ctx, dst: &[u8], pairs: Vec<(Box<[u8]>, f64)>) {
+fn store_result(ctx: &mut Ctx, dst: &[u8], pairs: Vec<(Box<[u8]>, f64)>, event: &str) {
     let n = pairs.len();
     if n > 0 {
         let zs = ZSet::from_sorted(pairs, limits(ctx));
         let clock = ctx.store.new_clock();
         ctx.store.dbs[ctx.db].insert(Entry::new_object(dst, Object::ZSet(zs), None, clock));
         ctx.server.dirty += 1;
-    } else if ctx.store.exists(ctx.db, dst) {
-        ctx.store.dbs[ctx.db].remove(dst);
-        ctx.server.dirty += 1;
+        ctx.out.int(n as i64);
+        ctx.notify(event_class::ZSET, event, dst);
+    } else {
+        ctx.out.int(0);
+        if ctx.store.exists(ctx.db, dst) {
+            ctx.store.dbs[ctx.db].remove(dst);
+            ctx.server.dirty += 1;
+            ctx.notify(event_class::GENERIC, "del", dst);
+        }
     }
-    ctx.out.int(n as i64);
+}
+
+/// After a removal from `key`: deletes it if now empty, publishing `del`.
+fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
+    if ctx.store.remove_if_empty(ctx.db, key) {
+        ctx.notify(event_class::GENERIC, "del", key);
+    }
 }
 
 fn sort_pairs(pairs: &mut [(Box<[u8]>, f64)]) {
@@ -734,7 +747,6 @@ fn zadd_generic(ctx: &mut Ctx, argv: Argv, zincrby: bool) {
             let member = argv.get(i + 2 * j + 1);
             match zs.add(score, member, flags, limits) {
                 AddOutcome::Nan => {
-                    ctx.server.dirty += added + updated;
                     ctx.store.remove_if_empty(ctx.db, key);
                     return ctx.out.error(NAN_SCORE);
                 }
@@ -758,6 +770,10 @@ fn zadd_generic(ctx: &mut Ctx, argv: Argv, zincrby: bool) {
         ctx.server.dirty += added + updated;
         ctx.store.remove_if_empty(ctx.db, key);
     }
+    if added + updated > 0 {
+        let event = if flags.incr { "zincr" } else { "zadd" };
+        ctx.notify(event_class::ZSET, event, key);
+    }
     if flags.incr {
         if processed > 0 {
             ctx.out.double(last_score);
@@ -780,9 +796,12 @@ fn zrem(ctx: &mut Ctx, argv: Argv) {
         return ctx.out.int(0);
     };
     let deleted = argv.iter_from(2).filter(|m| zs.remove(m)).count();
-    ctx.store.remove_if_empty(ctx.db, key);
     ctx.server.dirty += deleted as u64;
     ctx.out.int(deleted as i64);
+    if deleted > 0 {
+        ctx.notify(event_class::ZSET, "zrem", key);
+        delete_if_empty(ctx, key);
+    }
 }
 
 /// `ZSCORE key member`
@@ -996,7 +1015,7 @@ fn zrange_generic(
     };
     let Some(zs) = found else {
         return match dst {
-            Some(dst) => store_result(ctx, dst, Vec::new()),
+            Some(dst) => store_result(ctx, dst, Vec::new(), "zrangestore"),
             None => ctx.out.array(0),
         };
     };
@@ -1029,7 +1048,7 @@ fn zrange_generic(
             if reverse {
                 pairs.reverse();
             }
-            store_result(ctx, dst, pairs);
+            store_result(ctx, dst, pairs, "zrangestore");
         }
     }
 }
@@ -1122,7 +1141,7 @@ fn zremrangebyrank(ctx: &mut Ctx, argv: Argv) {
     let Some(end) = args::int(ctx.out, argv.get(3)) else {
         return;
     };
-    zrem_range(ctx, argv, Bounds::Rank(start, end));
+    zrem_range(ctx, argv, Bounds::Rank(start, end), "zremrangebyrank");
 }
 
 /// `ZREMRANGEBYSCORE key min max`
@@ -1130,7 +1149,7 @@ fn zremrangebyscore(ctx: &mut Ctx, argv: Argv) {
     let Some(range) = parse_score_range(argv.get(2), argv.get(3)) else {
         return ctx.out.error(NOT_RANGE_FLOAT);
     };
-    zrem_range(ctx, argv, Bounds::Score(range));
+    zrem_range(ctx, argv, Bounds::Score(range), "zremrangebyscore");
 }
 
 /// `ZREMRANGEBYLEX key min max`
@@ -1138,11 +1157,11 @@ fn zremrangebylex(ctx: &mut Ctx, argv: Argv) {
     let Some(range) = parse_lex_range(argv.get(2), argv.get(3)) else {
         return ctx.out.error(NOT_LEX_RANGE);
     };
-    zrem_range(ctx, argv, Bounds::Lex(range));
+    zrem_range(ctx, argv, Bounds::Lex(range), "zremrangebylex");
 }
 
 /// Redis's `zremrangeGenericCommand` after parsing.
-fn zrem_range(ctx: &mut Ctx, argv: Argv, bounds: Bounds) {
+fn zrem_range(ctx: &mut Ctx, argv: Argv, bounds: Bounds, event: &str) {
     let key = argv.get(1);
     let Ok(found) = write(ctx.store, ctx.out, ctx.db, key) else {
         return;
@@ -1156,9 +1175,12 @@ fn zrem_range(ctx: &mut Ctx, argv: Argv, bounds: Bounds) {
         Bounds::Lex(range) => zs.lex_span(range, false),
     };
     let deleted = zs.remove_span(from, to);
-    ctx.store.remove_if_empty(ctx.db, key);
     ctx.server.dirty += deleted as u64;
     ctx.out.int(deleted as i64);
+    if deleted > 0 {
+        ctx.notify(event_class::ZSET, event, key);
+        delete_if_empty(ctx, key);
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1199,8 +1221,8 @@ pub fn first_zset(ctx: &mut Ctx, keys: &[&[u8]]) -> Result<Option<usize>, WrongT
 
 /// Redis's `genericZpopCommand` for one key: pops up to `count` members
 /// from the lowest end (highest with `max`) of the sorted set at `key` and
-/// replies them in `shape`; deletes the key once empty and counts the
-/// change in `dirty`. Returns false, replying nothing, when `key` holds no
+/// replies them in `shape`; deletes the key once empty, counts the change
+/// in `dirty` and publishes the keyspace events (zpopmin/zpopmax, del). Returns false, replying nothing, when `key` holds no
 /// sorted set (missing or another type: callers check with [`first_zset`]).
 pub fn pop_and_reply(ctx: &mut Ctx, key: &[u8], max: bool, count: usize, shape: PopShape) -> bool {
     let Ok(Some(zs)) = ctx.store.write_typed::<ZSet>(ctx.db, key) else {
@@ -1234,8 +1256,15 @@ pub fn pop_and_reply(ctx: &mut Ctx, key: &[u8], max: bool, count: usize, shape: 
         out.bulk(&member);
         out.double(score);
     }
-    ctx.store.remove_if_empty(ctx.db, key);
     ctx.server.dirty += n as u64;
+    if n > 0 {
+        ctx.notify(
+            event_class::ZSET,
+            if max { "zpopmax" } else { "zpopmin" },
+            key,
+        );
+        delete_if_empty(ctx, key);
+    }
     true
 }
 
@@ -1275,46 +1304,79 @@ fn zpop(ctx: &mut Ctx, argv: Argv, max: bool) {
     }
 }
 
-/// `ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]`
-fn zmpop(ctx: &mut Ctx, argv: Argv) {
-    let Some(numkeys) = args::int_or(ctx.out, argv.get(1), "ERR numkeys should be greater than 0")
-    else {
-        return;
-    };
+/// The arguments of ZMPOP / BZMPOP after the timeout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MpopArgs {
+    /// Index of the first key in argv.
+    pub first_key: usize,
+    pub numkeys: usize,
+    /// MAX (true) or MIN.
+    pub max: bool,
+    /// COUNT, 1 when absent.
+    pub count: usize,
+}
+
+/// Parses `numkeys key [key ...] MIN | MAX [COUNT count]` starting at
+/// `argv[numkeys_at]` (ZMPOP: 1, BZMPOP: 2) with Redis's errors; None after
+/// replying one.
+pub fn parse_mpop(out: &mut Reply, argv: Argv, numkeys_at: usize) -> Option<MpopArgs> {
+    let numkeys_msg = "ERR numkeys should be greater than 0";
+    let numkeys = args::int_or(out, argv.get(numkeys_at), numkeys_msg)?;
     if numkeys < 1 {
-        return ctx.out.error("ERR numkeys should be greater than 0");
+        out.error(numkeys_msg);
+        return None;
     }
     let numkeys = usize::try_from(numkeys).unwrap_or(usize::MAX);
-    let where_at = numkeys.saturating_add(2);
+    let where_at = numkeys.saturating_add(numkeys_at + 1);
     if where_at >= argv.len() {
-        return ctx.out.error(errors::SYNTAX);
+        out.error(errors::SYNTAX);
+        return None;
     }
     let max = match argv.get(where_at) {
         w if args::is(w, "min") => false,
         w if args::is(w, "max") => true,
-        _ => return ctx.out.error(errors::SYNTAX),
+        _ => {
+            out.error(errors::SYNTAX);
+            return None;
+        }
     };
     let mut count = None;
     let mut j = where_at + 1;
     while j < argv.len() {
         if count.is_none() && args::is(argv.get(j), "count") && j + 1 < argv.len() {
             let msg = "ERR count should be greater than 0";
-            match args::int_or(ctx.out, argv.get(j + 1), msg) {
-                Some(n) if n >= 1 => count = Some(n as usize),
-                Some(_) => return ctx.out.error(msg),
-                None => return,
+            match args::int_or(out, argv.get(j + 1), msg)? {
+                n if n >= 1 => count = Some(n as usize),
+                _ => {
+                    out.error(msg);
+                    return None;
+                }
             }
             j += 2;
         } else {
-            return ctx.out.error(errors::SYNTAX);
+            out.error(errors::SYNTAX);
+            return None;
         }
     }
-    let keys: Vec<&[u8]> = argv.iter_from(2).take(numkeys).collect();
+    Some(MpopArgs {
+        first_key: numkeys_at + 1,
+        numkeys,
+        max,
+        count: count.unwrap_or(1),
+    })
+}
+
+/// `ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]`
+fn zmpop(ctx: &mut Ctx, argv: Argv) {
+    let Some(a) = parse_mpop(ctx.out, argv, 1) else {
+        return;
+    };
+    let keys: Vec<&[u8]> = argv.iter_from(a.first_key).take(a.numkeys).collect();
     match first_zset(ctx, &keys) {
         Err(_) => {}
         Ok(None) => ctx.out.null_array(),
         Ok(Some(i)) => {
-            pop_and_reply(ctx, keys[i], max, count.unwrap_or(1), PopShape::KeyPairs);
+            pop_and_reply(ctx, keys[i], a.max, a.count, PopShape::KeyPairs);
         }
     }
 }
@@ -1479,12 +1541,10 @@ fn aggregate(target: &mut f64, value: f64, how: Aggregate) {
 enum Source<'a> {
     Missing,
     ZSet(&'a ZSet),
-    /// The set type is still a placeholder: it holds no member to offer
-    /// yet. Once sets land, `len`, `for_each` and `score` read its members.
     Set(&'a Set),
 }
 
-impl<'a> Source<'a> {
+impl Source<'_> {
     fn len(&self) -> usize {
         match self {
             Source::Missing => 0,
@@ -1493,17 +1553,21 @@ impl<'a> Source<'a> {
         }
     }
 
-    fn for_each(&self, f: impl FnMut(&'a [u8], f64)) {
+    /// Calls `f` on every member and its score (an intset's integers are
+    /// formatted on the stack, hence the short-lived slice).
+    fn for_each(&self, mut f: impl FnMut(&[u8], f64)) {
         match *self {
-            Source::Missing | Source::Set(_) => {}
+            Source::Missing => {}
             Source::ZSet(z) => z.for_each(f),
+            Source::Set(s) => s.iter().for_each(|m| m.with_bytes(|b| f(b, 1.0))),
         }
     }
 
     fn score(&self, member: &[u8]) -> Option<f64> {
         match self {
-            Source::Missing | Source::Set(_) => None,
+            Source::Missing => None,
             Source::ZSet(z) => z.score(member),
+            Source::Set(s) => s.contains(member).then_some(1.0),
         }
     }
 }
@@ -1671,7 +1735,7 @@ fn set_op_generic(
         }
         SetOp::Union => {
             let largest = srcs.last().map_or(0, |(s, _)| s.len());
-            let mut acc: HashMap<&[u8], f64, foldhash::fast::RandomState> =
+            let mut acc: HashMap<Box<[u8]>, f64, foldhash::fast::RandomState> =
                 HashMap::with_capacity_and_hasher(largest, Default::default());
             for &(src, w) in &srcs {
                 src.for_each(|m, s| {
@@ -1682,12 +1746,12 @@ fn set_op_generic(
                     match acc.get_mut(m) {
                         Some(t) => aggregate(t, score, how),
                         None => {
-                            acc.insert(m, score);
+                            acc.insert(Box::from(m), score);
                         }
                     }
                 });
             }
-            result = acc.into_iter().map(|(m, s)| (Box::from(m), s)).collect();
+            result = acc.into_iter().collect();
         }
         SetOp::Diff => {
             let (first, _) = srcs[0];
@@ -1704,7 +1768,14 @@ fn set_op_generic(
     }
     sort_pairs(&mut result);
     match dst {
-        Some(dst) => store_result(ctx, dst, result),
+        Some(dst) => {
+            let event = match op {
+                SetOp::Union => "zunionstore",
+                SetOp::Inter => "zinterstore",
+                SetOp::Diff => "zdiffstore",
+            };
+            store_result(ctx, dst, result, event);
+        }
         None => {
             begin_members(ctx.out, result.len(), withscores);
             for (m, s) in &result {
