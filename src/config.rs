@@ -35,6 +35,10 @@ pub struct Config {
     pub client_query_buffer_limit: u64,
     pub daemonize: bool,
     pub active_expire_effort: u32,
+    /// Sorted sets stay listpack-encoded up to this many members...
+    pub zset_max_listpack_entries: usize,
+    /// ...each of at most this many bytes.
+    pub zset_max_listpack_value: usize,
     pub client_output_buffer_limit: OutputBufferLimits,
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: usize,
@@ -84,6 +88,8 @@ impl Default for Config {
             client_query_buffer_limit: 1024 * 1024 * 1024,
             daemonize: false,
             active_expire_effort: 1,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
             client_output_buffer_limit: OutputBufferLimits::default(),
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
@@ -203,6 +209,25 @@ macro_rules! string_param {
     };
 }
 
+/// A size in bytes that takes memory units (`64`, `1kb`), capped at i64::MAX.
+macro_rules! memory_param {
+    ($name:literal, $field:ident) => {
+        Param {
+            name: $name,
+            mutable: true,
+            get: |c| c.$field.to_string(),
+            set: |c, v| {
+                let n = parse_memory(v)?;
+                if n > i64::MAX as u64 {
+                    return Err("argument must be a memory value".into());
+                }
+                c.$field = n as usize;
+                Ok(())
+            },
+        }
+    };
+}
+
 /// Every parameter, in CONFIG GET order.
 pub static PARAMS: &[Param] = &[
     int_param!("port", port, u16, 0, 65535, false),
@@ -303,6 +328,25 @@ pub static PARAMS: &[Param] = &[
         10,
         true
     ),
+    int_param!(
+        "zset-max-listpack-entries",
+        zset_max_listpack_entries,
+        usize,
+        0,
+        i64::MAX,
+        true
+    ),
+    // Redis's older name, kept as an alias.
+    int_param!(
+        "zset-max-ziplist-entries",
+        zset_max_listpack_entries,
+        usize,
+        0,
+        i64::MAX,
+        true
+    ),
+    memory_param!("zset-max-listpack-value", zset_max_listpack_value),
+    memory_param!("zset-max-ziplist-value", zset_max_listpack_value),
     int_param!(
         "list-max-listpack-size",
         list_max_listpack_size,

@@ -28,6 +28,7 @@ pub mod slowlog;
 pub mod strings;
 pub mod table;
 pub mod transactions;
+pub mod zsets;
 
 use crate::resp::{Argv, OwnedArgv, Reply};
 use crate::server::{BlockedOn, TimeoutReply};
@@ -124,6 +125,7 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     hashes::COMMANDS,
     sets::COMMANDS,
     server_cmd::COMMANDS,
+    zsets::COMMANDS,
     transactions::COMMANDS,
     pubsub::COMMANDS,
 ];
