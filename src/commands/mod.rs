@@ -7,6 +7,7 @@
 
 pub mod args;
 pub mod bitmaps;
+pub mod blocking;
 pub mod client_cmd;
 pub mod command_cmd;
 pub mod config_cmd;
@@ -18,7 +19,6 @@ pub mod hyperloglog;
 pub mod info;
 pub mod keys;
 pub mod latency;
-pub mod list_blocking;
 pub mod lists;
 pub mod long_double;
 pub mod pubsub;
@@ -121,7 +121,7 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     bitmaps::COMMANDS,
     hyperloglog::COMMANDS,
     lists::COMMANDS,
-    list_blocking::COMMANDS,
+    blocking::COMMANDS,
     hashes::COMMANDS,
     sets::COMMANDS,
     server_cmd::COMMANDS,

@@ -136,6 +136,12 @@ mod size_tests {
     /// is 16 bytes more for every hash, set, list or sorted set key.
     #[test]
     fn object_fits_a_32_byte_chunk() {
-        assert!(std::mem::size_of::<super::Object>() <= 24);
+        let sizes = [
+            std::mem::size_of::<super::List>(),
+            std::mem::size_of::<super::Hash>(),
+            std::mem::size_of::<super::Set>(),
+            std::mem::size_of::<super::ZSet>(),
+        ];
+        assert!(std::mem::size_of::<super::Object>() <= 24, "{sizes:?}");
     }
 }

@@ -200,15 +200,15 @@ fn before(a_score: f64, a_member: &[u8], b_score: f64, b_member: &[u8]) -> bool 
 /// A sorted set: listpack while small, skiplist beyond.
 #[derive(Clone)]
 pub enum ZSet {
-    /// The "listpack" encoding.
-    Small(Small),
+    /// The "listpack" encoding (boxed so that `Object` stays 24 bytes).
+    Small(Box<Small>),
     /// The "skiplist" encoding.
     Big(Box<Big>),
 }
 
 impl Default for ZSet {
     fn default() -> Self {
-        ZSet::Small(Small::default())
+        ZSet::Small(Box::default())
     }
 }
 
@@ -244,7 +244,7 @@ impl ZSet {
             for (m, score) in &pairs {
                 s.push(*score, m);
             }
-            ZSet::Small(s)
+            ZSet::Small(Box::new(s))
         } else {
             ZSet::Big(Box::new(Big::from_sorted(pairs)))
         }

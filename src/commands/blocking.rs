@@ -1,22 +1,27 @@
-//! Blocking list commands: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP. Each
-//! tries its non-blocking twin's pop (`lists::pop_and_reply` and friends);
-//! with no data it blocks the client (`Ctx::block`) and runs again when a
-//! write makes one of its keys ready.
+//! Blocking commands: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
+//! BZPOPMAX, BZMPOP. Each tries its non-blocking twin's pop
+//! (`lists::pop_and_reply`, `zsets::pop_and_reply` and friends); with no data
+//! it blocks the client (`Ctx::block`) and runs again when a write makes one
+//! of its keys ready.
 
 use super::lists::{self, PopReply, Served};
 use super::table::{flags::*, CommandSpec};
+use super::zsets::{self, PopShape};
 use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::Argv;
 use crate::server::TimeoutReply;
 use crate::types::list::End;
 
-/// Every blocking list command.
+/// Every blocking command.
 pub static COMMANDS: &[CommandSpec] = &[
     command!("blpop", -3, WRITE | BLOCKING, (1, -2, 1), "list", "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", blpop),
     command!("brpop", -3, WRITE | BLOCKING, (1, -2, 1), "list", "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", brpop),
     command!("blmove", 6, WRITE | DENYOOM | BLOCKING, (1, 2, 1), "list", "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "6.2.0", blmove),
     command!("brpoplpush", 4, WRITE | DENYOOM | BLOCKING, (1, 2, 1), "list", "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "2.2.0", brpoplpush),
+    command!("bzpopmin", -3, WRITE | FAST | BLOCKING, (1, -2, 1), "sorted-set", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", bzpopmin),
+    command!("bzpopmax", -3, WRITE | FAST | BLOCKING, (1, -2, 1), "sorted-set", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", "5.0.0", bzpopmax),
+    command!("bzmpop", -5, WRITE | BLOCKING, (0, 0, 0), "sorted-set", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "7.0.0", bzmpop),
     command!("blmpop", -5, WRITE | BLOCKING, (0, 0, 0), "list", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "7.0.0", blmpop),
 ];
 
@@ -100,4 +105,62 @@ fn blmpop(ctx: &mut Ctx, argv: Argv) {
         .collect();
     let served = lists::mpop_and_reply(ctx, argv, &a);
     serve_or_block(ctx, argv, served, &keys, timeout, TimeoutReply::NullArray);
+}
+
+/// Pops from the first of `keys` holding a sorted set, or blocks on them.
+fn zpop_or_block(
+    ctx: &mut Ctx,
+    argv: Argv,
+    keys: &[&[u8]],
+    max: bool,
+    count: usize,
+    shape: PopShape,
+    timeout: Option<std::time::Duration>,
+) {
+    match zsets::first_zset(ctx, keys) {
+        Err(_) => {} // WRONGTYPE already replied
+        Ok(Some(i)) => {
+            zsets::pop_and_reply(ctx, keys[i], max, count, shape);
+        }
+        Ok(None) => ctx.block(argv, keys, timeout, TimeoutReply::NullArray),
+    }
+}
+
+/// BZPOPMIN and BZPOPMAX: `key [key ...] timeout`.
+fn bzpop_generic(ctx: &mut Ctx, argv: Argv, max: bool) {
+    let Some(timeout) = args::timeout(ctx.out, argv.get(argv.len() - 1)) else {
+        return;
+    };
+    let keys: Vec<&[u8]> = (1..argv.len() - 1).map(|i| argv.get(i)).collect();
+    zpop_or_block(ctx, argv, &keys, max, 1, PopShape::KeyFlat, timeout);
+}
+
+/// `BZPOPMIN key [key ...] timeout`
+fn bzpopmin(ctx: &mut Ctx, argv: Argv) {
+    bzpop_generic(ctx, argv, false);
+}
+
+/// `BZPOPMAX key [key ...] timeout`
+fn bzpopmax(ctx: &mut Ctx, argv: Argv) {
+    bzpop_generic(ctx, argv, true);
+}
+
+/// `BZMPOP timeout numkeys key [key ...] <MIN | MAX> [COUNT count]`
+fn bzmpop(ctx: &mut Ctx, argv: Argv) {
+    let Some(timeout) = args::timeout(ctx.out, argv.get(1)) else {
+        return;
+    };
+    let Some(a) = zsets::parse_mpop(ctx.out, argv, 2) else {
+        return;
+    };
+    let keys: Vec<&[u8]> = argv.iter_from(a.first_key).take(a.numkeys).collect();
+    zpop_or_block(
+        ctx,
+        argv,
+        &keys,
+        a.max,
+        a.count,
+        PopShape::KeyPairs,
+        timeout,
+    );
 }
