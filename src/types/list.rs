@@ -1371,4 +1371,48 @@ mod tests {
         assert_eq!(l.get(-1).unwrap().to_vec(), b"element:999999");
         assert_eq!(l.get(500_000).unwrap().to_vec(), b"element:500000");
     }
+
+    /// Access near the ends is O(1): growing a list 10x (quicklist encoding)
+    /// must not make LINDEX 1 / -2, LPUSH+RPOP or LSET near the ends more
+    /// than ~4x slower per operation (best of interleaved rounds, so machine
+    /// noise hits both sizes alike).
+    #[test]
+    fn access_near_the_ends_does_not_grow_with_length() {
+        use std::time::Instant;
+        let fill = Fill::new(-2);
+        let build = |n: usize| {
+            let mut l = List::default();
+            for i in 0..n {
+                l.push(End::Tail, format!("element:{i}").as_bytes(), fill);
+            }
+            l
+        };
+        let time_per_op = |l: &mut List, ops: usize| {
+            let start = Instant::now();
+            let mut sink = 0usize;
+            for i in 0..ops {
+                sink += l.get(1).map_or(0, |e| e.to_vec().len());
+                sink += l.get(-2).map_or(0, |e| e.to_vec().len());
+                l.push(End::Head, b"x", fill);
+                sink += l.pop(End::Head, fill).map_or(0, |v| v.len());
+                l.set(-3, if i % 2 == 0 { b"aa" } else { b"bbb" }, fill);
+            }
+            std::hint::black_box(sink);
+            start.elapsed().as_secs_f64() / ops as f64
+        };
+        let mut small = build(20_000);
+        let mut large = build(200_000);
+        assert_eq!(large.encoding(), "quicklist");
+        let (mut t_small, mut t_large) = (f64::MAX, f64::MAX);
+        for _ in 0..5 {
+            t_small = t_small.min(time_per_op(&mut small, 20_000));
+            t_large = t_large.min(time_per_op(&mut large, 20_000));
+        }
+        assert!(
+            t_large < t_small * 4.0,
+            "10x longer list: {:.0} ns/op vs {:.0} ns/op",
+            t_large * 1e9,
+            t_small * 1e9
+        );
+    }
 }
