@@ -5,27 +5,10 @@
 #[path = "support/reference.rs"]
 mod reference;
 mod support;
+use support::{check, frame};
 
 use reference::{Reference, Rng};
 use support::{Raw, Server};
-
-/// A RESP multibulk frame of binary arguments.
-fn frame(args: &[&[u8]]) -> Vec<u8> {
-    let mut f = format!("*{}\r\n", args.len()).into_bytes();
-    for a in args {
-        f.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        f.extend_from_slice(a);
-        f.extend_from_slice(b"\r\n");
-    }
-    f
-}
-
-/// Asserts a command's exact reply, showing both as text on failure.
-#[track_caller]
-fn check(r: &mut Raw, args: &[&str], expected: &str) {
-    let got = r.cmd(args);
-    assert_eq!(String::from_utf8_lossy(&got), expected, "reply to {args:?}");
-}
 
 /// Sets `key` to binary `value`.
 fn set_bytes(r: &mut Raw, key: &str, value: &[u8]) {

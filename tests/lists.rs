@@ -3,25 +3,8 @@
 //! ENCODING and TYPE, key deletion when a list empties, large lists.
 
 mod support;
+use support::{check, frame};
 use support::{wait_until, Raw, Server};
-
-/// A RESP multibulk frame of binary arguments.
-fn frame(args: &[&[u8]]) -> Vec<u8> {
-    let mut f = format!("*{}\r\n", args.len()).into_bytes();
-    for a in args {
-        f.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        f.extend_from_slice(a);
-        f.extend_from_slice(b"\r\n");
-    }
-    f
-}
-
-/// Asserts a command's exact reply, showing both as text on failure.
-#[track_caller]
-fn check(r: &mut Raw, args: &[&str], expected: &str) {
-    let got = r.cmd(args);
-    assert_eq!(String::from_utf8_lossy(&got), expected, "reply to {args:?}");
-}
 
 /// An array of bulk strings as RESP.
 fn bulks(items: &[&str]) -> String {

@@ -4,14 +4,8 @@
 
 mod support;
 use std::collections::{BTreeSet, HashSet};
+use support::check;
 use support::{Raw, Server};
-
-/// Asserts a command's exact reply, showing both as text on failure.
-#[track_caller]
-fn check(r: &mut Raw, args: &[&str], expected: &str) {
-    let got = r.cmd(args);
-    assert_eq!(String::from_utf8_lossy(&got), expected, "reply to {args:?}");
-}
 
 /// The exact reply of an array (or RESP3 set, with `kind` '~') of bulk strings.
 fn bulks(kind: char, items: &[&str]) -> String {

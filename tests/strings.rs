@@ -2,25 +2,8 @@
 //! error texts (checked against redis-server 7.0.15), RESP3 shapes, expiry.
 
 mod support;
+use support::{check, frame};
 use support::{wait_until, Raw, Server};
-
-/// A RESP multibulk frame of binary arguments.
-fn frame(args: &[&[u8]]) -> Vec<u8> {
-    let mut f = format!("*{}\r\n", args.len()).into_bytes();
-    for a in args {
-        f.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        f.extend_from_slice(a);
-        f.extend_from_slice(b"\r\n");
-    }
-    f
-}
-
-/// Asserts a command's exact reply, showing both as text on failure.
-#[track_caller]
-fn check(r: &mut Raw, args: &[&str], expected: &str) {
-    let got = r.cmd(args);
-    assert_eq!(String::from_utf8_lossy(&got), expected, "reply to {args:?}");
-}
 
 /// Waits until `key` is gone (GET replies null).
 fn wait_gone(r: &mut Raw, key: &str) {

@@ -4,14 +4,8 @@
 //! the same commands.
 
 mod support;
+use support::check;
 use support::{Raw, Server};
-
-/// Asserts a command's exact reply, showing both as text on failure.
-#[track_caller]
-fn check(r: &mut Raw, args: &[&str], expected: &str) {
-    let got = r.cmd(args);
-    assert_eq!(String::from_utf8_lossy(&got), expected, "reply to {args:?}");
-}
 
 /// The bulk strings of a flat RESP2 array reply (nested arrays flattened).
 fn bulks(reply: &[u8]) -> Vec<String> {

@@ -139,6 +139,24 @@ impl Drop for Server {
     }
 }
 
+/// A command as a RESP multibulk frame.
+pub fn frame(args: &[&[u8]]) -> Vec<u8> {
+    let mut f = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        f.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        f.extend_from_slice(a);
+        f.extend_from_slice(b"\r\n");
+    }
+    f
+}
+
+/// Asserts a command's exact reply, showing both as text on failure.
+#[track_caller]
+pub fn check(r: &mut Raw, args: &[&str], expected: &str) {
+    let got = r.cmd(args);
+    assert_eq!(String::from_utf8_lossy(&got), expected, "reply to {args:?}");
+}
+
 /// A raw connection: send bytes, read whole RESP replies.
 pub struct Raw {
     pub s: TcpStream,
@@ -153,13 +171,8 @@ impl Raw {
 
     /// Sends a command as a RESP multibulk.
     pub fn cmd(&mut self, args: &[&str]) -> Vec<u8> {
-        let mut frame = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            frame.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            frame.extend_from_slice(a.as_bytes());
-            frame.extend_from_slice(b"\r\n");
-        }
-        self.send(&frame);
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        self.send(&frame(&args));
         self.reply()
     }
 
