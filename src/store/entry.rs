@@ -12,6 +12,7 @@
 //! in `object`. A table slot is 16 bytes: two thin pointers.
 
 use super::thin::ThinBytes;
+use crate::store::varint::{read_varint, varint_len, write_varint};
 pub use crate::types::{Kind, Object};
 
 /// Flag bit: an 8-byte expire time (unix ms, little endian) follows the header.
@@ -224,15 +225,6 @@ impl Entry {
     }
 }
 
-fn varint_len(mut n: usize) -> usize {
-    let mut len = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        len += 1;
-    }
-    len
-}
-
 /// Builds the blob in one exact-size allocation.
 fn build_blob(key: &[u8], value: &[u8], expire_at: Option<u64>, clock: u32) -> ThinBytes {
     build_blob_padded(key, value, value.len(), expire_at, clock)
@@ -261,35 +253,6 @@ fn build_blob_padded(
     b[pos..pos + key.len()].copy_from_slice(key);
     b[pos + key.len()..pos + key.len() + value.len()].copy_from_slice(value);
     blob
-}
-
-/// Writes `n` as LEB128 at the start of `out`; returns the bytes used.
-fn write_varint(out: &mut [u8], mut n: usize) -> usize {
-    let mut i = 0;
-    while n >= 0x80 {
-        out[i] = (n as u8) | 0x80;
-        n >>= 7;
-        i += 1;
-    }
-    out[i] = n as u8;
-    i + 1
-}
-
-#[inline]
-fn read_varint(b: &[u8]) -> (usize, usize) {
-    if b[0] < 0x80 {
-        return (b[0] as usize, 1);
-    }
-    let mut n = 0usize;
-    let mut shift = 0;
-    for (i, &byte) in b.iter().enumerate() {
-        n |= ((byte & 0x7f) as usize) << shift;
-        if byte < 0x80 {
-            return (n, i + 1);
-        }
-        shift += 7;
-    }
-    (n, b.len())
 }
 
 #[cfg(test)]

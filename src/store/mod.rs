@@ -8,6 +8,7 @@ pub mod expire;
 pub mod glob;
 pub mod slot;
 pub mod thin;
+pub mod varint;
 
 pub use db::{Db, DbView};
 pub use entry::{Entry, Value};

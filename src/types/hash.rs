@@ -17,6 +17,7 @@
 
 use super::dict::{self, Dict};
 use crate::store::evict::random_u64;
+use crate::store::varint::{push_varint, read_varint, varint_len};
 
 /// The conversion thresholds (hash-max-listpack-entries / -value).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -433,40 +434,6 @@ impl<'a> Iterator for PackIter<'a> {
         self.pos = vstart + vlen;
         Some((field, &self.buf[vstart..self.pos]))
     }
-}
-
-fn varint_len(mut n: usize) -> usize {
-    let mut len = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        len += 1;
-    }
-    len
-}
-
-fn push_varint(out: &mut Vec<u8>, mut n: usize) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
-#[inline]
-fn read_varint(b: &[u8]) -> (usize, usize) {
-    if b[0] < 0x80 {
-        return (b[0] as usize, 1);
-    }
-    let mut n = 0usize;
-    let mut shift = 0;
-    for (i, &byte) in b.iter().enumerate() {
-        n |= ((byte & 0x7f) as usize) << shift;
-        if byte < 0x80 {
-            return (n, i + 1);
-        }
-        shift += 7;
-    }
-    (n, b.len())
 }
 
 #[cfg(test)]

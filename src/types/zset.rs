@@ -21,6 +21,7 @@
 //! ZINTERSTORE / ZDIFFSTORE, which are built small when they fit
 //! ([`ZSet::from_sorted`]).
 
+use crate::store::varint::{push_varint, read_varint, varint_len};
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 use std::cmp::Ordering;
@@ -584,36 +585,6 @@ impl ZSet {
 pub struct Small {
     buf: Vec<u8>,
     len: u32,
-}
-
-fn varint_len(mut n: usize) -> usize {
-    let mut len = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        len += 1;
-    }
-    len
-}
-
-fn push_varint(out: &mut Vec<u8>, mut n: usize) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
-fn read_varint(b: &[u8]) -> (usize, usize) {
-    let mut n = 0usize;
-    let mut shift = 0;
-    for (i, &byte) in b.iter().enumerate() {
-        n |= ((byte & 0x7f) as usize) << shift;
-        if byte < 0x80 {
-            return (n, i + 1);
-        }
-        shift += 7;
-    }
-    (n, b.len())
 }
 
 /// Walks a listpack: yields (entry offset, score, member).
