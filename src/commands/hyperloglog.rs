@@ -377,33 +377,7 @@ fn self_test(sparse_max: u64, elements: u64) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    /// Runs one command's handler on `store` (no dispatch, no client) and
-    /// returns its exact reply bytes.
-    fn call(store: &mut Store, args: &[&[u8]]) -> String {
-        use crate::commands::table::registry;
-        let mut buf = Vec::new();
-        let mut ranges = Vec::new();
-        for a in args {
-            ranges.push(buf.len()..buf.len() + a.len());
-            buf.extend_from_slice(a);
-        }
-        let argv = Argv::new(&buf, &ranges);
-        let reg = registry();
-        let spec = reg.specs[reg.lookup(args[0]).expect("command")];
-        let mut out = Reply::new(false);
-        let mut server = crate::server::ServerState::new(crate::config::Config::default(), 0);
-        let mut clients = slab::Slab::new();
-        let mut ctx = Ctx {
-            store,
-            out: &mut out,
-            db: 0,
-            server: &mut server,
-            clients: &mut clients,
-            me: 0,
-        };
-        (spec.handler)(&mut ctx, argv);
-        String::from_utf8_lossy(&out.buf).into_owned()
-    }
+    use crate::commands::run_handler as call;
 
     /// A store whose key `list` holds a list.
     fn store_with_a_list() -> Store {

@@ -113,6 +113,34 @@ impl Ctx<'_> {
     }
 }
 
+/// Runs one command's handler on `store` (no dispatch checks, no client
+/// connection) and returns its exact RESP2 reply: for handler unit tests.
+#[cfg(test)]
+pub fn run_handler(store: &mut Store, args: &[&[u8]]) -> String {
+    let mut buf = Vec::new();
+    let mut ranges = Vec::new();
+    for a in args {
+        ranges.push(buf.len()..buf.len() + a.len());
+        buf.extend_from_slice(a);
+    }
+    let argv = Argv::new(&buf, &ranges);
+    let reg = table::registry();
+    let spec = reg.specs[reg.lookup(args[0]).expect("command")];
+    let mut out = Reply::new(false);
+    let mut server = ServerState::new(crate::config::Config::default(), 0);
+    let mut clients = Slab::new();
+    let mut ctx = Ctx {
+        store,
+        out: &mut out,
+        db: 0,
+        server: &mut server,
+        clients: &mut clients,
+        me: 0,
+    };
+    (spec.handler)(&mut ctx, argv);
+    String::from_utf8_lossy(&out.buf).into_owned()
+}
+
 /// Every command family's table, in COMMAND's order.
 pub static FAMILIES: &[&[table::CommandSpec]] = &[
     connection::COMMANDS,
