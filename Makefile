@@ -16,8 +16,8 @@ release:
 run: release
 	./target/release/ferrocache conf/ferrocache.yaml
 
-# Debian packages the tests use: redis-cli (redis-tools) and, for comparisons,
-# redis-server. Installed only when missing.
+# What the tests use, installed only when missing: redis-cli (redis-tools),
+# redis-server (reference replies), redis-py (pip), promtool (prometheus).
 deps:
 	@if ! command -v redis-cli >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1; then \
 		echo "installing redis-tools and redis-server (Debian packages)"; \
@@ -26,6 +26,12 @@ deps:
 	fi
 	@if command -v systemctl >/dev/null 2>&1; then $(SUDO) systemctl stop redis-server >/dev/null 2>&1 || true; fi
 	@python3 -c "import redis" 2>/dev/null || python3 -m pip install --quiet redis
+	@if ! command -v promtool >/dev/null 2>&1; then \
+		echo "installing prometheus (for promtool)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+		if command -v systemctl >/dev/null 2>&1; then $(SUDO) systemctl stop prometheus >/dev/null 2>&1 || true; fi; \
+	fi
 
 test: deps
 	$(CARGO) test --all-targets -- --test-threads=2

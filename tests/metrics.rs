@@ -80,3 +80,37 @@ fn bad_requests_get_errors_and_idle_clients_are_dropped() {
         "idle client must be closed"
     );
 }
+
+#[test]
+fn promtool_accepts_the_exposition() {
+    let mport = free_port();
+    let srv = Server::start(&["--metrics-port", &mport.to_string()]);
+    let mut r = srv.raw();
+    r.cmd(&["SET", "k", "v"]);
+    r.cmd(&["GET", "k"]);
+    r.cmd(&["NOSUCH"]);
+    r.cmd(&["HELLO", "3"]);
+    r.cmd(&["SUBSCRIBE", "c"]);
+    let resp = http(mport, b"GET /metrics HTTP/1.1\r\n\r\n");
+    let body = resp.split_once("\r\n\r\n").unwrap().1.to_string();
+    let mut child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool (Debian package prometheus; make test installs it)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool rejected the metrics:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
