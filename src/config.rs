@@ -228,6 +228,14 @@ macro_rules! memory_param {
     };
 }
 
+/// hash-max-listpack-value (and its ziplist alias): a memory value in Redis,
+/// so "1kb" works too.
+fn set_hash_max_listpack_value(c: &mut Config, v: &str) -> Result<(), String> {
+    let n = parse_memory(v)?;
+    c.hash_max_listpack_value = usize::try_from(n.min(i64::MAX as u64)).unwrap_or(usize::MAX);
+    Ok(())
+}
+
 /// Every parameter, in CONFIG GET order.
 pub static PARAMS: &[Param] = &[
     int_param!("port", port, u16, 0, 65535, false),
@@ -478,17 +486,11 @@ pub static PARAMS: &[Param] = &[
             Ok(())
         },
     },
-    // A memory value in Redis: "1kb" works too.
     Param {
         name: "hash-max-listpack-value",
         mutable: true,
         get: |c| c.hash_max_listpack_value.to_string(),
-        set: |c, v| {
-            let n = parse_memory(v)?;
-            c.hash_max_listpack_value =
-                usize::try_from(n.min(i64::MAX as u64)).unwrap_or(usize::MAX);
-            Ok(())
-        },
+        set: set_hash_max_listpack_value,
     },
     // Redis's older names for the two above, still accepted.
     int_param!(
@@ -499,17 +501,11 @@ pub static PARAMS: &[Param] = &[
         i64::MAX,
         true
     ),
-    // A memory value in Redis: "1kb" works too.
     Param {
         name: "hash-max-ziplist-value",
         mutable: true,
         get: |c| c.hash_max_listpack_value.to_string(),
-        set: |c, v| {
-            let n = parse_memory(v)?;
-            c.hash_max_listpack_value =
-                usize::try_from(n.min(i64::MAX as u64)).unwrap_or(usize::MAX);
-            Ok(())
-        },
+        set: set_hash_max_listpack_value,
     },
     int_param!(
         "set-max-intset-entries",

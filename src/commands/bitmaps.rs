@@ -7,6 +7,7 @@
 //! proto-max-bulk-len before anything is allocated. Bit-level work lives in
 //! [`crate::types::bitfield`].
 
+use super::strings::read_string;
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
@@ -119,26 +120,6 @@ fn bit_offset(out: &mut Reply, arg: &[u8], hash_bits: Option<u32>, limit: u64) -
             out.error(BIT_OFFSET);
             None
         }
-    }
-}
-
-/// The string at `key` for a bit read (stats, LRU touch). `Ok(None)` when
-/// missing; replies WRONGTYPE and returns `Err` for another type.
-fn read_bits<'s>(
-    store: &'s mut Store,
-    out: &mut Reply,
-    db: usize,
-    key: &[u8],
-) -> Result<Option<&'s [u8]>, ()> {
-    match store.read(db, key) {
-        None => Ok(None),
-        Some(e) => match e.as_string() {
-            Some(s) => Ok(Some(s)),
-            None => {
-                out.error(errors::WRONGTYPE);
-                Err(())
-            }
-        },
     }
 }
 
@@ -261,7 +242,7 @@ fn getbit(ctx: &mut Ctx, argv: Argv) {
     let Some(offset) = bit_offset(ctx.out, argv.get(2), None, limit) else {
         return;
     };
-    if let Ok(value) = read_bits(ctx.store, ctx.out, ctx.db, argv.get(1)) {
+    if let Ok(value) = read_string(ctx.store, ctx.out, ctx.db, argv.get(1)) {
         let bit = value.map_or(0, |s| bitfield::get_bit(s, offset));
         ctx.out.int(bit as i64);
     }
@@ -275,7 +256,7 @@ fn getbit(ctx: &mut Ctx, argv: Argv) {
 ///
 /// As in Redis 7.0, a missing key counts 0 before the range is even parsed.
 fn bitcount(ctx: &mut Ctx, argv: Argv) {
-    let s = match read_bits(ctx.store, ctx.out, ctx.db, argv.get(1)) {
+    let s = match read_string(ctx.store, ctx.out, ctx.db, argv.get(1)) {
         Err(()) => return,
         Ok(None) => return ctx.out.int(0),
         Ok(Some(s)) => s,
@@ -332,7 +313,7 @@ fn bitpos(ctx: &mut Ctx, argv: Argv) {
         return ctx.out.error(BIT_ARG);
     }
     let bit = bit == 1;
-    let s = match read_bits(ctx.store, ctx.out, ctx.db, argv.get(1)) {
+    let s = match read_string(ctx.store, ctx.out, ctx.db, argv.get(1)) {
         Err(()) => return,
         Ok(None) => return ctx.out.int(if bit { -1 } else { 0 }),
         Ok(Some(s)) => s,
@@ -457,7 +438,7 @@ fn bitop(ctx: &mut Ctx, argv: Argv) {
     // Type checks, expiry and hit/miss stats first, then the values are
     // borrowed all at once (no copies).
     for key in argv.iter_from(3) {
-        if read_bits(ctx.store, ctx.out, ctx.db, key).is_err() {
+        if read_string(ctx.store, ctx.out, ctx.db, key).is_err() {
             return;
         }
     }
@@ -658,7 +639,7 @@ fn bitfield_generic(ctx: &mut Ctx, argv: Argv, read_only_command: bool) {
     };
     let key = argv.get(1);
     let Some(highest) = highest_write else {
-        let Ok(value) = read_bits(ctx.store, ctx.out, ctx.db, key) else {
+        let Ok(value) = read_string(ctx.store, ctx.out, ctx.db, key) else {
             return;
         };
         let bytes = value.unwrap_or_default();

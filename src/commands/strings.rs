@@ -245,7 +245,7 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 /// The string at `key` for a read (stats, LRU touch): `Ok(None)` when the key
 /// is missing; replies WRONGTYPE and returns `Err` for another type.
-fn read_string<'s>(
+pub(super) fn read_string<'s>(
     store: &'s mut Store,
     out: &mut Reply,
     db: usize,
