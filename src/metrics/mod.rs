@@ -5,12 +5,15 @@
 pub mod http;
 
 use crate::alloc::used_memory;
-use crate::commands::dispatch::LATENCY_BUCKETS;
+use crate::commands::dispatch::{CommandStats, LATENCY_BUCKETS};
 use crate::commands::info::rss_bytes;
 use crate::commands::table::registry;
 use crate::server::ServerState;
 use crate::store::Store;
 use std::fmt::Write;
+
+/// Reads one counter out of a command's statistics.
+type StatField = fn(&CommandStats) -> u64;
 
 /// Renders every metric in the Prometheus text format (version 0.0.4).
 pub fn render(state: &ServerState, store: &Store, connected_clients: usize) -> String {
@@ -140,13 +143,28 @@ pub fn render(state: &ServerState, store: &Store, connected_clients: usize) -> S
     let used: Vec<usize> = (0..state.cmd_stats.len())
         .filter(|&id| state.cmd_stats[id].calls + state.cmd_stats[id].rejected_calls > 0)
         .collect();
-    m.header("redis_commands_total", "counter", "Calls per command.");
-    for &id in &used {
-        m.sample(
-            "redis_commands_total",
-            &cmd_label(&reg.full_names[id]),
-            state.cmd_stats[id].calls,
-        );
+    let counters: [(&str, &str, StatField); 3] = [
+        ("redis_commands_total", "Calls per command.", |st| st.calls),
+        (
+            "redis_commands_failed_calls_total",
+            "Calls that replied an error.",
+            |st| st.failed_calls,
+        ),
+        (
+            "redis_commands_rejected_calls_total",
+            "Calls refused before running (arity, auth, OOM...).",
+            |st| st.rejected_calls,
+        ),
+    ];
+    for (name, help, value) in counters {
+        m.header(name, "counter", help);
+        for &id in &used {
+            m.sample(
+                name,
+                &cmd_label(&reg.full_names[id]),
+                value(&state.cmd_stats[id]),
+            );
+        }
     }
     m.header(
         "redis_commands_duration_seconds_total",
@@ -159,30 +177,6 @@ pub fn render(state: &ServerState, store: &Store, connected_clients: usize) -> S
             "redis_commands_duration_seconds_total",
             &cmd_label(&reg.full_names[id]),
             secs,
-        );
-    }
-    m.header(
-        "redis_commands_failed_calls_total",
-        "counter",
-        "Calls that replied an error.",
-    );
-    for &id in &used {
-        m.sample(
-            "redis_commands_failed_calls_total",
-            &cmd_label(&reg.full_names[id]),
-            state.cmd_stats[id].failed_calls,
-        );
-    }
-    m.header(
-        "redis_commands_rejected_calls_total",
-        "counter",
-        "Calls refused before running (arity, auth, OOM...).",
-    );
-    for &id in &used {
-        m.sample(
-            "redis_commands_rejected_calls_total",
-            &cmd_label(&reg.full_names[id]),
-            state.cmd_stats[id].rejected_calls,
         );
     }
     m.header(
