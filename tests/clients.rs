@@ -69,3 +69,22 @@ fn redis_py_job_queue_delivers_every_message_exactly_once() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn redis_py_pubsub_transactions_and_notifications() {
+    let srv = Server::start(&[]);
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/redis_py_pubsub_check.py"
+    );
+    let out = Command::new("timeout")
+        .args(["120", "python3", script, "--port", &srv.port.to_string()])
+        .output()
+        .expect("python3 with redis-py (make test installs it)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("all redis-py pub/sub and transaction checks passed"),
+        "redis-py pub/sub check failed:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
