@@ -107,3 +107,19 @@ fn collection_events_and_del_when_emptied() {
     assert_eq!(sub.reply(), pmessage(p, "__keyevent@0__:srem", "s"));
     assert_eq!(sub.reply(), pmessage(p, "__keyevent@0__:del", "s"));
 }
+
+#[test]
+fn new_key_and_key_miss_events() {
+    let srv = Server::start(&["--notify-keyspace-events", "Enm"]);
+    let mut sub = srv.raw();
+    let mut r = srv.raw();
+    sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
+    let p = "__keyevent@0__:*";
+    r.cmd(&["SET", "fresh", "v"]);
+    assert_eq!(sub.reply(), pmessage(p, "__keyevent@0__:new", "fresh"));
+    r.cmd(&["SET", "fresh", "w"]); // not new any more: no event
+    r.cmd(&["GET", "absent"]);
+    assert_eq!(sub.reply(), pmessage(p, "__keyevent@0__:keymiss", "absent"));
+    r.cmd(&["RPUSH", "list", "a"]);
+    assert_eq!(sub.reply(), pmessage(p, "__keyevent@0__:new", "list"));
+}

@@ -7,6 +7,7 @@ use super::errors;
 use super::table::{flags, registry, CommandId};
 use super::Ctx;
 use crate::resp::{Argv, OwnedArgv};
+use crate::server::event_class;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
 
@@ -112,10 +113,24 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
         ctx.server.feed_monitors(ctx.clients, ctx.me, ctx.db, argv);
     }
 
+    let events = ctx.server.config.notify_keyspace_events;
+    ctx.store.log_misses = events & event_class::KEY_MISS != 0;
+    ctx.store.dbs[ctx.db].log_new_keys = events & event_class::NEW != 0;
+
     let dirty_before = ctx.server.dirty;
     let started = Instant::now();
     call_guarded(ctx, argv, spec.handler, id);
     let usec = started.elapsed().as_micros() as u64;
+
+    // `new` and `keymiss` keyspace events, logged by the store while it ran.
+    if events & (event_class::KEY_MISS | event_class::NEW) != 0 {
+        for key in std::mem::take(&mut ctx.store.dbs[ctx.db].new_keys) {
+            ctx.notify(event_class::NEW, "new", &key);
+        }
+        for key in std::mem::take(&mut ctx.store.missed_keys) {
+            ctx.notify(event_class::KEY_MISS, "keymiss", &key);
+        }
+    }
 
     // Keys the lookups found expired and deleted count as modified by the server.
     if !ctx.store.dbs[ctx.db].lazily_expired.is_empty() {

@@ -62,6 +62,10 @@ pub struct Db {
     /// Keys deleted on access because they expired, not yet reported to the
     /// server (WATCH, notifications); dispatch drains it after each command.
     pub lazily_expired: Vec<Box<[u8]>>,
+    /// Log keys created in `new_keys` (keyspace events class `n`).
+    pub log_new_keys: bool,
+    /// Keys created since dispatch last drained them, for the `new` event.
+    pub new_keys: Vec<Box<[u8]>>,
 }
 
 impl Db {
@@ -74,6 +78,8 @@ impl Db {
             volatile: 0,
             expired_on_access: 0,
             lazily_expired: Vec::new(),
+            log_new_keys: false,
+            new_keys: Vec::new(),
         }
     }
 
@@ -153,6 +159,7 @@ impl Db {
 
     /// Inserts `entry`, replacing any entry of the same key; returns the old one.
     pub fn insert(&mut self, entry: Entry) -> Option<Entry> {
+        let key_for_log: Option<Box<[u8]>> = self.log_new_keys.then(|| entry.key().into());
         let slot = key_slot(entry.key());
         let hash = self.hash(entry.key());
         if self.segments.is_empty() {
@@ -179,6 +186,9 @@ impl Db {
         self.volatile = self.volatile + new_volatile - old_volatile;
         if old.is_none() {
             self.keys += 1;
+            if let Some(key) = key_for_log {
+                self.new_keys.push(key);
+            }
         }
         old
     }

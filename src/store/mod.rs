@@ -34,6 +34,10 @@ pub struct Store {
     pub expired_active: u64,
     /// Keys removed by eviction.
     pub evicted: u64,
+    /// Log read misses in `missed_keys` (keyspace events class `m`).
+    pub log_misses: bool,
+    /// Keys read lookups missed, for the keymiss event; dispatch drains it.
+    pub missed_keys: Vec<Box<[u8]>>,
 }
 
 impl Store {
@@ -48,6 +52,8 @@ impl Store {
             misses: 0,
             expired_active: 0,
             evicted: 0,
+            log_misses: false,
+            missed_keys: Vec::new(),
         }
     }
 
@@ -59,6 +65,9 @@ impl Store {
             self.hits += 1;
         } else {
             self.misses += 1;
+            if self.log_misses {
+                self.missed_keys.push(key.into());
+            }
         }
         found
     }
@@ -72,6 +81,9 @@ impl Store {
             self.hits += 1;
         } else {
             self.misses += 1;
+            if self.log_misses {
+                self.missed_keys.push(key.into());
+            }
         }
         found
     }
