@@ -2,17 +2,7 @@
 //! __keyspace@<db>__ and __keyevent@<db>__ channels, filtered by class.
 
 mod support;
-use support::Server;
-
-fn pmessage(pattern: &str, channel: &str, message: &str) -> Vec<u8> {
-    format!(
-        "*4\r\n$8\r\npmessage\r\n${}\r\n{pattern}\r\n${}\r\n{channel}\r\n${}\r\n{message}\r\n",
-        pattern.len(),
-        channel.len(),
-        message.len()
-    )
-    .into_bytes()
-}
+use support::{pmessage, Server};
 
 #[test]
 fn set_expire_del_and_expired_events() {

@@ -4,8 +4,7 @@
 //! the same commands.
 
 mod support;
-use support::check;
-use support::{Raw, Server};
+use support::{check, pmessage, Raw, Server};
 
 /// The bulk strings of a flat RESP2 array reply (nested arrays flattened).
 fn bulks(reply: &[u8]) -> Vec<String> {
@@ -1872,16 +1871,6 @@ fn plain_sets_as_inputs_score_one() {
         &["zrange", "s1", "0", "-1"],
         "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
     );
-}
-
-fn pmessage(pattern: &str, channel: &str, message: &str) -> Vec<u8> {
-    format!(
-        "*4\r\n$8\r\npmessage\r\n${}\r\n{pattern}\r\n${}\r\n{channel}\r\n${}\r\n{message}\r\n",
-        pattern.len(),
-        channel.len(),
-        message.len()
-    )
-    .into_bytes()
 }
 
 /// The keyspace events of sorted-set writes, in redis-server 7.0.15's order;

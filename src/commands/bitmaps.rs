@@ -165,6 +165,16 @@ fn parse_unit(out: &mut Reply, arg: &[u8]) -> Option<bool> {
     }
 }
 
+/// The optional trailing `BYTE | BIT` at `index` (BYTE when absent);
+/// None after replying the syntax error.
+fn optional_unit(out: &mut Reply, argv: Argv, index: usize) -> Option<bool> {
+    if argv.len() > index {
+        parse_unit(out, argv.get(index))
+    } else {
+        Some(false)
+    }
+}
+
 /// A resolved range of BITCOUNT/BITPOS: inclusive byte indexes and the masks
 /// of bits outside a BIT range in the first and last byte.
 struct ByteRange {
@@ -276,13 +286,8 @@ fn bitcount(ctx: &mut Ctx, argv: Argv) {
             let Some(end) = args::int(out, argv.get(3)) else {
                 return;
             };
-            let bits = if argv.len() == 5 {
-                let Some(bits) = parse_unit(out, argv.get(4)) else {
-                    return;
-                };
-                bits
-            } else {
-                false
+            let Some(bits) = optional_unit(out, argv, 4) else {
+                return;
             };
             if start < 0 && end < 0 && start > end {
                 return out.int(0);
@@ -325,13 +330,8 @@ fn bitpos(ctx: &mut Ctx, argv: Argv) {
             let Some(start) = args::int(out, argv.get(3)) else {
                 return;
             };
-            let bits = if argv.len() == 6 {
-                let Some(bits) = parse_unit(out, argv.get(5)) else {
-                    return;
-                };
-                bits
-            } else {
-                false
+            let Some(bits) = optional_unit(out, argv, 5) else {
+                return;
             };
             let end = if argv.len() >= 5 {
                 let Some(end) = args::int(out, argv.get(4)) else {

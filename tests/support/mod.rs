@@ -150,6 +150,17 @@ pub fn frame(args: &[&[u8]]) -> Vec<u8> {
     f
 }
 
+/// The exact bytes of a RESP2 `pmessage` push (pattern subscriptions).
+pub fn pmessage(pattern: &str, channel: &str, message: &str) -> Vec<u8> {
+    format!(
+        "*4\r\n$8\r\npmessage\r\n${}\r\n{pattern}\r\n${}\r\n{channel}\r\n${}\r\n{message}\r\n",
+        pattern.len(),
+        channel.len(),
+        message.len()
+    )
+    .into_bytes()
+}
+
 /// Asserts a command's exact reply, showing both as text on failure.
 #[track_caller]
 pub fn check(r: &mut Raw, args: &[&str], expected: &str) {
