@@ -26,11 +26,31 @@ pub struct Config {
     pub lfu_log_factor: u32,
     pub lfu_decay_time: u32,
     pub hz: u32,
-    pub save: String,
+    /// Snapshot rules: save after `seconds` if at least `changes` writes.
+    pub save: Vec<SaveRule>,
     pub appendonly: bool,
-    pub appendfsync: String,
+    pub appendfsync: AppendFsync,
+    /// Base name of the AOF files (`appendonly.aof` → `appendonly.aof.1.incr.aof`).
+    pub appendfilename: String,
+    /// Directory (under `dir`) holding the AOF files and their manifest.
+    pub appenddirname: String,
+    /// Rewrite the AOF when it grew by this percentage over its size after
+    /// the last rewrite (0 = never automatically)...
+    pub auto_aof_rewrite_percentage: u64,
+    /// ...and is at least this big.
+    pub auto_aof_rewrite_min_size: u64,
+    /// Load an AOF whose last command is cut short (crash mid-write).
+    pub aof_load_truncated: bool,
+    /// The rewritten AOF base is an RDB file (the only kind ferrocache writes).
+    pub aof_use_rdb_preamble: bool,
     pub dir: String,
     pub dbfilename: String,
+    /// LZF-compress strings in RDB files.
+    pub rdbcompression: bool,
+    /// Write and check the CRC64 at the end of RDB files.
+    pub rdbchecksum: bool,
+    /// Refuse writes (MISCONF) while the last background save failed.
+    pub stop_writes_on_bgsave_error: bool,
     pub proto_max_bulk_len: u64,
     pub client_query_buffer_limit: u64,
     pub daemonize: bool,
@@ -79,11 +99,24 @@ impl Default for Config {
             lfu_log_factor: 10,
             lfu_decay_time: 1,
             hz: 10,
-            save: String::new(),
+            save: vec![
+                SaveRule { seconds: 3600, changes: 1 },
+                SaveRule { seconds: 300, changes: 100 },
+                SaveRule { seconds: 60, changes: 10000 },
+            ],
             appendonly: false,
-            appendfsync: "everysec".into(),
+            appendfsync: AppendFsync::EverySec,
+            appendfilename: "appendonly.aof".into(),
+            appenddirname: "appendonlydir".into(),
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 * 1024 * 1024,
+            aof_load_truncated: true,
+            aof_use_rdb_preamble: true,
             dir: ".".into(),
             dbfilename: "dump.rdb".into(),
+            rdbcompression: true,
+            rdbchecksum: true,
+            stop_writes_on_bgsave_error: true,
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             daemonize: false,
@@ -104,6 +137,61 @@ impl Default for Config {
             config_file: String::new(),
         }
     }
+}
+
+/// One `save <seconds> <changes>` rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SaveRule {
+    pub seconds: u64,
+    pub changes: u64,
+}
+
+/// When the AOF is fsynced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppendFsync {
+    /// Before replying to the writes of each loop iteration.
+    Always,
+    /// Once a second, on a background thread.
+    EverySec,
+    /// When the kernel decides.
+    No,
+}
+
+impl AppendFsync {
+    /// The config value.
+    pub fn name(self) -> &'static str {
+        match self {
+            AppendFsync::Always => "always",
+            AppendFsync::EverySec => "everysec",
+            AppendFsync::No => "no",
+        }
+    }
+}
+
+/// Parses `save`: pairs of `seconds changes`; "" disables snapshots.
+fn parse_save_rules(v: &str) -> Result<Vec<SaveRule>, String> {
+    let words: Vec<&str> = v.split_whitespace().collect();
+    if !words.len().is_multiple_of(2) {
+        return Err("Invalid save parameters".into());
+    }
+    words
+        .chunks(2)
+        .map(|pair| {
+            let n = |w: &str| w.parse::<u64>().map_err(|_| "Invalid save parameters".to_string());
+            Ok(SaveRule {
+                seconds: n(pair[0])?,
+                changes: n(pair[1])?,
+            })
+        })
+        .collect()
+}
+
+fn render_save_rules(rules: &[SaveRule]) -> String {
+    rules
+        .iter()
+        .map(|r| format!("{} {}", r.seconds, r.changes))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 type Getter = fn(&Config) -> String;
@@ -178,9 +266,6 @@ fn one_of(v: &str, options: &[&str]) -> Result<String, String> {
         })
 }
 
-const NO_PERSISTENCE: &str =
-    "persistence is not available yet in ferrocache: use --save \"\" and --appendonly no";
-
 macro_rules! int_param {
     ($name:literal, $field:ident, $ty:ty, $min:expr, $max:expr, $mutable:expr) => {
         Param {
@@ -202,6 +287,38 @@ macro_rules! string_param {
             mutable: $mutable,
             get: |c| c.$field.clone(),
             set: |c, v| {
+                c.$field = v.to_string();
+                Ok(())
+            },
+        }
+    };
+}
+
+macro_rules! bool_param {
+    ($name:literal, $field:ident, $mutable:expr) => {
+        Param {
+            name: $name,
+            mutable: $mutable,
+            get: |c| yes_no(c.$field),
+            set: |c, v| {
+                c.$field = parse_bool(v)?;
+                Ok(())
+            },
+        }
+    };
+}
+
+/// A file name inside a directory: no path separators, as Redis requires.
+macro_rules! file_name_param {
+    ($name:literal, $field:ident, $mutable:expr) => {
+        Param {
+            name: $name,
+            mutable: $mutable,
+            get: |c| c.$field.clone(),
+            set: |c, v| {
+                if v.is_empty() || v.contains('/') || v == "." || v == ".." {
+                    return Err(format!("{} can't be a path, just a filename", $name));
+                }
                 c.$field = v.to_string();
                 Ok(())
             },
@@ -374,38 +491,56 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "save",
         mutable: true,
-        get: |c| c.save.clone(),
+        get: |c| render_save_rules(&c.save),
         set: |c, v| {
-            if !v.trim().is_empty() {
-                return Err(NO_PERSISTENCE.into());
-            }
-            c.save = String::new();
+            c.save = parse_save_rules(v)?;
             Ok(())
         },
     },
-    Param {
-        name: "appendonly",
-        mutable: true,
-        get: |c| yes_no(c.appendonly),
-        set: |c, v| {
-            if parse_bool(v)? {
-                return Err(NO_PERSISTENCE.into());
-            }
-            c.appendonly = false;
-            Ok(())
-        },
-    },
+    bool_param!("appendonly", appendonly, true),
     Param {
         name: "appendfsync",
         mutable: true,
-        get: |c| c.appendfsync.clone(),
+        get: |c| c.appendfsync.name().into(),
         set: |c, v| {
-            c.appendfsync = one_of(v, &["always", "everysec", "no"])?;
+            c.appendfsync = match one_of(v, &["always", "everysec", "no"])?.as_str() {
+                "always" => AppendFsync::Always,
+                "everysec" => AppendFsync::EverySec,
+                _ => AppendFsync::No,
+            };
             Ok(())
         },
     },
+    file_name_param!("appendfilename", appendfilename, false),
+    file_name_param!("appenddirname", appenddirname, false),
+    int_param!(
+        "auto-aof-rewrite-percentage",
+        auto_aof_rewrite_percentage,
+        u64,
+        0,
+        i64::MAX,
+        true
+    ),
+    Param {
+        name: "auto-aof-rewrite-min-size",
+        mutable: true,
+        get: |c| c.auto_aof_rewrite_min_size.to_string(),
+        set: |c, v| {
+            c.auto_aof_rewrite_min_size = parse_memory(v)?;
+            Ok(())
+        },
+    },
+    bool_param!("aof-load-truncated", aof_load_truncated, true),
+    bool_param!("aof-use-rdb-preamble", aof_use_rdb_preamble, true),
     string_param!("dir", dir, true),
-    string_param!("dbfilename", dbfilename, true),
+    file_name_param!("dbfilename", dbfilename, true),
+    bool_param!("rdbcompression", rdbcompression, true),
+    bool_param!("rdbchecksum", rdbchecksum, false),
+    bool_param!(
+        "stop-writes-on-bgsave-error",
+        stop_writes_on_bgsave_error,
+        true
+    ),
     Param {
         name: "proto-max-bulk-len",
         mutable: true,
@@ -742,8 +877,14 @@ mod tests {
         assert!(e.contains("'port'"), "{e}");
         let e = c.set("nosuch", "1").unwrap_err();
         assert!(e.contains("'nosuch'"), "{e}");
-        let e = c.set("save", "3600 1").unwrap_err();
-        assert!(e.contains("persistence"), "{e}");
+        let e = c.set("save", "3600").unwrap_err();
+        assert!(e.contains("save"), "{e}");
+        c.set("save", "3600 1 60 1000").unwrap();
+        let save = find_param("save").unwrap().get;
+        assert_eq!(save(&Config::default()), "3600 1 300 100 60 10000");
+        assert_eq!(save(&c), "3600 1 60 1000");
+        let e = c.set("dbfilename", "../x.rdb").unwrap_err();
+        assert!(e.contains("filename"), "{e}");
     }
 
     #[test]

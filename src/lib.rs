@@ -16,6 +16,7 @@ pub mod commands;
 pub mod config;
 pub mod logging;
 pub mod metrics;
+pub mod persistence;
 pub mod resp;
 pub mod server;
 pub mod store;

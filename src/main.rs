@@ -69,6 +69,10 @@ fn main() -> ExitCode {
             &config_file
         }
     );
+    if let Err(e) = server.load_data() {
+        log::error!(target: "persistence", "load_failed error=\"{e}\"");
+        return fail(&format!("cannot load the dataset: {e}"));
+    }
     match server.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&format!("event loop failed: {e}")),

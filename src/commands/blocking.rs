@@ -51,6 +51,11 @@ fn bpop_generic(ctx: &mut Ctx, argv: Argv, end: End) {
         match lists::pop_and_reply(ctx, key, end, PopReply::KeyElement) {
             Served::Missing => continue,
             served => {
+                let pop: &[u8] = match end {
+                    End::Head => b"LPOP",
+                    End::Tail => b"RPOP",
+                };
+                ctx.propagate(&[pop, key]);
                 return serve_or_block(ctx, argv, served, &keys, timeout, TimeoutReply::NullArray)
             }
         }
@@ -75,6 +80,13 @@ fn bmove_generic(ctx: &mut Ctx, argv: Argv, from: End, to: End, timeout_arg: usi
     };
     let (src, dst) = (argv.get(1), argv.get(2));
     let served = lists::move_and_reply(ctx, src, dst, from, to);
+    if let Served::Done(_) = served {
+        let side = |end| match end {
+            End::Head => b"LEFT".as_slice(),
+            End::Tail => b"RIGHT",
+        };
+        ctx.propagate(&[b"LMOVE", src, dst, side(from), side(to)]);
+    }
     serve_or_block(ctx, argv, served, &[src], timeout, TimeoutReply::Null);
 }
 
@@ -104,25 +116,41 @@ fn blmpop(ctx: &mut Ctx, argv: Argv) {
         .map(|i| argv.get(i))
         .collect();
     let served = lists::mpop_and_reply(ctx, argv, &a);
+    if let Served::Done(_) = served {
+        propagate_without_timeout(ctx, argv, b"LMPOP");
+    }
     serve_or_block(ctx, argv, served, &keys, timeout, TimeoutReply::NullArray);
 }
 
+/// BLMPOP and BZMPOP replay as LMPOP and ZMPOP: the same arguments, minus
+/// the timeout (the same data pops the same key).
+fn propagate_without_timeout(ctx: &mut Ctx, argv: Argv, command: &[u8]) {
+    let mut args = vec![command];
+    args.extend(argv.iter_from(2));
+    ctx.propagate(&args);
+}
+
 /// Pops from the first of `keys` holding a sorted set, or blocks on them.
-fn zpop_or_block(
+/// Returns the key it popped from.
+fn zpop_or_block<'k>(
     ctx: &mut Ctx,
     argv: Argv,
-    keys: &[&[u8]],
+    keys: &[&'k [u8]],
     max: bool,
     count: usize,
     shape: PopShape,
     timeout: Option<std::time::Duration>,
-) {
+) -> Option<&'k [u8]> {
     match zsets::first_zset(ctx, keys) {
-        Err(_) => {} // WRONGTYPE already replied
+        Err(_) => None, // WRONGTYPE already replied
         Ok(Some(i)) => {
             zsets::pop_and_reply(ctx, keys[i], max, count, shape);
+            Some(keys[i])
         }
-        Ok(None) => ctx.block(argv, keys, timeout, TimeoutReply::NullArray),
+        Ok(None) => {
+            ctx.block(argv, keys, timeout, TimeoutReply::NullArray);
+            None
+        }
     }
 }
 
@@ -132,7 +160,10 @@ fn bzpop_generic(ctx: &mut Ctx, argv: Argv, max: bool) {
         return;
     };
     let keys: Vec<&[u8]> = (1..argv.len() - 1).map(|i| argv.get(i)).collect();
-    zpop_or_block(ctx, argv, &keys, max, 1, PopShape::KeyFlat, timeout);
+    if let Some(key) = zpop_or_block(ctx, argv, &keys, max, 1, PopShape::KeyFlat, timeout) {
+        let pop: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+        ctx.propagate(&[pop, key]);
+    }
 }
 
 /// `BZPOPMIN key [key ...] timeout`
@@ -154,7 +185,7 @@ fn bzmpop(ctx: &mut Ctx, argv: Argv) {
         return;
     };
     let keys: Vec<&[u8]> = argv.iter_from(a.first_key).take(a.numkeys).collect();
-    zpop_or_block(
+    let popped = zpop_or_block(
         ctx,
         argv,
         &keys,
@@ -163,4 +194,7 @@ fn bzmpop(ctx: &mut Ctx, argv: Argv) {
         PopShape::KeyPairs,
         timeout,
     );
+    if popped.is_some() {
+        propagate_without_timeout(ctx, argv, b"ZMPOP");
+    }
 }

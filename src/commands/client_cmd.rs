@@ -237,7 +237,7 @@ fn describe(c: &Client, now: Instant, resp3: bool) -> String {
         c.id,
         c.addr,
         c.laddr,
-        c.stream.as_raw_fd(),
+        c.stream.as_ref().map_or(-1, |s| s.as_raw_fd()),
         String::from_utf8_lossy(&c.name),
         now.duration_since(c.created).as_secs(),
         now.duration_since(c.last_interaction).as_secs(),

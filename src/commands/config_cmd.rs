@@ -109,7 +109,15 @@ fn set(ctx: &mut Ctx, argv: Argv) {
     if updated.loglevel != ctx.server.config.loglevel {
         crate::logging::set_level(&updated.loglevel);
     }
+    let appendonly = updated.appendonly;
     ctx.server.config = updated;
+    // Turning the AOF on writes its base from the current data.
+    if let Err(e) = ctx.server.set_appendonly(ctx.store, appendonly) {
+        ctx.server.config.appendonly = ctx.server.persist.aof.is_some();
+        return ctx.out.error(&format!(
+            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - {e}"
+        ));
+    }
     ctx.out.ok();
 }
 

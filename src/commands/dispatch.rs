@@ -140,8 +140,12 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
         }
     }
 
-    // A write that changed something may feed a blocked client or break a WATCH.
+    // A write that changed something goes to the effect stream (AOF), and
+    // may feed a blocked client or break a WATCH.
     let modified = ctx.server.dirty != dirty_before && spec.has(flags::WRITE);
+    ctx.server
+        .propagation
+        .after_command(ctx.db, modified, || argv.iter_from(0).collect());
     if modified && !(ctx.server.blocking.is_empty() && ctx.server.watches.is_empty()) {
         for pos in spec.key_positions(argv.len()) {
             let key = argv.get(pos);
@@ -239,6 +243,16 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
         let out_of_memory = !ctx.server.free_memory_if_needed(ctx.store, ctx.clients);
         if out_of_memory && spec.has(flags::DENYOOM) {
             return Some(errors::OOM.into());
+        }
+    }
+    if spec.has(flags::WRITE) || spec.name == "ping" {
+        if let Some(err) = ctx.server.misconf_error() {
+            return Some(err);
+        }
+    }
+    if let Some(loading) = &ctx.server.persist.loading {
+        if loading.loader != Some(ctx.me) && !spec.has(flags::LOADING) {
+            return Some(errors::LOADING.into());
         }
     }
     None

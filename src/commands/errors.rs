@@ -21,3 +21,6 @@ pub fn arity(full_name: &str) -> String {
 pub fn invalid_expire(command: &str) -> String {
     INVALID_EXPIRE.replace("{}", command)
 }
+
+/// A command other than INFO & co. while the dataset loads.
+pub const LOADING: &str = "LOADING Redis is loading the dataset in memory";

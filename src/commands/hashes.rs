@@ -542,6 +542,7 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: Argv) {
     let text = long_double::format_human(sum);
     hash.set(field, text.as_bytes(), limits);
     ctx.server.dirty += 1;
+    ctx.propagate(&[b"HSET", key, field, text.as_bytes()]);
     ctx.notify(event_class::HASH, "hincrbyfloat", key);
     ctx.out.bulk(text.as_bytes());
 }

@@ -146,13 +146,7 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
                 rss as f64 / used.max(1) as f64,
             );
         }
-        "persistence" => {
-            let _ = write!(
-                t,
-                "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_last_write_status:ok\r\n",
-                s.dirty, s.started_unix,
-            );
-        }
+        "persistence" => persistence_section(t, s),
         "stats" => {
             let _ = write!(
                 t,
@@ -269,4 +263,84 @@ fn total_system_memory() -> u64 {
         })
         .map(|kb| kb * 1024)
         .unwrap_or(0)
+}
+
+/// INFO persistence, with Redis 7.0's field names. There is no fork: the
+/// cow fields count nothing and module_fork_* stay 0.
+fn persistence_section(t: &mut String, s: &crate::server::ServerState) {
+    let p = &s.persist;
+    let now = crate::server::unix_ms() / 1000;
+    let job_secs = |running: bool| -> i64 {
+        match &p.job {
+            Some(job) if running => job.started.elapsed().as_secs() as i64,
+            _ => -1,
+        }
+    };
+    let status = |ok: bool| if ok { "ok" } else { "err" };
+    let _ = write!(
+        t,
+        "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n",
+        u8::from(p.loading.is_some()),
+    );
+    if let Some(l) = &p.loading {
+        let elapsed = now.saturating_sub(l.started_unix);
+        let perc = l.loaded_bytes as f64 * 100.0 / l.total_bytes.max(1) as f64;
+        let eta = if l.loaded_bytes == 0 {
+            1
+        } else {
+            (l.total_bytes.saturating_sub(l.loaded_bytes) as f64 * elapsed as f64
+                / l.loaded_bytes as f64) as u64
+        };
+        let _ = write!(
+            t,
+            "loading_start_time:{}\r\nloading_total_bytes:{}\r\nloading_rdb_used_mem:0\r\nloading_loaded_bytes:{}\r\nloading_loaded_perc:{perc:.2}\r\nloading_eta_seconds:{eta}\r\n",
+            l.started_unix, l.total_bytes, l.loaded_bytes,
+        );
+    }
+    let _ = write!(
+        t,
+        "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n",
+        s.changes_since_save(),
+        u8::from(p.bgsave_in_progress()),
+        p.last_save_unix,
+        status(p.last_bgsave_error.is_none()),
+        p.last_bgsave_secs,
+        job_secs(p.bgsave_in_progress()),
+        p.saves,
+        p.last_load_keys_expired,
+        p.last_load_keys_loaded,
+    );
+    let aof = p.aof.as_ref();
+    let _ = write!(
+        t,
+        "aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        u8::from(aof.is_some()),
+        u8::from(p.rewrite_in_progress()),
+        u8::from(p.rewrite_scheduled),
+        p.last_rewrite_secs,
+        job_secs(p.rewrite_in_progress()),
+        status(p.last_rewrite_ok),
+        p.rewrites,
+        p.rewrite_failures_in_a_row,
+        status(aof.is_none_or(|a| a.error.is_none())),
+    );
+    if let Some(a) = aof {
+        let _ = write!(
+            t,
+            "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:{}\r\naof_buffer_length:{}\r\naof_pending_bio_fsync:{}\r\naof_delayed_fsync:{}\r\n",
+            a.current_size,
+            a.base_size,
+            u8::from(p.rewrite_scheduled),
+            s.propagation.buf.len(),
+            u8::from(a.fsync_in_progress()),
+            a.delayed_fsyncs,
+        );
+    }
+    if let Some(why) = &p.last_bgsave_error {
+        // Not a Redis field: says why rdb_last_bgsave_status is err.
+        let _ = write!(t, "rdb_last_bgsave_error:{}\r\n", why.replace(['\r', '\n'], " "));
+    }
+    if let Some(why) = aof.and_then(|a| a.error.as_deref()) {
+        let _ = write!(t, "aof_last_write_error:{}\r\n", why.replace(['\r', '\n'], " "));
+    }
 }

@@ -674,9 +674,11 @@ fn expire_generic(ctx: &mut Ctx, argv: Argv, name: &str, unit_ms: i64, relative:
     let db = &mut ctx.store.dbs[ctx.db];
     let event = if when <= now as i64 {
         db.remove(key);
+        ctx.propagate(&[b"DEL", key]);
         "del"
     } else {
         db.set_expire(key, Some(when as u64));
+        ctx.propagate(&[b"PEXPIREAT", key, when.to_string().as_bytes()]);
         "expire"
     };
     ctx.server.dirty += 1;

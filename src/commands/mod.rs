@@ -21,6 +21,7 @@ pub mod keys;
 pub mod latency;
 pub mod lists;
 pub mod long_double;
+pub mod persistence;
 pub mod pubsub;
 pub mod server_cmd;
 pub mod sets;
@@ -67,6 +68,20 @@ impl Ctx<'_> {
         }
         self.server
             .notify(self.clients, self.me, self.out, class, event, self.db, key);
+    }
+
+    /// Propagates `args` (to the AOF) instead of the running command's own
+    /// argv: the deterministic form of what it did. May be called several
+    /// times for several commands.
+    pub fn propagate<A: AsRef<[u8]>>(&mut self, args: &[A]) {
+        self.server.propagation.rewrite(args);
+    }
+
+    /// Propagates the running command as sent even when it changed nothing
+    /// (FLUSHDB of an empty database, as Redis forces it).
+    pub fn force_propagate(&mut self, argv: Argv) {
+        let args: Vec<&[u8]> = argv.iter_from(0).collect();
+        self.server.propagation.rewrite(&args);
     }
 
     /// Deletes `key` when its collection became empty (Redis never keeps
@@ -153,6 +168,7 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     hashes::COMMANDS,
     sets::COMMANDS,
     server_cmd::COMMANDS,
+    persistence::COMMANDS,
     zsets::COMMANDS,
     transactions::COMMANDS,
     pubsub::COMMANDS,

@@ -154,6 +154,7 @@ fn flushdb(ctx: &mut Ctx, argv: Argv) {
     let db = &mut ctx.store.dbs[ctx.db];
     ctx.server.dirty += db.len() as u64;
     free_segments(vec![db.clear()], asynchronous);
+    ctx.force_propagate(argv);
     ctx.out.ok();
 }
 
@@ -165,9 +166,16 @@ fn flushall(ctx: &mut Ctx, argv: Argv) {
     for db in 0..ctx.store.dbs.len() {
         ctx.server.watches.touch_db(ctx.clients, db);
     }
-    ctx.server.dirty += ctx.store.total_keys() as u64 + 1;
+    ctx.server.dirty += ctx.store.total_keys() as u64;
     let segments = ctx.store.dbs.iter_mut().map(|db| db.clear()).collect();
     free_segments(segments, asynchronous);
+    // With save rules, Redis makes the empty dataset durable at once.
+    if !ctx.server.config.save.is_empty() {
+        ctx.server.wait_for_job();
+        let _ = ctx.server.save(ctx.store);
+    }
+    ctx.server.dirty += 1;
+    ctx.force_propagate(argv);
     ctx.out.ok();
 }
 
@@ -209,20 +217,33 @@ fn time(ctx: &mut Ctx, _argv: Argv) {
 }
 
 /// `SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]`
+///
+/// Saves a snapshot when save rules are set (or SAVE), never with NOSAVE,
+/// and flushes the AOF; when that fails it refuses, unless FORCE.
 fn shutdown(ctx: &mut Ctx, argv: Argv) {
-    let mut save = false;
+    let (mut save, mut nosave, mut force) = (false, false, false);
     for opt in argv.iter_from(1) {
         if args::is(opt, "save") {
             save = true;
+        } else if args::is(opt, "nosave") {
+            nosave = true;
+        } else if args::is(opt, "force") {
+            force = true;
         } else if args::is(opt, "abort") {
             return ctx.out.error("ERR No shutdown in progress.");
-        } else if !(args::is(opt, "nosave") || args::is(opt, "now") || args::is(opt, "force")) {
+        } else if !args::is(opt, "now") {
             return ctx.out.error(errors::SYNTAX);
         }
     }
-    if save {
-        log::warn!(target: "server", "shutdown_refused reason=no_persistence");
-        return ctx.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
+    if save && nosave {
+        return ctx.out.error(errors::SYNTAX);
+    }
+    let save = save || (!nosave && !ctx.server.config.save.is_empty());
+    if let Err(e) = ctx.server.persist_for_shutdown(ctx.store, save) {
+        log::warn!(target: "server", "shutdown_persist_failed error=\"{e}\" forced={force}");
+        if !force {
+            return ctx.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
+        }
     }
     ctx.server.shutdown = Some(Shutdown::Requested);
     // Like Redis, the connection closes without a reply.

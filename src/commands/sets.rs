@@ -474,6 +474,7 @@ fn spop(ctx: &mut Ctx, argv: Argv) {
     };
     ctx.out.bulk(&popped);
     ctx.server.dirty += 1;
+    ctx.propagate(&[b"SREM".as_slice(), key, &popped]);
     ctx.notify(event_class::SET, "spop", key);
     ctx.delete_if_empty(key);
 }
@@ -503,17 +504,24 @@ fn spop_count(ctx: &mut Ctx, argv: Argv) {
         reply_members(ctx.out, set);
         ctx.store.dbs[ctx.db].remove(key);
         ctx.server.dirty += 1;
+        ctx.propagate(&[b"DEL", key]);
         ctx.notify(event_class::SET, "spop", key);
         ctx.notify(event_class::GENERIC, "del", key);
         return;
     }
     ctx.out.set(count as usize);
+    // The random draw replays as SREM of what it drew.
+    let propagating = ctx.server.propagation.enabled;
+    let mut popped: Vec<Vec<u8>> = Vec::new();
     let remaining = size - count;
     if remaining * 5 > count {
         // Few to pop: draw and remove them one by one.
         for _ in 0..count {
             let m = set.pop_random().expect("count < size");
             ctx.out.bulk(&m);
+            if propagating {
+                popped.push(m);
+            }
         }
     } else {
         // Most of the set goes: draw the members that stay into a new set,
@@ -523,8 +531,18 @@ fn spop_count(ctx: &mut Ctx, argv: Argv) {
             let m = set.pop_random().expect("remaining < size");
             keep.add(&m, max);
         }
-        set.iter().for_each(|m| bulk_member(ctx.out, m));
+        set.iter().for_each(|m| {
+            bulk_member(ctx.out, m);
+            if propagating {
+                popped.push(m.to_vec());
+            }
+        });
         *set = keep;
+    }
+    for chunk in popped.chunks(1024) {
+        let mut srem: Vec<&[u8]> = vec![b"SREM", key];
+        srem.extend(chunk.iter().map(Vec::as_slice));
+        ctx.propagate(&srem);
     }
     ctx.server.dirty += 1;
     ctx.notify(event_class::SET, "spop", key);

@@ -489,6 +489,10 @@ fn set_generic(
     };
     set_key(ctx, key, value, expire_at);
     ctx.server.dirty += 1;
+    if let (Some(at), false) = (expire_at, opts.keepttl) {
+        // A relative TTL replays as the same absolute time.
+        ctx.propagate(&[b"SET", key, value, b"PXAT", at.to_string().as_bytes()]);
+    }
     ctx.notify(event_class::STRING, "set", key);
     if expire_at.is_some() && !opts.keepttl {
         ctx.notify(event_class::GENERIC, "expire", key);
@@ -609,14 +613,17 @@ fn getex(ctx: &mut Ctx, argv: Argv) {
     let event = match expire_at {
         Some(at) if at <= ctx.store.now_ms => {
             db.remove(key);
+            ctx.propagate(&[b"DEL", key]);
             "del"
         }
         Some(at) => {
             db.set_expire(key, Some(at));
+            ctx.propagate(&[b"PEXPIREAT", key, at.to_string().as_bytes()]);
             "expire"
         }
         None if opts.persist && db.peek(key).is_some_and(|e| e.expire_at().is_some()) => {
             db.set_expire(key, None);
+            ctx.propagate(&[b"PERSIST", key]);
             "persist"
         }
         None => return,
@@ -788,6 +795,8 @@ fn incrbyfloat(ctx: &mut Ctx, argv: Argv) {
         None => set_key(ctx, key, text.as_bytes(), None),
     }
     ctx.server.dirty += 1;
+    // The float addition replays exactly as the value it produced.
+    ctx.propagate(&[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
     ctx.notify(event_class::STRING, "incrbyfloat", key);
     ctx.out.bulk(text.as_bytes());
 }

@@ -88,9 +88,11 @@ fn exec(ctx: &mut Ctx, _argv: Argv) {
     }
     ctx.out.array(tx.queued.len());
     ctx.client().in_exec = true;
+    ctx.server.propagation.begin_exec();
     for (id, command) in &tx.queued {
         dispatch::call(ctx, *id, command.as_argv());
     }
+    ctx.server.propagation.end_exec();
     ctx.client().in_exec = false;
 }
 

@@ -24,7 +24,8 @@ pub enum ReplyMode {
 pub struct Client {
     /// CLIENT ID: unique, increasing.
     pub id: u64,
-    pub stream: TcpStream,
+    /// The socket; None for the server's own client replaying the AOF.
+    pub stream: Option<TcpStream>,
     /// Peer address as `ip:port`.
     pub addr: String,
     /// Local address as `ip:port`.
@@ -104,12 +105,21 @@ impl Client {
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
+        let mut client = Client::detached(id, authenticated);
+        client.stream = Some(stream);
+        client.addr = addr;
+        client.laddr = laddr;
+        client
+    }
+
+    /// A client with no socket: the server itself replaying the AOF.
+    pub fn detached(id: u64, authenticated: bool) -> Client {
         let now = Instant::now();
         Client {
             id,
-            stream,
-            addr,
-            laddr,
+            stream: None,
+            addr: String::new(),
+            laddr: String::new(),
             query: Vec::new(),
             query_start: 0,
             query_end: 0,

@@ -9,7 +9,10 @@
 mod blocking;
 mod client;
 mod latency;
+mod loading;
 mod notify;
+mod persist;
+mod propagate;
 mod pubsub;
 mod slowlog;
 mod state;
@@ -20,6 +23,8 @@ pub use client::{Client, ReplyMode, Transaction};
 pub use latency::LatencyMonitor;
 pub use notify::class as event_class;
 pub use notify::{flags_to_string as notify_flags_to_string, parse_flags as parse_notify_flags};
+pub use persist::{aof_paths, rdb_path, Loading, Persistence};
+pub use propagate::{encode as encode_command, Propagation};
 pub use pubsub::{PubSub, Scope, Subscriptions};
 pub use slowlog::{SlowEntry, SlowLog};
 pub use state::{quote_arg, unix_ms, Removal, ServerState, Shutdown};
@@ -136,28 +141,7 @@ impl Server {
                 break;
             }
             self.refresh_clock();
-            for event in events.iter() {
-                let token = event.token().0;
-                if token >= METRICS_LISTENER_BASE {
-                    self.accept_http(token - METRICS_LISTENER_BASE);
-                    continue;
-                }
-                if token >= LISTENER_TOKEN_BASE {
-                    self.accept(token - LISTENER_TOKEN_BASE);
-                    continue;
-                }
-                if token >= HTTP_TOKEN_BASE {
-                    self.handle_http(token - HTTP_TOKEN_BASE);
-                    continue;
-                }
-                let closing = event.is_read_closed() || event.is_error();
-                if event.is_readable() || closing {
-                    self.handle_readable(token, closing);
-                }
-                if event.is_writable() && self.clients.contains(token) {
-                    self.queue_write(token);
-                }
-            }
+            self.handle_events(&events);
             if !self.state.blocking.is_empty() {
                 self.time_out_blocked_clients();
             }
@@ -172,9 +156,42 @@ impl Server {
                 break;
             }
         }
+        if self.state.shutdown.is_none() {
+            // A signal: persist as SHUTDOWN without arguments would.
+            let save = !self.state.config.save.is_empty();
+            if let Err(e) = self.state.persist_for_shutdown(&self.store, save) {
+                warn!(target: "server", "shutdown_persist_failed error=\"{e}\"");
+            }
+        }
         self.before_sleep();
         info!(target: "server", "exit status=ok");
         Ok(())
+    }
+
+    /// Accepts, reads and runs what the readiness events say.
+    fn handle_events(&mut self, events: &Events) {
+        for event in events.iter() {
+            let token = event.token().0;
+            if token >= METRICS_LISTENER_BASE {
+                self.accept_http(token - METRICS_LISTENER_BASE);
+                continue;
+            }
+            if token >= LISTENER_TOKEN_BASE {
+                self.accept(token - LISTENER_TOKEN_BASE);
+                continue;
+            }
+            if token >= HTTP_TOKEN_BASE {
+                self.handle_http(token - HTTP_TOKEN_BASE);
+                continue;
+            }
+            let closing = event.is_read_closed() || event.is_error();
+            if event.is_readable() || closing {
+                self.handle_readable(token, closing);
+            }
+            if event.is_writable() && self.clients.contains(token) {
+                self.queue_write(token);
+            }
+        }
     }
 
     fn refresh_clock(&mut self) {
@@ -246,7 +263,10 @@ impl Server {
         loop {
             client.reserve_query(READ_CHUNK);
             let end = client.query_end;
-            match client.stream.read(&mut client.query[end..]) {
+            let Some(stream) = client.stream.as_mut() else {
+                break;
+            };
+            match stream.read(&mut client.query[end..]) {
                 Ok(0) => {
                     eof = true;
                     break;
@@ -510,10 +530,17 @@ impl Server {
         }
     }
 
-    /// Writes pending replies; closes clients marked for closing.
+    /// Writes the AOF, then pending replies; closes clients marked for
+    /// closing. With appendfsync always, replies wait until their writes
+    /// are on disk.
     fn before_sleep(&mut self) {
         for key in std::mem::take(&mut self.state.wrote_to) {
             self.queue_write(key);
+        }
+        if !self.state.flush_aof() {
+            // Retried at the next iteration (or timer tick) until the disk recovers.
+            self.close_clients();
+            return;
         }
         let pending = std::mem::take(&mut self.pending_writes);
         for &key in &pending {
@@ -559,10 +586,12 @@ impl Server {
                 } else {
                     Interest::READABLE
                 };
-                let _ = self
-                    .poll
-                    .registry()
-                    .reregister(&mut client.stream, Token(key), interest);
+                if let Some(stream) = client.stream.as_mut() {
+                    let _ = self
+                        .poll
+                        .registry()
+                        .reregister(stream, Token(key), interest);
+                }
                 client.writable_registered = want_writable;
             }
         }
@@ -582,14 +611,18 @@ impl Server {
                 }
                 self.state.watches.unwatch_all(key, &client.watched);
                 self.state.pubsub.unsubscribe_all(key, &client.subs);
-                let _ = self.poll.registry().deregister(&mut client.stream);
+                if let Some(stream) = client.stream.as_mut() {
+                    let _ = self.poll.registry().deregister(stream);
+                }
                 self.state.monitors.retain(|&m| m != key);
             }
         }
     }
 
-    /// The periodic timer: active expiry, idle-client timeouts, memory peak.
+    /// The periodic timer: active expiry, idle-client timeouts, memory peak,
+    /// background saves and AOF fsyncs.
     fn cron(&mut self) {
+        self.state.persistence_cron(&self.store);
         let cfg = &self.state.config;
         let hz = cfg.hz.max(1) as u64;
         // Like Redis: 25% of each timer period on active expiry, +2% per effort step.
@@ -711,8 +744,13 @@ fn is_loopback(ip: IpAddr) -> bool {
 /// Writes as much of the client's reply as the socket takes; returns bytes written.
 fn write_pending(client: &mut Client) -> io::Result<usize> {
     let mut written = 0;
+    let Some(stream) = client.stream.as_mut() else {
+        // The AOF loader: nobody reads its replies.
+        client.sent = client.reply.buf.len();
+        return Ok(0);
+    };
     while client.sent < client.reply.buf.len() {
-        match client.stream.write(&client.reply.buf[client.sent..]) {
+        match stream.write(&client.reply.buf[client.sent..]) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => {
                 client.sent += n;

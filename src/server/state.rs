@@ -63,6 +63,10 @@ pub struct ServerState {
     pub latency: super::latency::LatencyMonitor,
     /// SLOWLOG entries.
     pub slowlog: super::slowlog::SlowLog,
+    /// Snapshots, the AOF, and their INFO counters.
+    pub persist: super::persist::Persistence,
+    /// The effect stream feeding the AOF.
+    pub propagation: super::propagate::Propagation,
     /// WATCHed keys.
     pub watches: super::watch::Watches,
     /// Clients blocked on keys.
@@ -107,6 +111,8 @@ impl ServerState {
             evictor: Evictor::default(),
             blocking: Default::default(),
             watches: Default::default(),
+            propagation: Default::default(),
+            persist: Default::default(),
             slowlog: Default::default(),
             latency: Default::default(),
             pubsub: Default::default(),
@@ -175,6 +181,7 @@ impl ServerState {
         why: Removal,
     ) {
         self.watches.touch(clients, db, key);
+        self.propagation.deleted(db, key);
         let (class, event) = match why {
             Removal::Expired => (super::notify::class::EXPIRED, "expired"),
             Removal::Evicted => (super::notify::class::EVICTED, "evicted"),

@@ -145,3 +145,13 @@ mod size_tests {
         assert!(std::mem::size_of::<super::Object>() <= 24, "{sizes:?}");
     }
 }
+
+/// TEMPORARY stub until the RDB codec branch lands with the real TypeLimits.
+#[derive(Clone, Copy, Debug)]
+pub struct TypeLimits;
+impl TypeLimits {
+    /// Stub.
+    pub fn from_config(_c: &crate::config::Config) -> TypeLimits {
+        TypeLimits
+    }
+}

@@ -1,0 +1,348 @@
+//! Start-up loading: the AOF (base + incremental files, as the manifest
+//! lists them) when appendonly is on, else the RDB file. Clients that connect
+//! meanwhile are served between batches and get `-LOADING` for anything but
+//! INFO & co.
+//!
+//! An RDB file is parsed on a helper thread that hands the loop batches of
+//! ready entries. AOF commands are replayed in the loop by a socketless
+//! client, through the same dispatch as any client's. A truncated last
+//! command (a crash mid-write) is cut off with a warning when
+//! aof-load-truncated is on; any other damage stops start-up with a message
+//! naming the file and the byte offset.
+
+use super::persist::{aof_paths, rdb_path, Loading};
+use super::{Client, ReplyMode, Server};
+use crate::commands::{dispatch, Ctx};
+use crate::persistence::aof::{Aof, AofFile};
+use crate::persistence::rdb::read_rdb;
+use crate::resp::{parse_command, Argv, Parsed};
+use crate::store::entry::Entry;
+use crate::types::TypeLimits;
+use log::{info, warn};
+use mio::Events;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Entries per batch from the RDB parsing thread.
+const BATCH: usize = 4096;
+/// How often clients are served (and progress checked) during a load.
+const SERVE_EVERY: Duration = Duration::from_millis(50);
+/// How often progress is logged during a big load.
+const LOG_EVERY: Duration = Duration::from_secs(2);
+/// Bytes read from an AOF file at a time.
+const AOF_CHUNK: usize = 256 * 1024;
+
+/// What the RDB thread sends: entries, or the end of the file.
+enum RdbMessage {
+    Batch(Vec<(usize, Entry)>),
+    Done(Result<(), String>),
+}
+
+impl Server {
+    /// Loads the dataset before serving: the AOF when appendonly is on (and
+    /// opens it for appending), else `dir/dbfilename` when it exists.
+    pub fn load_data(&mut self) -> Result<(), String> {
+        let started = Instant::now();
+        if self.state.config.appendonly {
+            let paths = aof_paths(&self.state.config);
+            let manifest = paths.read_manifest()?;
+            if let Some(m) = &manifest {
+                let files: Vec<AofFile> = m.load_order().cloned().collect();
+                for (i, f) in files.iter().enumerate() {
+                    let path = paths.file(f);
+                    let last = i + 1 == files.len();
+                    if f.name.ends_with(".rdb") {
+                        self.load_rdb_file(&path)?;
+                    } else {
+                        self.replay_aof_file(&path, last)?;
+                    }
+                }
+            }
+            let aof = Aof::open(paths, manifest).map_err(|e| format!("cannot open the AOF: {e}"))?;
+            self.state.persist.aof = Some(aof);
+            self.state.propagation.enabled = true;
+        } else {
+            let path = rdb_path(&self.state.config);
+            if path.exists() {
+                self.load_rdb_file(&path)?;
+            }
+        }
+        // Loading is not client activity: start counting from here.
+        for stats in &mut self.state.cmd_stats {
+            *stats = Default::default();
+        }
+        self.state.commands_processed = 0;
+        self.state.dirty = 0;
+        self.state.persist.dirty_at_last_save = 0;
+        info!(
+            target: "persistence",
+            "dataset_loaded keys={} ms={}",
+            self.store.total_keys(),
+            started.elapsed().as_millis()
+        );
+        Ok(())
+    }
+
+    /// Loads an RDB file: parsed on a helper thread, inserted here.
+    fn load_rdb_file(&mut self, path: &Path) -> Result<(), String> {
+        let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let total = file.metadata().map_or(0, |m| m.len());
+        let progress = Arc::new(AtomicU64::new(0));
+        let (tx, rx) = mpsc::sync_channel::<RdbMessage>(8);
+        let limits = TypeLimits::from_config(&self.state.config);
+        let clock = self.store.new_clock();
+        let thread_progress = progress.clone();
+        let name = path.display().to_string();
+        let reader = std::thread::Builder::new()
+            .name("ferrocache-load".into())
+            .spawn(move || {
+                let mut batch = Vec::with_capacity(BATCH);
+                let mut sink = |db: usize, entry: Entry| {
+                    batch.push((db, entry));
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        let _ = tx.send(RdbMessage::Batch(full));
+                    }
+                };
+                let mut on_progress = |bytes: u64| thread_progress.store(bytes, Ordering::Relaxed);
+                let input = io::BufReader::with_capacity(1 << 20, file);
+                let result = read_rdb(input, &limits, clock, &mut sink, &mut on_progress)
+                    .map(|_| ())
+                    .map_err(|e| format!("{name}: {e}"));
+                if !batch.is_empty() {
+                    let _ = tx.send(RdbMessage::Batch(batch));
+                }
+                let _ = tx.send(RdbMessage::Done(result));
+            })
+            .map_err(|e| format!("cannot start the loading thread: {e}"))?;
+
+        self.begin_loading(total, None);
+        let now_ms = super::unix_ms();
+        let databases = self.store.dbs.len();
+        let (mut loaded, mut expired) = (0u64, 0u64);
+        let mut last_log = Instant::now();
+        let outcome = loop {
+            match rx.recv_timeout(SERVE_EVERY) {
+                Ok(RdbMessage::Batch(entries)) => {
+                    if let Some(&(db, _)) = entries.iter().find(|(db, _)| *db >= databases) {
+                        break Err(format!(
+                            "{}: database {db} is out of range (databases {databases})",
+                            path.display()
+                        ));
+                    }
+                    for (db, entry) in entries {
+                        if entry.is_expired(now_ms) {
+                            expired += 1;
+                            continue;
+                        }
+                        self.store.dbs[db].insert(entry);
+                        loaded += 1;
+                    }
+                }
+                Ok(RdbMessage::Done(result)) => break result,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    break Err(format!("{}: the loading thread stopped", path.display()))
+                }
+            }
+            let bytes = progress.load(Ordering::Relaxed);
+            self.loading_tick(bytes, &mut last_log, path);
+        };
+        drop(rx); // a reader still sending gives up
+        let _ = reader.join();
+        self.end_loading();
+        outcome?;
+        self.state.persist.last_load_keys_loaded = loaded;
+        self.state.persist.last_load_keys_expired = expired;
+        info!(target: "rdb", "loaded file={} keys={loaded} expired_skipped={expired}", path.display());
+        Ok(())
+    }
+
+    /// Replays an AOF file of RESP commands. `last`: the newest file, whose
+    /// truncated tail may be cut off (aof-load-truncated).
+    fn replay_aof_file(&mut self, path: &Path, last: bool) -> Result<(), String> {
+        let mut file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let total = file.metadata().map_or(0, |m| m.len());
+        let loader = self.clients.insert(Client::detached(0, true));
+        self.clients[loader].reply_mode = ReplyMode::Off;
+        self.begin_loading(total, Some(loader));
+        let result = self.replay_commands(&mut file, loader, path);
+        let open_multi = self.clients[loader].multi.is_some();
+        self.clients.remove(loader);
+        self.end_loading();
+        let (commands, mut valid_len, multi_start) = result?;
+        let consumed_all = valid_len == total && !open_multi;
+        if consumed_all {
+            info!(target: "aof", "replayed file={} commands={commands}", path.display());
+            return Ok(());
+        }
+        if open_multi {
+            // A transaction without its EXEC never happened.
+            valid_len = multi_start;
+        }
+        if !(last && self.state.config.aof_load_truncated) {
+            return Err(format!(
+                "Bad file format reading the append only file {}: unexpected end of file at offset {valid_len} (aof-load-truncated is off, or it is not the last file)",
+                path.display()
+            ));
+        }
+        warn!(
+            target: "aof",
+            "truncated_tail_dropped file={} valid_bytes={valid_len} dropped_bytes={}",
+            path.display(),
+            total - valid_len
+        );
+        OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_len(valid_len).and_then(|_| f.sync_all()))
+            .map_err(|e| format!("cannot truncate {}: {e}", path.display()))?;
+        Ok(())
+    }
+
+    /// Runs every complete command of `file` as client `loader`. Returns
+    /// (commands, bytes of complete commands, offset of the open MULTI).
+    fn replay_commands(
+        &mut self,
+        file: &mut File,
+        loader: usize,
+        path: &Path,
+    ) -> Result<(u64, u64, u64), String> {
+        let mut buf: Vec<u8> = Vec::new();
+        let mut start = 0usize;
+        let mut base_offset = 0u64; // file offset of buf[0]
+        let mut commands = 0u64;
+        let mut multi_start = 0u64;
+        let mut args = Vec::new();
+        let mut scratch = Vec::new();
+        let mut eof = false;
+        let mut last_log = Instant::now();
+        let mut last_serve = Instant::now();
+        let limits = self.limits.clone();
+        loop {
+            let parsed = if start < buf.len() {
+                if buf[start] != b'*' {
+                    return Err(bad_format(path, base_offset + start as u64));
+                }
+                parse_command(&buf[start..], &limits, &mut args, &mut scratch)
+                    .map_err(|_| bad_format(path, base_offset + start as u64))?
+            } else {
+                Parsed::Incomplete
+            };
+            match parsed {
+                Parsed::Command { consumed, .. } => {
+                    let argv = Argv::new(&buf[start..], &args);
+                    if argv.get(0).eq_ignore_ascii_case(b"multi") {
+                        multi_start = base_offset + start as u64;
+                    }
+                    self.run_as(loader, argv);
+                    start += consumed;
+                    commands += 1;
+                    if commands.is_multiple_of(1024) && last_serve.elapsed() >= SERVE_EVERY {
+                        self.loading_tick(base_offset + start as u64, &mut last_log, path);
+                        last_serve = Instant::now();
+                    }
+                }
+                Parsed::Empty { consumed } => start += consumed,
+                Parsed::Incomplete if eof => {
+                    return Ok((commands, base_offset + start as u64, multi_start));
+                }
+                Parsed::Incomplete => {
+                    // Keep the unparsed tail, read more after it.
+                    buf.drain(..start);
+                    base_offset += start as u64;
+                    start = 0;
+                    let had = buf.len();
+                    buf.resize(had + AOF_CHUNK, 0);
+                    let n = read_full(file, &mut buf[had..])
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    buf.truncate(had + n);
+                    eof = n == 0;
+                }
+            }
+        }
+    }
+
+    /// Runs one command as client `key` (the AOF loader).
+    fn run_as(&mut self, key: usize, argv: Argv) {
+        let mut reply = std::mem::take(&mut self.clients[key].reply);
+        let mut ctx = Ctx {
+            store: &mut self.store,
+            out: &mut reply,
+            db: self.clients[key].db,
+            server: &mut self.state,
+            clients: &mut self.clients,
+            me: key,
+        };
+        dispatch::execute(&mut ctx, argv);
+        let db = ctx.db;
+        reply.buf.clear();
+        let client = &mut self.clients[key];
+        client.reply = reply;
+        client.db = db;
+    }
+
+    fn begin_loading(&mut self, total_bytes: u64, loader: Option<usize>) {
+        self.state.persist.loading = Some(Loading {
+            started_unix: super::unix_ms() / 1000,
+            total_bytes,
+            loaded_bytes: 0,
+            loader,
+        });
+    }
+
+    fn end_loading(&mut self) {
+        self.state.persist.loading = None;
+    }
+
+    /// Between batches: records progress, logs it now and then, and serves
+    /// clients (they get -LOADING for data commands).
+    fn loading_tick(&mut self, loaded_bytes: u64, last_log: &mut Instant, path: &Path) {
+        if let Some(loading) = self.state.persist.loading.as_mut() {
+            loading.loaded_bytes = loaded_bytes;
+            if last_log.elapsed() >= LOG_EVERY {
+                *last_log = Instant::now();
+                info!(
+                    target: "persistence",
+                    "loading_progress file={} loaded_bytes={loaded_bytes} total_bytes={} keys={}",
+                    path.display(),
+                    loading.total_bytes,
+                    self.store.total_keys()
+                );
+            }
+        }
+        let mut events = Events::with_capacity(256);
+        if self.poll.poll(&mut events, Some(Duration::ZERO)).is_ok() {
+            self.refresh_clock();
+            self.handle_events(&events);
+            self.before_sleep();
+        }
+    }
+}
+
+/// Redis's message for an AOF that is not a sequence of RESP commands.
+fn bad_format(path: &Path, offset: u64) -> String {
+    format!(
+        "Bad file format reading the append only file {} at offset {offset}: not a RESP command",
+        path.display()
+    )
+}
+
+/// Reads until `buf` is full or the file ends; the bytes read.
+fn read_full(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}

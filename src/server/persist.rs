@@ -1,0 +1,409 @@
+//! The loop's side of persistence: SAVE/BGSAVE/BGREWRITEAOF, the save rules
+//! and automatic rewrites checked by the timer, the AOF write before the
+//! replies go out, and the MISCONF state after a disk error.
+//!
+//! The file formats and the background threads live in `crate::persistence`;
+//! this file decides when they run and keeps the INFO persistence counters.
+
+use super::state::unix_ms;
+use super::ServerState;
+use crate::config::{AppendFsync, Config};
+use crate::persistence::aof::{Aof, AofPaths, Flushed, Rewrite};
+use crate::persistence::snapshot::{save_rdb, JobKind, RdbOptions, SaveJob};
+use crate::store::Store;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A failed BGSAVE triggered by a save rule is retried after this long.
+const BGSAVE_RETRY_DELAY: Duration = Duration::from_secs(5);
+
+/// Redis's MISCONF text after a failed background save.
+pub const MISCONF_RDB: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+/// Persistence state owned by the loop (INFO persistence reads it).
+pub struct Persistence {
+    /// The open AOF, when appendonly is on.
+    pub aof: Option<Aof>,
+    /// The background save or rewrite running, if any (one at a time).
+    pub job: Option<SaveJob>,
+    /// The rewrite `job` is writing the base of.
+    pub rewrite: Option<Rewrite>,
+    /// BGREWRITEAOF / BGSAVE SCHEDULE asked while another job ran.
+    pub rewrite_scheduled: bool,
+    pub bgsave_scheduled: bool,
+    /// Unix seconds of the last successful save (LASTSAVE).
+    pub last_save_unix: u64,
+    /// The dirty counter at the last successful save.
+    pub dirty_at_last_save: u64,
+    /// Why the last background save failed; None when it succeeded.
+    pub last_bgsave_error: Option<String>,
+    pub last_bgsave_secs: i64,
+    last_bgsave_try: Option<Instant>,
+    pub saves: u64,
+    pub last_rewrite_ok: bool,
+    pub last_rewrite_secs: i64,
+    pub rewrites: u64,
+    pub rewrite_failures_in_a_row: u64,
+    /// While the dataset loads at start-up: other clients get -LOADING.
+    pub loading: Option<Loading>,
+    /// Keys loaded and skipped as expired by the last load.
+    pub last_load_keys_loaded: u64,
+    pub last_load_keys_expired: u64,
+}
+
+/// A load in progress (INFO loading_* fields).
+pub struct Loading {
+    pub started_unix: u64,
+    pub total_bytes: u64,
+    pub loaded_bytes: u64,
+    /// The slab key of the AOF replay client, which the LOADING gate lets through.
+    pub loader: Option<usize>,
+}
+
+impl Persistence {
+    /// The state for a server that has not saved yet.
+    pub fn new() -> Persistence {
+        Persistence {
+            aof: None,
+            job: None,
+            rewrite: None,
+            rewrite_scheduled: false,
+            bgsave_scheduled: false,
+            last_save_unix: unix_ms() / 1000,
+            dirty_at_last_save: 0,
+            last_bgsave_error: None,
+            last_bgsave_secs: -1,
+            last_bgsave_try: None,
+            saves: 0,
+            last_rewrite_ok: true,
+            last_rewrite_secs: -1,
+            rewrites: 0,
+            rewrite_failures_in_a_row: 0,
+            loading: None,
+            last_load_keys_loaded: 0,
+            last_load_keys_expired: 0,
+        }
+    }
+
+    /// True while a BGSAVE runs.
+    pub fn bgsave_in_progress(&self) -> bool {
+        self.job.as_ref().is_some_and(|j| j.kind == JobKind::Rdb)
+    }
+
+    /// True while an AOF rewrite runs.
+    pub fn rewrite_in_progress(&self) -> bool {
+        self.job.as_ref().is_some_and(|j| j.kind == JobKind::AofRewrite)
+    }
+}
+
+impl Default for Persistence {
+    fn default() -> Self {
+        Persistence::new()
+    }
+}
+
+/// The snapshot file: `dir/dbfilename`.
+pub fn rdb_path(config: &Config) -> PathBuf {
+    Path::new(&config.dir).join(&config.dbfilename)
+}
+
+/// The AOF's location for `config`.
+pub fn aof_paths(config: &Config) -> AofPaths {
+    AofPaths::new(&config.dir, &config.appenddirname, &config.appendfilename)
+}
+
+fn rdb_options(config: &Config, aof_base: bool) -> RdbOptions {
+    RdbOptions {
+        compress: config.rdbcompression,
+        checksum: config.rdbchecksum,
+        aof_base,
+    }
+}
+
+impl ServerState {
+    /// The MISCONF error write commands get while the disk fails, if any.
+    pub fn misconf_error(&self) -> Option<String> {
+        let p = &self.persist;
+        if let Some(why) = p.aof.as_ref().and_then(|a| a.error.as_deref()) {
+            return Some(format!("MISCONF Errors writing to the AOF file: {why}"));
+        }
+        if self.config.stop_writes_on_bgsave_error
+            && !self.config.save.is_empty()
+            && p.last_bgsave_error.is_some()
+        {
+            return Some(MISCONF_RDB.into());
+        }
+        None
+    }
+
+    /// SAVE: writes the snapshot in the loop (clients wait).
+    pub fn save(&mut self, store: &Store) -> Result<(), String> {
+        if self.persist.bgsave_in_progress() {
+            return Err("ERR Background save already in progress".into());
+        }
+        let started = Instant::now();
+        let target = rdb_path(&self.config);
+        let temp = temp_rdb_path(&target);
+        let views: Vec<_> = store.dbs.iter().map(|db| db.snapshot()).collect();
+        match save_rdb(&views, &target, &temp, rdb_options(&self.config, false)) {
+            Ok(bytes) => {
+                log::info!(target: "rdb", "saved file={} bytes={bytes} ms={}", target.display(), started.elapsed().as_millis());
+                self.saved(self.dirty);
+                Ok(())
+            }
+            Err(e) => {
+                log::warn!(target: "rdb", "save_failed file={} error=\"{e}\"", target.display());
+                self.persist.last_bgsave_error = Some(e);
+                Err("ERR".into())
+            }
+        }
+    }
+
+    fn saved(&mut self, dirty_at_start: u64) {
+        let p = &mut self.persist;
+        p.last_save_unix = unix_ms() / 1000;
+        p.dirty_at_last_save = dirty_at_start;
+        p.last_bgsave_error = None;
+        p.saves += 1;
+    }
+
+    /// Writes made since the last successful save (rdb_changes_since_last_save).
+    pub fn changes_since_save(&self) -> u64 {
+        self.dirty.saturating_sub(self.persist.dirty_at_last_save)
+    }
+
+    /// BGSAVE: starts writing a snapshot from a copy-on-write view on a
+    /// background thread. Errors are Redis's replies.
+    pub fn start_bgsave(&mut self, store: &Store) -> Result<(), String> {
+        if self.persist.job.is_some() {
+            return Err(if self.persist.bgsave_in_progress() {
+                "ERR Background save already in progress".into()
+            } else {
+                "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.".into()
+            });
+        }
+        let target = rdb_path(&self.config);
+        let temp = temp_rdb_path(&target);
+        let views = store.dbs.iter().map(|db| db.snapshot()).collect();
+        self.persist.last_bgsave_try = Some(Instant::now());
+        let options = rdb_options(&self.config, false);
+        match SaveJob::spawn(JobKind::Rdb, views, target, temp, options, self.dirty) {
+            Ok(job) => {
+                log::info!(target: "rdb", "bgsave_started file={}", job.target.display());
+                self.persist.job = Some(job);
+                Ok(())
+            }
+            Err(e) => {
+                self.persist.last_bgsave_error = Some(e.to_string());
+                Err(format!("ERR cannot start the background save: {e}"))
+            }
+        }
+    }
+
+    /// BGREWRITEAOF: new writes go to a fresh incremental file at once; the
+    /// new base is written from a view taken now, in the background.
+    pub fn start_rewrite(&mut self, store: &Store) -> Result<(), String> {
+        if self.persist.job.is_some() {
+            return Err("ERR Background append only file rewriting already in progress".into());
+        }
+        let Some(aof) = self.persist.aof.as_mut() else {
+            return Err("ERR the append only file is off (appendonly no)".into());
+        };
+        // Everything the stream holds happened before the view: old file.
+        if aof.write(&mut self.propagation.buf, AppendFsync::Always) != Flushed::Done {
+            return Err("ERR cannot rewrite the AOF while writing it fails".into());
+        }
+        let rewrite = aof
+            .begin_rewrite()
+            .map_err(|e| format!("ERR cannot start the AOF rewrite: {e}"))?;
+        self.propagation.forget_selected_db();
+        let target = aof.paths.file(&rewrite.base);
+        let temp = aof.rewrite_temp_path();
+        let views = store.dbs.iter().map(|db| db.snapshot()).collect();
+        let options = rdb_options(&self.config, true);
+        match SaveJob::spawn(JobKind::AofRewrite, views, target, temp, options, self.dirty) {
+            Ok(job) => {
+                log::info!(target: "aof", "rewrite_started base={} incr={}", rewrite.base.name, rewrite.incr.name);
+                self.persist.job = Some(job);
+                self.persist.rewrite = Some(rewrite);
+                Ok(())
+            }
+            Err(e) => Err(format!("ERR cannot start the AOF rewrite: {e}")),
+        }
+    }
+
+    /// Timer work: finish a background job, run scheduled or rule-triggered
+    /// saves and rewrites, and start the everysec fsync.
+    pub fn persistence_cron(&mut self, store: &Store) {
+        if self.persist.job.as_ref().is_some_and(SaveJob::is_finished) {
+            let job = self.persist.job.take().expect("checked");
+            self.finish_job(job);
+        }
+        if self.persist.job.is_none() {
+            if self.persist.rewrite_scheduled && self.persist.aof.is_some() {
+                self.persist.rewrite_scheduled = false;
+                let _ = self.start_rewrite(store);
+            } else if self.persist.bgsave_scheduled || self.save_rule_due() {
+                self.persist.bgsave_scheduled = false;
+                let _ = self.start_bgsave(store);
+            } else if self.persist.aof.as_ref().is_some_and(|a| {
+                a.wants_rewrite(
+                    self.config.auto_aof_rewrite_percentage,
+                    self.config.auto_aof_rewrite_min_size,
+                )
+            }) {
+                log::info!(target: "aof", "auto_rewrite reason=growth");
+                let _ = self.start_rewrite(store);
+            }
+        }
+        let policy = self.config.appendfsync;
+        if let Some(aof) = self.persist.aof.as_mut() {
+            aof.tick(policy);
+        }
+    }
+
+    /// A save rule `seconds changes` holds (and a failed save is not retried
+    /// sooner than 5 s).
+    fn save_rule_due(&self) -> bool {
+        let changes = self.changes_since_save();
+        if changes == 0 {
+            return false;
+        }
+        let p = &self.persist;
+        if p.last_bgsave_error.is_some()
+            && p.last_bgsave_try.is_some_and(|t| t.elapsed() < BGSAVE_RETRY_DELAY)
+        {
+            return false;
+        }
+        let elapsed = (unix_ms() / 1000).saturating_sub(p.last_save_unix);
+        self.config
+            .save
+            .iter()
+            .any(|rule| changes >= rule.changes && elapsed >= rule.seconds)
+    }
+
+    fn finish_job(&mut self, job: SaveJob) {
+        let secs = job.started.elapsed().as_secs() as i64;
+        let (kind, dirty_at_start, target) = (job.kind, job.dirty_at_start, job.target.clone());
+        let result = job.join();
+        match kind {
+            JobKind::Rdb => {
+                self.persist.last_bgsave_secs = secs;
+                match result {
+                    Ok(bytes) => {
+                        log::info!(target: "rdb", "bgsave_done file={} bytes={bytes} secs={secs}", target.display());
+                        self.saved(dirty_at_start);
+                    }
+                    Err(e) => {
+                        log::warn!(target: "rdb", "bgsave_failed file={} error=\"{e}\"", target.display());
+                        self.persist.last_bgsave_error = Some(e);
+                    }
+                }
+            }
+            JobKind::AofRewrite => {
+                self.persist.last_rewrite_secs = secs;
+                let rewrite = self.persist.rewrite.take();
+                let finished = result.and_then(|bytes| {
+                    let (Some(aof), Some(rewrite)) = (self.persist.aof.as_mut(), rewrite) else {
+                        return Err("the AOF was turned off during the rewrite".into());
+                    };
+                    aof.finish_rewrite(&rewrite)
+                        .map(|_| bytes)
+                        .map_err(|e| e.to_string())
+                });
+                match finished {
+                    Ok(bytes) => {
+                        log::info!(target: "aof", "rewrite_done base_bytes={bytes} secs={secs}");
+                        self.persist.last_rewrite_ok = true;
+                        self.persist.rewrites += 1;
+                        self.persist.rewrite_failures_in_a_row = 0;
+                    }
+                    Err(e) => {
+                        log::warn!(target: "aof", "rewrite_failed error=\"{e}\"");
+                        self.persist.last_rewrite_ok = false;
+                        self.persist.rewrite_failures_in_a_row += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Before replies go out: writes the effect stream to the AOF (fsynced
+    /// first with `always`). False when the replies must wait: with `always`,
+    /// a write that is not on disk is not acknowledged.
+    pub fn flush_aof(&mut self) -> bool {
+        let policy = self.config.appendfsync;
+        let Some(aof) = self.persist.aof.as_mut() else {
+            self.propagation.buf.clear();
+            return true;
+        };
+        match aof.write(&mut self.propagation.buf, policy) {
+            Flushed::Done => true,
+            Flushed::Postponed => true,
+            Flushed::Failed => policy != AppendFsync::Always,
+        }
+    }
+
+    /// Waits for a running background job (shutdown, tests).
+    pub fn wait_for_job(&mut self) {
+        if let Some(job) = self.persist.job.take() {
+            while !job.is_finished() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            self.finish_job(job);
+        }
+    }
+
+    /// Shutdown: waits for a running job, flushes and fsyncs the AOF, and
+    /// saves a snapshot when `save` asks (SHUTDOWN SAVE, or save rules set
+    /// and not NOSAVE). Err when the data could not be made durable.
+    pub fn persist_for_shutdown(&mut self, store: &Store, save: bool) -> Result<(), String> {
+        self.wait_for_job();
+        if let Some(aof) = self.persist.aof.as_mut() {
+            let policy = AppendFsync::Always;
+            if aof.write(&mut self.propagation.buf, policy) != Flushed::Done {
+                return Err(aof.error.clone().unwrap_or_default());
+            }
+            aof.sync_now().map_err(|e| e.to_string())?;
+        }
+        if save {
+            self.save(store)
+                .map_err(|_| self.persist.last_bgsave_error.clone().unwrap_or_default())?;
+        }
+        Ok(())
+    }
+
+    /// CONFIG SET appendonly: opens the AOF and writes its base from the
+    /// current data (yes), or closes it (no).
+    pub fn set_appendonly(&mut self, store: &Store, on: bool) -> Result<(), String> {
+        if on == self.persist.aof.is_some() {
+            return Ok(());
+        }
+        if !on {
+            self.wait_for_job();
+            if let Some(mut aof) = self.persist.aof.take() {
+                aof.write(&mut self.propagation.buf, AppendFsync::Always);
+            }
+            self.propagation.enabled = false;
+            self.propagation.buf.clear();
+            return Ok(());
+        }
+        self.wait_for_job();
+        let paths = aof_paths(&self.config);
+        let manifest = paths.read_manifest()?;
+        let aof = Aof::open(paths, manifest).map_err(|e| e.to_string())?;
+        self.persist.aof = Some(aof);
+        self.propagation.enabled = true;
+        self.propagation.forget_selected_db();
+        self.start_rewrite(store)
+    }
+}
+
+/// `dir/temp-<pid>.rdb`, beside the target (rename stays in one file system).
+fn temp_rdb_path(target: &Path) -> PathBuf {
+    let name = format!("temp-{}.rdb", std::process::id());
+    match target.parent() {
+        Some(dir) => dir.join(name),
+        None => PathBuf::from(name),
+    }
+}

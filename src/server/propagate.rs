@@ -1,0 +1,204 @@
+//! The effect stream: what the dataset went through, as RESP commands, in a
+//! deterministic form that replays to the same data (the AOF, and later the
+//! replication stream, are fed from here).
+//!
+//! Dispatch records each write after its handler ran: by default the command
+//! as the client sent it, or the form the handler asked for with
+//! [`Propagation::rewrite`] (a relative TTL as `PXAT`, `INCRBYFLOAT` as `SET`,
+//! a blocking pop as the pop it did). Keys the server deletes by itself
+//! (expired, evicted) go out as `DEL`. A transaction goes out as one
+//! `MULTI ... EXEC` unit. A `SELECT` is inserted whenever the database changes.
+
+/// The pending effect stream and its bookkeeping.
+#[derive(Default)]
+pub struct Propagation {
+    /// Whether anything consumes the stream (appendonly on). When off,
+    /// nothing is encoded.
+    pub enabled: bool,
+    /// Encoded commands not yet handed to the AOF writer.
+    pub buf: Vec<u8>,
+    /// The database the stream last SELECTed (None: none yet).
+    selected_db: Option<usize>,
+    /// Inside EXEC: the MULTI opening the unit is written before the first
+    /// effect, so a transaction that changed nothing writes nothing.
+    exec: ExecUnit,
+    /// Effects the running command's handler asked for instead of its argv.
+    rewritten: Vec<Vec<Vec<u8>>>,
+    /// The handler asked to propagate nothing, whatever it changed.
+    suppressed: bool,
+}
+
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum ExecUnit {
+    #[default]
+    Outside,
+    /// In EXEC, nothing propagated yet.
+    Open,
+    /// In EXEC, MULTI already written.
+    Started,
+}
+
+impl Propagation {
+    /// Appends one command (`args`, run in `db`) to the stream.
+    pub fn command<A: AsRef<[u8]>>(&mut self, db: usize, args: &[A]) {
+        if !self.enabled {
+            return;
+        }
+        if self.exec == ExecUnit::Open {
+            self.exec = ExecUnit::Started;
+            self.select(db);
+            encode(&mut self.buf, &[b"MULTI".as_slice()]);
+        }
+        self.select(db);
+        encode(&mut self.buf, args);
+    }
+
+    /// A key the server removed by itself (expired, evicted): `DEL key`.
+    pub fn deleted(&mut self, db: usize, key: &[u8]) {
+        self.command(db, &[b"DEL".as_slice(), key]);
+    }
+
+    /// EXEC begins: what its commands propagate forms one MULTI ... EXEC unit.
+    pub fn begin_exec(&mut self) {
+        self.exec = ExecUnit::Open;
+    }
+
+    /// EXEC ends: closes the unit if anything was written in it.
+    pub fn end_exec(&mut self) {
+        let started = self.exec == ExecUnit::Started;
+        self.exec = ExecUnit::Outside;
+        if started {
+            encode(&mut self.buf, &[b"EXEC".as_slice()]);
+        }
+    }
+
+    /// The running command propagates `args` (may be called several times
+    /// for several commands) instead of its own argv.
+    pub fn rewrite<A: AsRef<[u8]>>(&mut self, args: &[A]) {
+        if self.enabled {
+            self.rewritten
+                .push(args.iter().map(|a| a.as_ref().to_vec()).collect());
+        }
+    }
+
+    /// The running command propagates nothing.
+    pub fn suppress(&mut self) {
+        self.suppressed = true;
+    }
+
+    /// Called by dispatch after a handler ran: propagates what it asked for,
+    /// else `argv` when `modified` (a write that changed the data).
+    pub fn after_command<'a>(
+        &mut self,
+        db: usize,
+        modified: bool,
+        argv: impl FnOnce() -> Vec<&'a [u8]>,
+    ) {
+        let rewritten = std::mem::take(&mut self.rewritten);
+        if std::mem::take(&mut self.suppressed) || !self.enabled {
+            return;
+        }
+        if !rewritten.is_empty() {
+            for args in &rewritten {
+                self.command(db, args);
+            }
+        } else if modified {
+            self.command(db, &argv());
+        }
+    }
+
+    /// The next command goes out with a SELECT first (a new AOF file starts).
+    pub fn forget_selected_db(&mut self) {
+        self.selected_db = None;
+    }
+
+    fn select(&mut self, db: usize) {
+        if self.selected_db != Some(db) {
+            self.selected_db = Some(db);
+            let n = db.to_string();
+            encode(&mut self.buf, &[b"SELECT".as_slice(), n.as_bytes()]);
+        }
+    }
+}
+
+/// Appends `args` as a RESP multibulk.
+pub fn encode<A: AsRef<[u8]>>(buf: &mut Vec<u8>, args: &[A]) {
+    push_header(buf, b'*', args.len());
+    for arg in args {
+        let arg = arg.as_ref();
+        push_header(buf, b'$', arg.len());
+        buf.extend_from_slice(arg);
+        buf.extend_from_slice(b"\r\n");
+    }
+}
+
+fn push_header(buf: &mut Vec<u8>, kind: u8, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.push(kind);
+    buf.extend_from_slice(&digits[at..]);
+    buf.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream() -> Propagation {
+        Propagation {
+            enabled: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn selects_the_database_once_per_change() {
+        let mut p = stream();
+        p.command(0, &["SET", "a", "1"]);
+        p.command(0, &["DEL", "a"]);
+        p.command(3, &["SET", "b", "2"]);
+        assert_eq!(
+            String::from_utf8(p.buf).unwrap(),
+            "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n\
+             *2\r\n$3\r\nDEL\r\n$1\r\na\r\n\
+             *2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n"
+        );
+    }
+
+    #[test]
+    fn a_transaction_is_one_unit_and_an_empty_one_writes_nothing() {
+        let mut p = stream();
+        p.begin_exec();
+        p.end_exec();
+        assert!(p.buf.is_empty());
+        p.begin_exec();
+        p.command(1, &["INCR", "x"]);
+        p.command(1, &["INCR", "y"]);
+        p.end_exec();
+        let text = String::from_utf8(p.buf).unwrap();
+        assert!(text.starts_with("*2\r\n$6\r\nSELECT\r\n$1\r\n1\r\n*1\r\n$5\r\nMULTI\r\n"));
+        assert!(text.ends_with("$1\r\ny\r\n*1\r\n$4\r\nEXEC\r\n"), "{text}");
+    }
+
+    #[test]
+    fn rewrites_replace_the_argv_and_nothing_is_encoded_when_disabled() {
+        let mut p = stream();
+        p.rewrite(&["PEXPIREAT", "k", "1000"]);
+        p.after_command(0, true, || vec![b"EXPIRE".as_slice(), b"k", b"1"]);
+        assert!(String::from_utf8_lossy(&p.buf).contains("PEXPIREAT"));
+        assert!(!String::from_utf8_lossy(&p.buf).contains("EXPIRE\r"));
+        let mut off = Propagation::default();
+        off.command(0, &["SET", "a", "1"]);
+        off.rewrite(&["SET", "a", "1"]);
+        off.after_command(0, true, || vec![b"SET".as_slice()]);
+        assert!(off.buf.is_empty());
+    }
+}
