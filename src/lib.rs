@@ -7,6 +7,7 @@
 //! - [`store`]: databases of hash-slot segments (copy-on-write views), entries,
 //!   expiry, eviction, glob matching.
 //! - [`types`]: lists, hashes, sets and sorted sets (the non-string values).
+//! - [`persistence`]: the RDB snapshot codec (Redis 7.0's format) and LZF.
 //! - [`config`]: parameters shared by the YAML file, `--name value` and CONFIG.
 //! - [`metrics`]: Prometheus exposition and its tiny HTTP responder.
 //! - [`alloc`]: the counting allocator behind INFO used_memory and maxmemory.
@@ -16,6 +17,7 @@ pub mod commands;
 pub mod config;
 pub mod logging;
 pub mod metrics;
+pub mod persistence;
 pub mod resp;
 pub mod server;
 pub mod store;

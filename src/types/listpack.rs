@@ -479,7 +479,9 @@ mod tests {
 
     #[test]
     fn count_is_unknown_from_65535_elements() {
-        let many: Vec<Vec<u8>> = (0..70_000).map(|i: i32| i.to_string().into_bytes()).collect();
+        let many: Vec<Vec<u8>> = (0..70_000)
+            .map(|i: i32| i.to_string().into_bytes())
+            .collect();
         let refs: Vec<&[u8]> = many.iter().map(|v| &v[..]).collect();
         let lp = listpack_of(&refs);
         assert_eq!(&lp[4..6], &[0xFF, 0xFF]);
