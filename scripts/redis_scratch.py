@@ -4,6 +4,7 @@ it holds.
     with ScratchRedis() as server:            # empty, in a temp dir
         r = server.client()
     with ScratchRedis(load="file.rdb") as s:  # loads a copy of file.rdb
+    with ScratchRedis(extra=["--sanitize-dump-payload", "yes"]) as s:
 
 The server listens on a free loopback port, saves nothing unless told (SAVE),
 and is shut down (and its directory removed) on exit.
@@ -25,8 +26,9 @@ def free_port():
 
 
 class ScratchRedis:
-    def __init__(self, load=None):
+    def __init__(self, load=None, extra=()):
         self.load = load
+        self.extra = list(extra)
         self.dir = None
         self.proc = None
         self.port = None
@@ -39,7 +41,7 @@ class ScratchRedis:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
              "--dir", self.dir, "--dbfilename", "dump.rdb", "--save", "",
-             "--appendonly", "no", "--logfile", os.path.join(self.dir, "log")],
+             "--appendonly", "no", "--logfile", os.path.join(self.dir, "log")] + self.extra,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 20
         while True:
