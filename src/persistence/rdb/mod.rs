@@ -15,10 +15,17 @@
 //! and zipmap), which the reader validates as strictly as redis-server's
 //! deep sanitization does.
 //!
-//! - [`write`]: [`write_rdb`], streaming the file from database views.
-//! - [`read`]: [`read_rdb`], streaming keys to a callback.
-//! - [`values`]: building loaded values under the configured limits.
-//! - [`legacy`]: the ziplist and zipmap blobs of files from before Redis 7.0.
+//! Files of this module:
+//! - `write.rs`: [`write_rdb`], streaming the file from database views.
+//! - `read.rs`: [`read_rdb`], the file-level walk, streaming keys to a callback.
+//! - `input.rs`: the buffered, checksummed byte source and RDB's lengths,
+//!   strings and doubles.
+//! - `values.rs`: reading one value and building it under the configured
+//!   limits, with the encoding redis-server gives it on load.
+//! - `legacy.rs`: the ziplist and zipmap blobs of files from before Redis 7.0.
+//! - `tests.rs`: round trips, corrupt input, and the redis-server fixtures in
+//!   `tests/fixtures/rdb/` (made by `scripts/make_redis7_rdb.py` and
+//!   `scripts/make_legacy_rdb.py`).
 
 mod input;
 mod legacy;

@@ -73,10 +73,15 @@ pub fn write_rdb<W: Write>(
 /// The output stream and the scratch space reused from value to value.
 struct Writer<W> {
     out: W,
+    /// Bytes not yet checksummed and handed to `out`.
     buf: Vec<u8>,
+    /// CRC-64 of the bytes handed to `out` (when `checksum`).
     crc: u64,
+    /// Bytes handed to `out`.
     written: u64,
+    /// rdbchecksum.
     checksum: bool,
+    /// rdbcompression.
     compress: bool,
     lzf: Compressor,
     /// LZF output.
@@ -113,6 +118,7 @@ impl<W: Write> Writer<W> {
         Ok(())
     }
 
+    /// Checksums and writes the buffered bytes.
     fn flush_buf(&mut self) -> io::Result<()> {
         let buf = std::mem::take(&mut self.buf);
         let done = self.emit(&buf);
@@ -121,6 +127,7 @@ impl<W: Write> Writer<W> {
         done
     }
 
+    /// Appends `bytes` to the output (large ones go straight through).
     fn bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
         if bytes.len() >= FLUSH_AT {
             self.flush_buf()?;
