@@ -195,6 +195,9 @@ fn every_type() -> (Db, Db, Db) {
     put_str(&mut d0, "21-bytes", &[b'z'; 21], None);
     put_str(&mut d0, "big", &b"0123456789".repeat(20_000), None);
     put_str(&mut d0, "expired", b"gone", Some(1_000));
+    // Keys that are integers are stored in the integer string forms too.
+    put_str(&mut d0, "-77", b"int8 key", None);
+    put_str(&mut d0, "100000", b"int32 key", None);
 
     put_obj(
         &mut d0,
@@ -536,6 +539,7 @@ fn small_every_type() -> Db {
         Some(4_102_444_800_000),
     );
     put_str(&mut d, "n", b"12345", None);
+    put_str(&mut d, "300", b"integer key", None);
     put_obj(&mut d, "l", Object::List(list_of(["a", "12", "bb"])), None);
     put_obj(&mut d, "h", Object::Hash(hash_of([("f", "v")])), None);
     put_obj(
