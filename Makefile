@@ -16,10 +16,12 @@ release:
 run: release
 	./target/release/ferrocache conf/ferrocache.yaml
 
-# What the tests use, installed only when missing: redis-cli (redis-tools),
-# redis-server (reference replies), redis-py (pip), promtool (prometheus).
+# What the tests use, installed only when missing: redis-cli and
+# redis-check-rdb (redis-tools), redis-server (reference replies),
+# redis-py (pip), promtool (prometheus).
 deps:
-	@if ! command -v redis-cli >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1; then \
+	@if ! command -v redis-cli >/dev/null 2>&1 || ! command -v redis-check-rdb >/dev/null 2>&1 || \
+		! command -v redis-server >/dev/null 2>&1; then \
 		echo "installing redis-tools and redis-server (Debian packages)"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-tools redis-server >/dev/null; \

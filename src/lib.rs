@@ -7,6 +7,8 @@
 //! - [`store`]: databases of hash-slot segments (copy-on-write views), entries,
 //!   expiry, eviction, glob matching.
 //! - [`types`]: lists, hashes, sets and sorted sets (the non-string values).
+//! - [`persistence`]: RDB snapshots (Redis 7.0's format, LZF, CRC64) and the
+//!   multi-part append-only file.
 //! - [`config`]: parameters shared by the YAML file, `--name value` and CONFIG.
 //! - [`metrics`]: Prometheus exposition and its tiny HTTP responder.
 //! - [`alloc`]: the counting allocator behind INFO used_memory and maxmemory.

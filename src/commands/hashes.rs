@@ -16,6 +16,7 @@ use crate::store::evict::random_u64;
 use crate::store::glob::glob_match;
 use crate::store::Store;
 use crate::types::hash::{Hash, HashLimits};
+use crate::types::TypeLimits;
 use std::collections::HashSet;
 
 /// Every hash command.
@@ -188,10 +189,7 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 /// The listpack thresholds from the configuration.
 fn limits(ctx: &Ctx) -> HashLimits {
-    HashLimits {
-        max_entries: ctx.server.config.hash_max_listpack_entries,
-        max_value: ctx.server.config.hash_max_listpack_value,
-    }
+    TypeLimits::from_config(&ctx.server.config).hash
 }
 
 /// The hash at `key` for a read; replies WRONGTYPE and returns `Err` when

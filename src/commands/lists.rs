@@ -20,6 +20,7 @@ use crate::resp::{Argv, Reply};
 use crate::server::event_class;
 use crate::store::Store;
 use crate::types::list::{Elem, End, Fill};
+use crate::types::TypeLimits;
 use crate::types::{Kind, List};
 
 /// Every list command.
@@ -260,7 +261,7 @@ pub fn parse_end(arg: &[u8]) -> Option<End> {
 /// Node limits from `list-max-listpack-size`.
 #[inline]
 pub fn fill(ctx: &Ctx) -> Fill {
-    Fill::new(ctx.server.config.list_max_listpack_size as i64)
+    TypeLimits::from_config(&ctx.server.config).list_fill
 }
 
 /// Replies one element as a bulk string.

@@ -17,7 +17,7 @@ use crate::server::event_class;
 use crate::store::glob::glob_match;
 use crate::store::{Entry, Store};
 use crate::types::set::{Member, Set};
-use crate::types::{Kind, Object, ObjectType};
+use crate::types::{Kind, Object, ObjectType, TypeLimits};
 
 /// Every set command.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -200,7 +200,7 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 /// set-max-intset-entries.
 fn max_intset(ctx: &Ctx) -> usize {
-    ctx.server.config.set_max_intset_entries
+    TypeLimits::from_config(&ctx.server.config).set_max_intset_entries
 }
 
 /// The set at `key` for a read; replies WRONGTYPE and returns `Err` when the

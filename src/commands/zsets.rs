@@ -18,7 +18,7 @@ use crate::store::evict::random_u64;
 use crate::store::glob::glob_match;
 use crate::store::{Entry, Store};
 use crate::types::zset::{AddFlags, AddOutcome, LexBound, LexRange, Limits, ScoreRange};
-use crate::types::{Object, Set, WrongType, ZSet};
+use crate::types::{Object, Set, TypeLimits, WrongType, ZSet};
 use std::collections::HashMap;
 
 /// Every sorted-set command.
@@ -571,10 +571,7 @@ fn non_negative(out: &mut Reply, arg: &[u8], msg: &str) -> Option<i64> {
 
 /// The encoding limits in force.
 fn limits(ctx: &Ctx) -> Limits {
-    Limits {
-        max_entries: ctx.server.config.zset_max_listpack_entries,
-        max_value: ctx.server.config.zset_max_listpack_value,
-    }
+    TypeLimits::from_config(&ctx.server.config).zset
 }
 
 /// The sorted set at `key` for a read (stats, LRU touch): `Ok(None)` when

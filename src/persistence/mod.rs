@@ -1,10 +1,12 @@
-//! Persistence: RDB snapshots and the append-only file.
+//! Persistence: RDB snapshots and the append-only file. The formats and
+//! the file-system steps live here; when they run is the loop's decision
+//! (`server::persist`, `server::loading`).
 //!
-//! - [`rdb`]: Redis's RDB file format (version 10), written from a
-//!   copy-on-write view of the keyspace and read back at start-up.
+//! - [`rdb`]: Redis's RDB snapshot file (writes version 10 as Redis 7.0
+//!   does, reads versions 1..=10), with its CRC-64 trailer.
 //! - [`lzf`]: the LZF compression RDB strings use.
-//! - [`snapshot`]: writes an RDB file durably (temp file, fsync, rename,
-//!   fsync of the directory), in the loop (SAVE) or on a background thread (BGSAVE).
+//! - [`snapshot`]: writes an RDB file durably, in the loop (SAVE) or on a
+//!   background thread from a copy-on-write view (BGSAVE, AOF rewrite).
 //! - [`aof`]: Redis 7's multi-part append-only file: a manifest, an RDB base
 //!   and incremental RESP files; the fsync thread; rewrites.
 //! - [`durable`]: the file-system steps every writer shares.

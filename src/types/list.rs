@@ -1,7 +1,8 @@
 //! A list: Redis's quicklist, a deque of packed nodes ("listpacks").
 //!
 //! Elements are stored in packs: one `Vec<u8>` of entries laid out like
-//! Redis's listpack, each `[header][payload][backlen]`:
+//! Redis's listpack (the codec is in [`super::listpack`]), each
+//! `[header][payload][backlen]`:
 //!
 //! * an element that is a canonical 64-bit integer ("42", "-7", not "007") is
 //!   stored as a 1..9-byte integer, anything else as a length and its bytes
@@ -22,12 +23,13 @@
 //! down to one pack of at most half the limit. Redis 7.0 names every list
 //! "quicklist" in OBJECT ENCODING, so the forms are not visible to clients.
 
-use crate::resp::parser::parse_i64;
+pub use super::listpack::Elem;
+use super::listpack::{decode, encoded_len, prev_start, write_entry, HEADER_SIZE};
 use std::collections::VecDeque;
 
 /// Bytes a Redis listpack spends besides its entries (6-byte header, end
 /// byte): node sizes are compared to the limit as Redis computes them.
-const PACK_OVERHEAD: usize = 7;
+const PACK_OVERHEAD: usize = HEADER_SIZE + 1;
 /// Redis's SIZE_SAFETY_LIMIT: a node limited by count still stays under 8 KB.
 const SIZE_SAFETY_LIMIT: usize = 8192;
 /// Redis's FILL_MAX: the largest entry count per node.
@@ -105,204 +107,6 @@ impl Default for Fill {
     fn default() -> Fill {
         Fill::new(-2)
     }
-}
-
-/// One element as stored: an integer (when its text is a canonical 64-bit
-/// integer) or bytes. Build it from bytes with [`Elem::new`], which picks the
-/// integer form whenever it can, so equal texts always give equal `Elem`s.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Elem<'a> {
-    Int(i64),
-    Str(&'a [u8]),
-}
-
-impl<'a> Elem<'a> {
-    /// The element whose text is `bytes`.
-    #[inline]
-    pub fn new(bytes: &'a [u8]) -> Elem<'a> {
-        match parse_i64(bytes) {
-            Some(v) => Elem::Int(v),
-            None => Elem::Str(bytes),
-        }
-    }
-
-    /// The element's text.
-    pub fn to_vec(self) -> Vec<u8> {
-        match self {
-            Elem::Int(v) => v.to_string().into_bytes(),
-            Elem::Str(s) => s.to_vec(),
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Entry codec
-// ---------------------------------------------------------------------------
-
-/// Writes the header of `e` into `h`; returns its length.
-#[inline]
-fn header(e: Elem, h: &mut [u8; 9]) -> usize {
-    match e {
-        Elem::Int(v) if (0..=127).contains(&v) => {
-            h[0] = v as u8;
-            1
-        }
-        Elem::Int(v) if (-4096..=4095).contains(&v) => {
-            let u = (v as u16) & 0x1FFF;
-            h[0] = 0xC0 | (u >> 8) as u8;
-            h[1] = u as u8;
-            2
-        }
-        Elem::Int(v) if i16::try_from(v).is_ok() => {
-            h[0] = 0xF1;
-            h[1..3].copy_from_slice(&(v as i16).to_le_bytes());
-            3
-        }
-        Elem::Int(v) if (-(1 << 23)..(1 << 23)).contains(&v) => {
-            h[0] = 0xF2;
-            h[1..4].copy_from_slice(&(v as i32).to_le_bytes()[..3]);
-            4
-        }
-        Elem::Int(v) if i32::try_from(v).is_ok() => {
-            h[0] = 0xF3;
-            h[1..5].copy_from_slice(&(v as i32).to_le_bytes());
-            5
-        }
-        Elem::Int(v) => {
-            h[0] = 0xF4;
-            h[1..9].copy_from_slice(&v.to_le_bytes());
-            9
-        }
-        Elem::Str(s) if s.len() < 64 => {
-            h[0] = 0x80 | s.len() as u8;
-            1
-        }
-        Elem::Str(s) if s.len() < 4096 => {
-            h[0] = 0xE0 | (s.len() >> 8) as u8;
-            h[1] = s.len() as u8;
-            2
-        }
-        Elem::Str(s) => match u32::try_from(s.len()) {
-            Ok(len) => {
-                h[0] = 0xF0;
-                h[1..5].copy_from_slice(&len.to_le_bytes());
-                5
-            }
-            Err(_) => {
-                h[0] = 0xF5;
-                h[1..9].copy_from_slice(&(s.len() as u64).to_le_bytes());
-                9
-            }
-        },
-    }
-}
-
-#[inline]
-fn payload(e: Elem<'_>) -> &[u8] {
-    match e {
-        Elem::Int(_) => &[],
-        Elem::Str(s) => s,
-    }
-}
-
-/// Bytes the back length of an entry of `l` header+payload bytes takes.
-#[inline]
-fn backlen_size(l: usize) -> usize {
-    match l {
-        0..=127 => 1,
-        128..=16383 => 2,
-        16384..=2097151 => 3,
-        2097152..=268435455 => 4,
-        _ => (usize::BITS - l.leading_zeros()).div_ceil(7) as usize,
-    }
-}
-
-/// Writes `l` in 7-bit groups, most significant first; every byte but the
-/// first carries 0x80, so a backwards reader knows when to stop.
-#[inline]
-fn write_backlen(dst: &mut [u8], l: usize) {
-    let n = dst.len();
-    for (i, b) in dst.iter_mut().enumerate() {
-        let group = ((l >> (7 * (n - 1 - i))) & 0x7F) as u8;
-        *b = if i == 0 { group } else { group | 0x80 };
-    }
-}
-
-/// Bytes `e` takes in a pack.
-#[inline]
-fn encoded_len(e: Elem) -> usize {
-    let mut h = [0u8; 9];
-    let hp = header(e, &mut h) + payload(e).len();
-    hp + backlen_size(hp)
-}
-
-/// Writes `e` into `dst`, which is exactly `encoded_len(e)` long.
-#[inline]
-fn write_entry(dst: &mut [u8], e: Elem) {
-    let mut h = [0u8; 9];
-    let hl = header(e, &mut h);
-    let p = payload(e);
-    dst[..hl].copy_from_slice(&h[..hl]);
-    dst[hl..hl + p.len()].copy_from_slice(p);
-    write_backlen(&mut dst[hl + p.len()..], hl + p.len());
-}
-
-/// The entry at `off` and its total length (backlen included).
-#[inline]
-fn decode(buf: &[u8], off: usize) -> (Elem<'_>, usize) {
-    let b = buf[off];
-    let le = |n: usize| -> u64 {
-        let mut v = 0u64;
-        for i in 0..n {
-            v |= (buf[off + 1 + i] as u64) << (8 * i);
-        }
-        v
-    };
-    let (elem, hp) = if b < 0x80 {
-        (Elem::Int(b as i64), 1)
-    } else if b & 0xC0 == 0x80 {
-        let len = (b & 0x3F) as usize;
-        (Elem::Str(&buf[off + 1..off + 1 + len]), 1 + len)
-    } else if b & 0xE0 == 0xC0 {
-        let u = (((b & 0x1F) as i64) << 8) | buf[off + 1] as i64;
-        (Elem::Int(if u >= 4096 { u - 8192 } else { u }), 2)
-    } else if b & 0xF0 == 0xE0 {
-        let len = (((b & 0x0F) as usize) << 8) | buf[off + 1] as usize;
-        (Elem::Str(&buf[off + 2..off + 2 + len]), 2 + len)
-    } else {
-        match b {
-            0xF0 => {
-                let len = le(4) as usize;
-                (Elem::Str(&buf[off + 5..off + 5 + len]), 5 + len)
-            }
-            0xF1 => (Elem::Int(le(2) as u16 as i16 as i64), 3),
-            0xF2 => (Elem::Int(((le(3) as i32) << 8 >> 8) as i64), 4),
-            0xF3 => (Elem::Int(le(4) as u32 as i32 as i64), 5),
-            0xF4 => (Elem::Int(le(8) as i64), 9),
-            0xF5 => {
-                let len = le(8) as usize;
-                (Elem::Str(&buf[off + 9..off + 9 + len]), 9 + len)
-            }
-            _ => unreachable!("corrupt list entry header {b:#x}"),
-        }
-    };
-    (elem, hp + backlen_size(hp))
-}
-
-/// Start of the entry that ends at `end`, read from its back length.
-#[inline]
-fn prev_start(buf: &[u8], end: usize) -> usize {
-    let mut p = end - 1;
-    let mut b = buf[p];
-    let mut v = (b & 0x7F) as usize;
-    let mut shift = 7;
-    while b & 0x80 != 0 {
-        p -= 1;
-        b = buf[p];
-        v |= ((b & 0x7F) as usize) << shift;
-        shift += 7;
-    }
-    p - v
 }
 
 // ---------------------------------------------------------------------------
@@ -514,6 +318,16 @@ impl List {
             Repr::Small(_) => 1,
             Repr::Quick { nodes, .. } => nodes.len(),
         }
+    }
+
+    /// Every node head to tail: its entries (listpack entry encoding, back to
+    /// back, without the listpack header and end byte) and their count. An
+    /// RDB file stores a list as these nodes.
+    pub fn nodes(&self) -> impl Iterator<Item = (&[u8], usize)> {
+        (0..self.node_count()).map(|i| {
+            let p = self.node(i);
+            (&p.buf[..], p.count())
+        })
     }
 
     #[inline]
@@ -951,76 +765,6 @@ mod tests {
 
     fn texts(l: &List) -> Vec<Vec<u8>> {
         l.iter().map(Elem::to_vec).collect()
-    }
-
-    #[test]
-    fn entries_round_trip_every_header_form() {
-        let mut values: Vec<Vec<u8>> = [
-            "0",
-            "1",
-            "127",
-            "128",
-            "-1",
-            "-4096",
-            "4095",
-            "4096",
-            "-4097",
-            "32767",
-            "-32768",
-            "32768",
-            "8388607",
-            "-8388608",
-            "8388608",
-            "2147483647",
-            "-2147483648",
-            "2147483648",
-            "9223372036854775807",
-            "-9223372036854775808",
-            "",
-            "a",
-            "007",
-            "-0",
-            "+1",
-            "1.5",
-            "9223372036854775808",
-            " 1",
-        ]
-        .iter()
-        .map(|s| s.as_bytes().to_vec())
-        .collect();
-        values.push(vec![b'x'; 63]);
-        values.push(vec![b'x'; 64]);
-        values.push(vec![b'y'; 4095]);
-        values.push(vec![b'y'; 4096]);
-        values.push(vec![0, 255, 13, 10]);
-        values.push(vec![b'z'; 100_000]);
-        for v in &values {
-            let e = Elem::new(v);
-            let mut buf = vec![0u8; encoded_len(e)];
-            write_entry(&mut buf, e);
-            let (back, len) = decode(&buf, 0);
-            assert_eq!(len, buf.len(), "{:?}", String::from_utf8_lossy(v));
-            assert_eq!(back, e);
-            assert_eq!(back.to_vec(), *v);
-            assert_eq!(prev_start(&buf, buf.len()), 0);
-        }
-        // Small integers and short strings cost what they do in Redis.
-        assert_eq!(encoded_len(Elem::new(b"100")), 2);
-        assert_eq!(encoded_len(Elem::new(b"1000")), 3);
-        assert_eq!(encoded_len(Elem::new(b"xxx")), 5);
-        assert_eq!(encoded_len(Elem::new(b"123456")), 5);
-    }
-
-    #[test]
-    fn back_lengths_read_backwards() {
-        for l in [0, 1, 127, 128, 16383, 16384, 2097151, 2097152, 3_000_000] {
-            let n = backlen_size(l);
-            let mut buf = vec![0u8; l + n];
-            write_backlen(&mut buf[l..], l);
-            assert_eq!(prev_start(&buf, buf.len()), 0, "l={l}");
-        }
-        assert_eq!(backlen_size(268435455), 4);
-        assert_eq!(backlen_size(268435456), 5);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod dict;
 pub mod hash;
 pub mod hll;
 pub mod list;
+pub mod listpack;
 pub mod set;
 pub mod zset;
 
@@ -20,6 +21,47 @@ pub use hash::Hash;
 pub use list::List;
 pub use set::Set;
 pub use zset::ZSet;
+
+/// The encoding thresholds of the collection types, from the configuration
+/// (list-max-listpack-size, hash-max-listpack-entries/-value,
+/// set-max-intset-entries, zset-max-listpack-entries/-value). The command
+/// handlers and the RDB loader both build values under these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TypeLimits {
+    /// List node limits.
+    pub list_fill: list::Fill,
+    /// When a hash leaves its listpack encoding.
+    pub hash: hash::HashLimits,
+    /// Most members a set keeps in its intset encoding.
+    pub set_max_intset_entries: usize,
+    /// When a sorted set leaves its listpack encoding.
+    pub zset: zset::Limits,
+}
+
+impl TypeLimits {
+    /// The limits `config` sets.
+    pub fn from_config(config: &crate::config::Config) -> TypeLimits {
+        TypeLimits {
+            list_fill: list::Fill::new(config.list_max_listpack_size as i64),
+            hash: hash::HashLimits {
+                max_entries: config.hash_max_listpack_entries,
+                max_value: config.hash_max_listpack_value,
+            },
+            set_max_intset_entries: config.set_max_intset_entries,
+            zset: zset::Limits {
+                max_entries: config.zset_max_listpack_entries,
+                max_value: config.zset_max_listpack_value,
+            },
+        }
+    }
+}
+
+impl Default for TypeLimits {
+    /// Redis's defaults.
+    fn default() -> TypeLimits {
+        TypeLimits::from_config(&crate::config::Config::default())
+    }
+}
 
 /// The type of a key's value, as TYPE names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,15 +185,5 @@ mod size_tests {
             std::mem::size_of::<super::ZSet>(),
         ];
         assert!(std::mem::size_of::<super::Object>() <= 24, "{sizes:?}");
-    }
-}
-
-/// TEMPORARY stub until the RDB codec branch lands with the real TypeLimits.
-#[derive(Clone, Copy, Debug)]
-pub struct TypeLimits;
-impl TypeLimits {
-    /// Stub.
-    pub fn from_config(_c: &crate::config::Config) -> TypeLimits {
-        TypeLimits
     }
 }

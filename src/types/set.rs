@@ -87,6 +87,15 @@ impl Set {
         }
     }
 
+    /// The intset while the set is in that encoding (an RDB file stores it
+    /// as Redis's intset blob).
+    pub fn as_intset(&self) -> Option<&IntSet> {
+        match &self.repr {
+            Repr::Ints(s) => Some(s),
+            Repr::Table(_) => None,
+        }
+    }
+
     /// True when `member` is in the set.
     pub fn contains(&self, member: &[u8]) -> bool {
         match &self.repr {
@@ -276,9 +285,10 @@ fn width_of(n: i64) -> u8 {
 }
 
 impl IntSet {
-    /// Bytes per member.
+    /// Bytes per member: 2, 4 or 8, the smallest that holds every member
+    /// (Redis's intset encoding).
     #[inline]
-    fn width(&self) -> u8 {
+    pub fn width(&self) -> u8 {
         self.data.first().copied().unwrap_or(2)
     }
 
