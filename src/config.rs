@@ -100,9 +100,18 @@ impl Default for Config {
             lfu_decay_time: 1,
             hz: 10,
             save: vec![
-                SaveRule { seconds: 3600, changes: 1 },
-                SaveRule { seconds: 300, changes: 100 },
-                SaveRule { seconds: 60, changes: 10000 },
+                SaveRule {
+                    seconds: 3600,
+                    changes: 1,
+                },
+                SaveRule {
+                    seconds: 300,
+                    changes: 100,
+                },
+                SaveRule {
+                    seconds: 60,
+                    changes: 10000,
+                },
             ],
             appendonly: false,
             appendfsync: AppendFsync::EverySec,
@@ -177,7 +186,10 @@ fn parse_save_rules(v: &str) -> Result<Vec<SaveRule>, String> {
     words
         .chunks(2)
         .map(|pair| {
-            let n = |w: &str| w.parse::<u64>().map_err(|_| "Invalid save parameters".to_string());
+            let n = |w: &str| {
+                w.parse::<u64>()
+                    .map_err(|_| "Invalid save parameters".to_string())
+            };
             Ok(SaveRule {
                 seconds: n(pair[0])?,
                 changes: n(pair[1])?,

@@ -19,8 +19,10 @@ fn bad_configuration_exits_nonzero_naming_the_field() {
         (&["--port", "99999"], "'port'"),
         (&["--maxmemory", "lots"], "'maxmemory'"),
         (&["--maxmemory-policy", "lru"], "'maxmemory-policy'"),
-        (&["--save", "3600 1"], "'save'"),
-        (&["--appendonly", "yes"], "'appendonly'"),
+        (&["--save", "3600"], "'save'"),
+        (&["--appendonly", "sometimes"], "'appendonly'"),
+        (&["--appendfsync", "hourly"], "'appendfsync'"),
+        (&["--dbfilename", "../dump.rdb"], "'dbfilename'"),
     ] {
         let out = ferrocache(args);
         assert!(!out.status.success(), "{args:?} must fail");
@@ -105,7 +107,14 @@ fn config_set_validates_like_redis() {
     );
     assert_eq!(r.cmd(&["CONFIG", "SET", "loglevel", "debug"]), b"+OK\r\n");
     let save = r.cmd(&["CONFIG", "GET", "save"]);
-    assert_eq!(save, b"*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+    assert_eq!(
+        save,
+        b"*2\r\n$4\r\nsave\r\n$23\r\n3600 1 300 100 60 10000\r\n"
+    );
+    assert_eq!(
+        r.cmd(&["CONFIG", "SET", "save", "100"]),
+        &b"-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n"[..]
+    );
 }
 
 #[test]

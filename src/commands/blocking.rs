@@ -56,7 +56,7 @@ fn bpop_generic(ctx: &mut Ctx, argv: Argv, end: End) {
                     End::Tail => b"RPOP",
                 };
                 ctx.propagate(&[pop, key]);
-                return serve_or_block(ctx, argv, served, &keys, timeout, TimeoutReply::NullArray)
+                return serve_or_block(ctx, argv, served, &keys, timeout, TimeoutReply::NullArray);
             }
         }
     }

@@ -338,9 +338,17 @@ fn persistence_section(t: &mut String, s: &crate::server::ServerState) {
     }
     if let Some(why) = &p.last_bgsave_error {
         // Not a Redis field: says why rdb_last_bgsave_status is err.
-        let _ = write!(t, "rdb_last_bgsave_error:{}\r\n", why.replace(['\r', '\n'], " "));
+        let _ = write!(
+            t,
+            "rdb_last_bgsave_error:{}\r\n",
+            why.replace(['\r', '\n'], " ")
+        );
     }
     if let Some(why) = aof.and_then(|a| a.error.as_deref()) {
-        let _ = write!(t, "aof_last_write_error:{}\r\n", why.replace(['\r', '\n'], " "));
+        let _ = write!(
+            t,
+            "aof_last_write_error:{}\r\n",
+            why.replace(['\r', '\n'], " ")
+        );
     }
 }

@@ -255,10 +255,7 @@ impl FsyncThread {
     }
 
     fn take_error(&self) -> Option<String> {
-        self.error
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
+        self.error.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
 
@@ -526,7 +523,9 @@ fn delete_history(paths: &AofPaths, manifest: &mut Manifest) -> io::Result<()> {
         match fs::remove_file(paths.file(f)) {
             Ok(()) => log::info!(target: "aof", "history_file_deleted file={}", f.name),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => log::warn!(target: "aof", "history_delete_failed file={} error=\"{e}\"", f.name),
+            Err(e) => {
+                log::warn!(target: "aof", "history_delete_failed file={} error=\"{e}\"", f.name)
+            }
         }
     }
     manifest.history.clear();
@@ -547,15 +546,22 @@ mod tests {
         assert_eq!(m.base.as_ref().unwrap().seq, 3);
         assert_eq!(m.incrs.len(), 2);
         assert_eq!(m.render(), text);
-        assert_eq!(m.next_incr("appendonly.aof").name, "appendonly.aof.6.incr.aof");
-        assert_eq!(m.next_base("appendonly.aof").name, "appendonly.aof.4.base.rdb");
+        assert_eq!(
+            m.next_incr("appendonly.aof").name,
+            "appendonly.aof.6.incr.aof"
+        );
+        assert_eq!(
+            m.next_base("appendonly.aof").name,
+            "appendonly.aof.4.base.rdb"
+        );
         assert!(Manifest::parse("file x seq 1").is_err());
         assert!(Manifest::parse("file ../x seq 1 type i").is_err());
         assert!(Manifest::parse("file a seq 2 type i\nfile b seq 1 type i").is_err());
     }
 
     fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("ferrocache-aof-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("ferrocache-aof-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         dir
     }
@@ -577,9 +583,14 @@ mod tests {
         fs::write(paths.file(&rewrite.base), b"REDIS-base").unwrap();
         aof.finish_rewrite(&rewrite).unwrap();
         let after = paths.read_manifest().unwrap().unwrap();
-        assert_eq!(after.base.as_ref().unwrap().name, "appendonly.aof.1.base.rdb");
+        assert_eq!(
+            after.base.as_ref().unwrap().name,
+            "appendonly.aof.1.base.rdb"
+        );
         assert_eq!(after.incrs, vec![rewrite.incr.clone()]);
-        assert!(!root.join("appendonlydir/appendonly.aof.1.incr.aof").exists());
+        assert!(!root
+            .join("appendonlydir/appendonly.aof.1.incr.aof")
+            .exists());
         assert_eq!(
             fs::read(paths.file(&rewrite.incr)).unwrap(),
             b"*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n"

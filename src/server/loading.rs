@@ -63,7 +63,8 @@ impl Server {
                     }
                 }
             }
-            let aof = Aof::open(paths, manifest).map_err(|e| format!("cannot open the AOF: {e}"))?;
+            let aof =
+                Aof::open(paths, manifest).map_err(|e| format!("cannot open the AOF: {e}"))?;
             self.state.persist.aof = Some(aof);
             self.state.propagation.enabled = true;
         } else {
@@ -223,7 +224,7 @@ impl Server {
         let mut eof = false;
         let mut last_log = Instant::now();
         let mut last_serve = Instant::now();
-        let limits = self.limits.clone();
+        let limits = self.limits;
         loop {
             let parsed = if start < buf.len() {
                 if buf[start] != b'*' {

@@ -92,7 +92,9 @@ impl Persistence {
 
     /// True while an AOF rewrite runs.
     pub fn rewrite_in_progress(&self) -> bool {
-        self.job.as_ref().is_some_and(|j| j.kind == JobKind::AofRewrite)
+        self.job
+            .as_ref()
+            .is_some_and(|j| j.kind == JobKind::AofRewrite)
     }
 }
 
@@ -221,7 +223,14 @@ impl ServerState {
         let temp = aof.rewrite_temp_path();
         let views = store.dbs.iter().map(|db| db.snapshot()).collect();
         let options = rdb_options(&self.config, true);
-        match SaveJob::spawn(JobKind::AofRewrite, views, target, temp, options, self.dirty) {
+        match SaveJob::spawn(
+            JobKind::AofRewrite,
+            views,
+            target,
+            temp,
+            options,
+            self.dirty,
+        ) {
             Ok(job) => {
                 log::info!(target: "aof", "rewrite_started base={} incr={}", rewrite.base.name, rewrite.incr.name);
                 self.persist.job = Some(job);
@@ -271,7 +280,8 @@ impl ServerState {
         }
         let p = &self.persist;
         if p.last_bgsave_error.is_some()
-            && p.last_bgsave_try.is_some_and(|t| t.elapsed() < BGSAVE_RETRY_DELAY)
+            && p.last_bgsave_try
+                .is_some_and(|t| t.elapsed() < BGSAVE_RETRY_DELAY)
         {
             return false;
         }
