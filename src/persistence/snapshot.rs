@@ -4,7 +4,7 @@
 //! loop polls the job from its timer; no fork, no stop-the-world copy.
 
 use super::durable::replace_file;
-use super::rdb::{write_rdb, RdbMeta};
+use super::rdb::{write_rdb_releasing, RdbMeta};
 use crate::store::db::DbView;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
@@ -20,9 +20,10 @@ pub struct RdbOptions {
 }
 
 /// Writes the views to `target` durably (temp file `temp`, fsync, rename,
-/// fsync of the directory). Returns the file size, or the error as text.
+/// fsync of the directory), letting go of each segment once written.
+/// Returns the file size, or the error as text.
 pub fn save_rdb(
-    views: &[DbView],
+    views: Vec<DbView>,
     target: &Path,
     temp: &Path,
     options: RdbOptions,
@@ -32,7 +33,7 @@ pub fn save_rdb(
         aof_base: options.aof_base,
     };
     replace_file(target, temp, |out| {
-        write_rdb(out, views, &meta, options.compress, options.checksum)
+        write_rdb_releasing(out, views, &meta, options.compress, options.checksum)
     })
     .map_err(|e| e.to_string())
 }
@@ -70,7 +71,7 @@ impl SaveJob {
         let path = target.clone();
         let handle = std::thread::Builder::new()
             .name("ferrocache-save".into())
-            .spawn(move || save_rdb(&views, &path, &temp, options))?;
+            .spawn(move || save_rdb(views, &path, &temp, options))?;
         Ok(SaveJob {
             kind,
             started: Instant::now(),

@@ -147,7 +147,7 @@ impl ServerState {
         let target = rdb_path(&self.config);
         let temp = temp_rdb_path(&target);
         let views: Vec<_> = store.dbs.iter().map(|db| db.snapshot()).collect();
-        match save_rdb(&views, &target, &temp, rdb_options(&self.config, false)) {
+        match save_rdb(views, &target, &temp, rdb_options(&self.config, false)) {
             Ok(bytes) => {
                 log::info!(target: "rdb", "saved file={} bytes={bytes} ms={}", target.display(), started.elapsed().as_millis());
                 self.saved(self.dirty);

@@ -37,7 +37,7 @@ mod write;
 mod tests;
 
 pub use read::read_rdb;
-pub use write::write_rdb;
+pub use write::{write_rdb, write_rdb_releasing};
 
 /// The RDB version this writer produces (Redis 7.0's).
 pub const RDB_VERSION: u32 = 10;

@@ -54,6 +54,20 @@ pub fn write_rdb<W: Write>(
     compress: bool,
     checksum: bool,
 ) -> io::Result<u64> {
+    write_rdb_releasing(out, dbs.to_vec(), meta, compress, checksum)
+}
+
+/// [`write_rdb`] that lets go of each segment of the views as soon as it is
+/// written: the loop then writes that segment in place instead of copying
+/// it, so a background save copies only the segments written to before the
+/// save reached them.
+pub fn write_rdb_releasing<W: Write>(
+    out: W,
+    mut dbs: Vec<DbView>,
+    meta: &RdbMeta,
+    compress: bool,
+    checksum: bool,
+) -> io::Result<u64> {
     let mut w = Writer::new(out, compress, checksum);
     w.bytes(format!("REDIS{RDB_VERSION:04}").as_bytes())?;
     let ctime = SystemTime::now()
@@ -64,7 +78,7 @@ pub fn write_rdb<W: Write>(
     w.aux(b"ctime", ctime.to_string().as_bytes())?;
     w.aux(b"used-mem", meta.used_mem.to_string().as_bytes())?;
     w.aux(b"aof-base", if meta.aof_base { b"1" } else { b"0" })?;
-    for (index, db) in dbs.iter().enumerate() {
+    for (index, db) in dbs.iter_mut().enumerate() {
         w.database(index, db)?;
     }
     w.finish()
@@ -223,7 +237,7 @@ impl<W: Write> Writer<W> {
     }
 
     /// SELECTDB, RESIZEDB and every key of a non-empty database.
-    fn database(&mut self, index: usize, db: &DbView) -> io::Result<()> {
+    fn database(&mut self, index: usize, db: &mut DbView) -> io::Result<()> {
         let segments = || db.segments.iter().flatten();
         let keys: usize = segments().map(|s| s.len()).sum();
         if keys == 0 {
@@ -235,9 +249,11 @@ impl<W: Write> Writer<W> {
         self.byte(opcode::RESIZEDB)?;
         self.len(keys as u64)?;
         self.len(volatile as u64)?;
-        for segment in segments() {
-            for entry in segment.iter() {
-                self.entry(entry)?;
+        for slot in db.segments.iter_mut() {
+            if let Some(segment) = slot.take() {
+                for entry in segment.iter() {
+                    self.entry(entry)?;
+                }
             }
         }
         Ok(())
