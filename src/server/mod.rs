@@ -537,6 +537,7 @@ impl Server {
         for key in std::mem::take(&mut self.state.wrote_to) {
             self.queue_write(key);
         }
+        self.state.drop_released_segments();
         if !self.state.flush_aof() {
             // Retried at the next iteration (or timer tick) until the disk recovers.
             self.close_clients();

@@ -147,7 +147,8 @@ impl ServerState {
         let target = rdb_path(&self.config);
         let temp = temp_rdb_path(&target);
         let views: Vec<_> = store.dbs.iter().map(|db| db.snapshot()).collect();
-        match save_rdb(views, &target, &temp, rdb_options(&self.config, false)) {
+        let options = rdb_options(&self.config, false);
+        match save_rdb(views, &target, &temp, options, &mut drop) {
             Ok(bytes) => {
                 log::info!(target: "rdb", "saved file={} bytes={bytes} ms={}", target.display(), started.elapsed().as_millis());
                 self.saved(self.dirty);
@@ -238,6 +239,13 @@ impl ServerState {
                 Ok(())
             }
             Err(e) => Err(format!("ERR cannot start the AOF rewrite: {e}")),
+        }
+    }
+
+    /// Each loop iteration: frees what a background save is done with.
+    pub fn drop_released_segments(&mut self) {
+        if let Some(job) = &self.persist.job {
+            job.drop_released();
         }
     }
 

@@ -14,7 +14,7 @@ use super::{container, kind, len, opcode, RdbMeta, RDB_VERSION};
 use crate::persistence::lzf::Compressor;
 use crate::resp::parser::parse_i64;
 use crate::resp::reply::format_double;
-use crate::store::db::DbView;
+use crate::store::db::{DbView, Segment};
 use crate::store::{Entry, Value};
 use crate::types::hash::Hash;
 use crate::types::list::List;
@@ -23,6 +23,7 @@ use crate::types::set::Set;
 use crate::types::zset::ZSet;
 use crate::types::Object;
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Bytes gathered before they are checksummed and written.
@@ -54,19 +55,20 @@ pub fn write_rdb<W: Write>(
     compress: bool,
     checksum: bool,
 ) -> io::Result<u64> {
-    write_rdb_releasing(out, dbs.to_vec(), meta, compress, checksum)
+    write_rdb_releasing(out, dbs.to_vec(), meta, compress, checksum, &mut drop)
 }
 
-/// [`write_rdb`] that lets go of each segment of the views as soon as it is
-/// written: the loop then writes that segment in place instead of copying
-/// it, so a background save copies only the segments written to before the
-/// save reached them.
+/// [`write_rdb`] that hands each segment of the views to `release` as soon
+/// as it is written: once the caller drops it, the loop writes that segment
+/// in place instead of copying it, so a background save copies only the
+/// segments written to before the save reached them.
 pub fn write_rdb_releasing<W: Write>(
     out: W,
     mut dbs: Vec<DbView>,
     meta: &RdbMeta,
     compress: bool,
     checksum: bool,
+    release: &mut dyn FnMut(Arc<Segment>),
 ) -> io::Result<u64> {
     let mut w = Writer::new(out, compress, checksum);
     w.bytes(format!("REDIS{RDB_VERSION:04}").as_bytes())?;
@@ -79,7 +81,7 @@ pub fn write_rdb_releasing<W: Write>(
     w.aux(b"used-mem", meta.used_mem.to_string().as_bytes())?;
     w.aux(b"aof-base", if meta.aof_base { b"1" } else { b"0" })?;
     for (index, db) in dbs.iter_mut().enumerate() {
-        w.database(index, db)?;
+        w.database(index, db, release)?;
     }
     w.finish()
 }
@@ -237,7 +239,12 @@ impl<W: Write> Writer<W> {
     }
 
     /// SELECTDB, RESIZEDB and every key of a non-empty database.
-    fn database(&mut self, index: usize, db: &mut DbView) -> io::Result<()> {
+    fn database(
+        &mut self,
+        index: usize,
+        db: &mut DbView,
+        release: &mut dyn FnMut(Arc<Segment>),
+    ) -> io::Result<()> {
         let segments = || db.segments.iter().flatten();
         let keys: usize = segments().map(|s| s.len()).sum();
         if keys == 0 {
@@ -254,6 +261,7 @@ impl<W: Write> Writer<W> {
                 for entry in segment.iter() {
                     self.entry(entry)?;
                 }
+                release(segment);
             }
         }
         Ok(())
