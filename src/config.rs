@@ -900,6 +900,18 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_yaml_file_loads_and_documents_every_parameter() {
+        let text = include_str!("../conf/ferrocache.yaml");
+        let mut c = Config::default();
+        c.apply_yaml(text).unwrap();
+        for p in PARAMS {
+            // Redis's old *-ziplist-* names are mentioned as aliases.
+            let documented = text.contains(p.name) || p.name.contains("ziplist");
+            assert!(documented, "{} is not in conf/ferrocache.yaml", p.name);
+        }
+    }
+
+    #[test]
     fn output_buffer_limits_parse_and_render() {
         let mut c = Config::default();
         assert_eq!(

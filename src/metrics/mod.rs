@@ -109,6 +109,8 @@ pub fn render(state: &ServerState, store: &Store, connected_clients: usize) -> S
         state.pubsub.pattern_count() as u64,
     );
 
+    persistence(&mut m, state);
+
     m.header("redis_db_keys", "gauge", "Keys per database.");
     for (i, db) in store.dbs.iter().enumerate().filter(|(_, d)| !d.is_empty()) {
         m.sample("redis_db_keys", &format!("db=\"db{i}\""), db.len() as u64);
@@ -216,6 +218,83 @@ fn escape(v: &str) -> String {
     v.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+/// The persistence series, with redis_exporter's names.
+fn persistence(m: &mut Metrics, state: &ServerState) {
+    let p = &state.persist;
+    let aof = p.aof.as_ref();
+    m.gauge(
+        "redis_loading_dump_file",
+        "Whether the dataset is loading.",
+        u64::from(p.loading.is_some()),
+    );
+    m.gauge(
+        "redis_rdb_bgsave_in_progress",
+        "Whether a background save runs.",
+        u64::from(p.bgsave_in_progress()),
+    );
+    m.gauge(
+        "redis_rdb_changes_since_last_save",
+        "Writes since the last successful save.",
+        state.changes_since_save(),
+    );
+    m.gauge(
+        "redis_rdb_last_save_timestamp_seconds",
+        "Unix time of the last successful save.",
+        p.last_save_unix,
+    );
+    m.gauge(
+        "redis_rdb_last_bgsave_status",
+        "1 when the last background save succeeded.",
+        u64::from(p.last_bgsave_error.is_none()),
+    );
+    m.gauge(
+        "redis_rdb_last_bgsave_duration_seconds",
+        "Seconds the last background save took.",
+        p.last_bgsave_secs.max(0) as u64,
+    );
+    m.counter("redis_rdb_saves_total", "Successful saves.", p.saves);
+    m.gauge(
+        "redis_aof_enabled",
+        "Whether the append-only file is on.",
+        u64::from(aof.is_some()),
+    );
+    m.gauge(
+        "redis_aof_rewrite_in_progress",
+        "Whether an AOF rewrite runs.",
+        u64::from(p.rewrite_in_progress()),
+    );
+    m.gauge(
+        "redis_aof_last_write_status",
+        "1 when the last AOF write and fsync succeeded.",
+        u64::from(aof.is_none_or(|a| a.error.is_none())),
+    );
+    m.gauge(
+        "redis_aof_last_bgrewrite_status",
+        "1 when the last AOF rewrite succeeded.",
+        u64::from(p.last_rewrite_ok),
+    );
+    m.counter(
+        "redis_aof_rewrites_total",
+        "Successful AOF rewrites.",
+        p.rewrites,
+    );
+    m.gauge(
+        "redis_aof_current_size_bytes",
+        "Size of the AOF (base and incremental files).",
+        aof.map_or(0, |a| a.current_size),
+    );
+    m.gauge(
+        "redis_aof_base_size_bytes",
+        "Size of the AOF after its last rewrite.",
+        aof.map_or(0, |a| a.base_size),
+    );
+    m.counter(
+        "redis_aof_delayed_fsync_total",
+        "AOF writes that did not wait for a slow fsync (everysec).",
+        aof.map_or(0, |a| a.delayed_fsyncs),
+    );
 }
 
 #[derive(Default)]
