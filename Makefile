@@ -4,7 +4,7 @@
 CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: build release run test deps lint fmt bench bench-memory clean
+.PHONY: build release run test deps lint fmt bench bench-memory bench-bgsave clean
 
 build:
 	$(CARGO) build
@@ -51,6 +51,10 @@ bench: release deps
 
 bench-memory: release deps
 	python3 ../shared/bench/compare.py --memory 1000000 --datasize 100
+
+# BGSAVE memory and latency under write load against redis-server's fork.
+bench-bgsave: release deps
+	python3 scripts/bgsave_bench.py
 
 clean:
 	$(CARGO) clean

@@ -544,7 +544,18 @@ pub static PARAMS: &[Param] = &[
     },
     bool_param!("aof-load-truncated", aof_load_truncated, true),
     bool_param!("aof-use-rdb-preamble", aof_use_rdb_preamble, true),
-    string_param!("dir", dir, true),
+    Param {
+        name: "dir",
+        mutable: true,
+        get: |c| c.dir.clone(),
+        set: |c, v| {
+            if !std::path::Path::new(v).is_dir() {
+                return Err("No such file or directory".into());
+            }
+            c.dir = v.to_string();
+            Ok(())
+        },
+    },
     file_name_param!("dbfilename", dbfilename, true),
     bool_param!("rdbcompression", rdbcompression, true),
     bool_param!("rdbchecksum", rdbchecksum, false),

@@ -155,8 +155,9 @@ impl ServerState {
                 Ok(())
             }
             Err(e) => {
+                // As Redis: a failed SAVE replies a bare ERR and leaves
+                // rdb_last_bgsave_status alone; the log says why.
                 log::warn!(target: "rdb", "save_failed file={} error=\"{e}\"", target.display());
-                self.persist.last_bgsave_error = Some(e);
                 Err("ERR".into())
             }
         }
@@ -386,7 +387,7 @@ impl ServerState {
         }
         if save {
             self.save(store)
-                .map_err(|_| self.persist.last_bgsave_error.clone().unwrap_or_default())?;
+                .map_err(|_| "the snapshot could not be written".to_string())?;
         }
         Ok(())
     }
