@@ -3,66 +3,15 @@
 //! redis-check-rdb accepts what ferrocache writes. Needs redis-server and
 //! redis-check-rdb (Debian: redis-server, redis-tools; `make test` installs them).
 
+#[path = "support/reference.rs"]
+mod reference;
 mod support;
 
+use reference::Reference;
 use std::collections::BTreeMap;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-use support::{free_port, Server, DEADLINE};
-
-/// A redis-server 7.0 on a free loopback port, serving `dir/dump.rdb`.
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Redis {
-    fn start(dir: &Path) -> Redis {
-        let port = free_port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server (Debian package redis-server) must be installed");
-        let mut redis = Redis { child, port };
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            assert!(
-                matches!(redis.child.try_wait(), Ok(None)),
-                "redis-server exited at start-up"
-            );
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                let mut con = redis.client();
-                let loading: redis::RedisResult<String> = redis::cmd("PING").query(&mut con);
-                if loading.is_ok() {
-                    return redis;
-                }
-            }
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn client(&self) -> redis::Connection {
-        let client = redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)).unwrap();
-        let con = client.get_connection_with_timeout(DEADLINE).unwrap();
-        con.set_read_timeout(Some(DEADLINE)).unwrap();
-        con
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use std::process::Command;
+use support::Server;
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir =
@@ -252,7 +201,7 @@ fn redis_loads_what_ferrocache_saves() {
     drop(con);
     drop(ours);
     redis_check_rdb(&dir.join("dump.rdb"));
-    let redis = Redis::start(&dir);
+    let redis = Reference::start_in(&dir);
     assert_same(&expected, &contents(&mut redis.client()));
     drop(redis);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -261,7 +210,7 @@ fn redis_loads_what_ferrocache_saves() {
 #[test]
 fn ferrocache_loads_what_redis_saves() {
     let dir = temp_dir("from-redis");
-    let redis = Redis::start(&dir);
+    let redis = Reference::start_in(&dir);
     let mut con = redis.client();
     populate(&mut con);
     let expected = contents(&mut con);

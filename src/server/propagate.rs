@@ -9,6 +9,8 @@
 //! (expired, evicted) go out as `DEL`. A transaction goes out as one
 //! `MULTI ... EXEC` unit. A `SELECT` is inserted whenever the database changes.
 
+use crate::resp::reply::format_i64;
+
 /// The pending effect stream and its bookkeeping.
 #[derive(Default)]
 pub struct Propagation {
@@ -132,19 +134,10 @@ pub fn encode<A: AsRef<[u8]>>(buf: &mut Vec<u8>, args: &[A]) {
     }
 }
 
-fn push_header(buf: &mut Vec<u8>, kind: u8, mut n: usize) {
+fn push_header(buf: &mut Vec<u8>, kind: u8, n: usize) {
     let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
     buf.push(kind);
-    buf.extend_from_slice(&digits[at..]);
+    buf.extend_from_slice(format_i64(n as i64, &mut digits));
     buf.extend_from_slice(b"\r\n");
 }
 

@@ -14,12 +14,25 @@ pub struct Reference {
     child: Child,
     pub port: u16,
     dir: std::path::PathBuf,
+    /// The directory is the harness's own (deleted on drop).
+    own_dir: bool,
 }
 
 impl Reference {
     /// Starts redis-server, or returns None when it is not installed (which
     /// fails on CI, where `make test` installs it).
     pub fn start() -> Option<Reference> {
+        Reference::launch(None)
+    }
+
+    /// Starts redis-server with `dir` as its data directory (it loads
+    /// `dir/dump.rdb` when there is one); the directory is left in place.
+    pub fn start_in(dir: &std::path::Path) -> Reference {
+        Reference::launch(Some(dir))
+            .expect("redis-server (Debian package redis-server) must be installed")
+    }
+
+    fn launch(data_dir: Option<&std::path::Path>) -> Option<Reference> {
         if Command::new("redis-server")
             .arg("--version")
             .output()
@@ -34,10 +47,15 @@ impl Reference {
         }
         for _attempt in 0..5 {
             let port = free_port();
-            let dir = std::env::temp_dir().join(format!(
-                "ferrocache-reference-{}-{port}",
-                std::process::id()
-            ));
+            let dir = data_dir.map_or_else(
+                || {
+                    std::env::temp_dir().join(format!(
+                        "ferrocache-reference-{}-{port}",
+                        std::process::id()
+                    ))
+                },
+                |d| d.to_path_buf(),
+            );
             std::fs::create_dir_all(&dir).unwrap();
             let mut child = Command::new("redis-server")
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
@@ -58,12 +76,20 @@ impl Reference {
                     .and_then(|c| c.get_connection_with_timeout(Duration::from_millis(200)))
                     .and_then(|mut con| redis::cmd("PING").query::<String>(&mut con));
                 if ping.is_ok() {
-                    return Some(Reference { child, port, dir });
+                    let own_dir = data_dir.is_none();
+                    return Some(Reference {
+                        child,
+                        port,
+                        dir,
+                        own_dir,
+                    });
                 }
                 assert!(Instant::now() < deadline, "redis-server did not start");
                 std::thread::sleep(Duration::from_millis(10));
             }
-            let _ = std::fs::remove_dir_all(&dir);
+            if data_dir.is_none() {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
         }
         panic!("could not start redis-server on a free port");
     }
@@ -81,7 +107,9 @@ impl Drop for Reference {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if self.own_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
