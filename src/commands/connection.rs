@@ -21,7 +21,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     command!(
         "echo",
         2,
-        FAST,
+        LOADING | STALE | FAST,
         (0, 0, 0),
         "connection",
         "Returns the given string.",
