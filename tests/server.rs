@@ -19,8 +19,8 @@ fn bad_configuration_exits_nonzero_naming_the_field() {
         (&["--port", "99999"], "'port'"),
         (&["--maxmemory", "lots"], "'maxmemory'"),
         (&["--maxmemory-policy", "lru"], "'maxmemory-policy'"),
-        (&["--save", "3600 1"], "'save'"),
-        (&["--appendonly", "yes"], "'appendonly'"),
+        (&["--save", "3600"], "'save'"),
+        (&["--appendonly", "maybe"], "'appendonly'"),
     ] {
         let out = ferrocache(args);
         assert!(!out.status.success(), "{args:?} must fail");
@@ -105,7 +105,11 @@ fn config_set_validates_like_redis() {
     );
     assert_eq!(r.cmd(&["CONFIG", "SET", "loglevel", "debug"]), b"+OK\r\n");
     let save = r.cmd(&["CONFIG", "GET", "save"]);
-    assert_eq!(save, b"*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+    // Redis's default save rules.
+    assert_eq!(
+        save,
+        b"*2\r\n$4\r\nsave\r\n$23\r\n3600 1 300 100 60 10000\r\n"
+    );
 }
 
 #[test]
