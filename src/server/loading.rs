@@ -12,6 +12,7 @@
 
 use super::persist::{aof_paths, rdb_path, Loading};
 use super::{Client, ReplyMode, Server};
+use crate::commands::table::registry;
 use crate::commands::{dispatch, Ctx};
 use crate::persistence::aof::{Aof, AofFile};
 use crate::persistence::rdb::read_rdb;
@@ -238,6 +239,15 @@ impl Server {
             match parsed {
                 Parsed::Command { consumed, .. } => {
                     let argv = Argv::new(&buf[start..], &args);
+                    if registry().lookup(argv.get(0)).is_none() {
+                        // Replaying around it would silently drop its data.
+                        return Err(format!(
+                            "Unknown command '{}' reading the append only file {} at offset {}",
+                            String::from_utf8_lossy(argv.get(0)),
+                            path.display(),
+                            base_offset + start as u64
+                        ));
+                    }
                     if argv.get(0).eq_ignore_ascii_case(b"multi") {
                         multi_start = base_offset + start as u64;
                     }

@@ -136,7 +136,8 @@ impl Server {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
-            if self.stop.load(Ordering::Relaxed) {
+            // Cleared: a later signal tries again if this one cannot stop.
+            if self.stop.swap(false, Ordering::Relaxed) && self.persist_on_signal() {
                 info!(target: "server", "shutdown reason=signal");
                 break;
             }
@@ -156,16 +157,23 @@ impl Server {
                 break;
             }
         }
-        if self.state.shutdown.is_none() {
-            // A signal: persist as SHUTDOWN without arguments would.
-            let save = !self.state.config.save.is_empty();
-            if let Err(e) = self.state.persist_for_shutdown(&self.store, save) {
-                warn!(target: "server", "shutdown_persist_failed error=\"{e}\"");
-            }
-        }
         self.before_sleep();
         info!(target: "server", "exit status=ok");
         Ok(())
+    }
+
+    /// SIGTERM/SIGINT: persists as SHUTDOWN without arguments would. False
+    /// when the data could not be made durable: like Redis, the server then
+    /// keeps running rather than exit and lose it.
+    fn persist_on_signal(&mut self) -> bool {
+        let save = !self.state.config.save.is_empty();
+        match self.state.persist_for_shutdown(&self.store, save) {
+            Ok(()) => true,
+            Err(e) => {
+                warn!(target: "server", "shutdown_refused reason=signal error=\"{e}\" effect=still_running");
+                false
+            }
+        }
     }
 
     /// Accepts, reads and runs what the readiness events say.

@@ -5,9 +5,14 @@
 
 #![allow(dead_code)]
 
+pub mod aof_files;
+pub mod dataset;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long any single wait in a test may take.
@@ -17,7 +22,11 @@ pub const DEADLINE: Duration = Duration::from_secs(10);
 pub struct Server {
     child: Child,
     pub port: u16,
-    pub dir: std::path::PathBuf,
+    /// The server's working directory (its `dir` unless overridden).
+    pub dir: PathBuf,
+    /// The temporary `dir` of [`Server::start`], removed after the process
+    /// is killed (None when the test owns it, see [`Server::start_in`]).
+    owned_dir: Option<TempDir>,
 }
 
 /// A port that was free a moment ago (the server retries if it is taken since).
@@ -38,49 +47,166 @@ pub fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// A fresh directory under the system temp dir, removed when dropped. Tests
+/// that restart a server on the same data hold one and pass it to
+/// [`Server::start_in`].
+pub struct TempDir {
+    pub path: PathBuf,
+}
+
+impl TempDir {
+    /// Creates an empty directory whose name contains `tag`.
+    pub fn new(tag: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("ferrocache-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir { path }
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// How a server that was expected not to start ended.
+#[derive(Debug)]
+pub struct StartFailure {
+    /// The exit code (None: killed by a signal).
+    pub code: Option<i32>,
+    /// Everything it wrote to stderr.
+    pub stderr: String,
+}
+
+/// Spawns the binary in `dir` on `port`; `args` may start with a config file.
+fn spawn(dir: &Path, port: u16, args: &[&str], stderr: Stdio) -> Child {
+    // A config file, if given, must come first.
+    let (file, overrides) = match args.first() {
+        Some(f) if !f.starts_with("--") => (&args[..1], &args[1..]),
+        _ => (&args[..0], args),
+    };
+    Command::new(env!("CARGO_BIN_EXE_ferrocache"))
+        .args(file)
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(overrides)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("spawn ferrocache")
+}
+
+/// True once `port` answers PING (the probe then QUITs and reads to the
+/// end, so it no longer counts as a connected client).
+fn answers_ping(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    s.set_read_timeout(Some(DEADLINE)).unwrap();
+    let mut reply = Vec::new();
+    s.write_all(b"PING\r\nQUIT\r\n").is_ok()
+        && s.read_to_end(&mut reply).is_ok()
+        && reply.ends_with(b"+OK\r\n")
+}
+
 impl Server {
-    /// Starts the server with extra `--name value` arguments.
+    /// Starts the server with extra `--name value` arguments in a fresh
+    /// temporary directory, removed when the server is dropped.
     pub fn start(args: &[&str]) -> Server {
+        let dir = TempDir::new("test");
+        let mut server = Server::start_in(&dir.path, args);
+        server.owned_dir = Some(dir);
+        server
+    }
+
+    /// Starts the server in `dir`, which the caller owns and which outlives
+    /// the server (restart tests start several servers on the same data).
+    /// Returns once it answers PING (it may still be loading its data).
+    pub fn start_in(dir: &Path, args: &[&str]) -> Server {
         for _attempt in 0..5 {
             let port = free_port();
-            let dir =
-                std::env::temp_dir().join(format!("ferrocache-test-{}-{port}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            // A config file, if given, must come first.
-            let (file, overrides) = match args.first() {
-                Some(f) if !f.starts_with("--") => (&args[..1], &args[1..]),
-                _ => (&args[..0], args),
-            };
-            let mut child = Command::new(env!("CARGO_BIN_EXE_ferrocache"))
-                .args(file)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(overrides)
-                .current_dir(&dir)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn ferrocache");
+            let mut child = spawn(dir, port, args, Stdio::null());
             let deadline = Instant::now() + DEADLINE;
             loop {
                 if let Ok(Some(_)) = child.try_wait() {
                     break; // exited: port taken, try another
                 }
-                if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
-                    s.set_read_timeout(Some(DEADLINE)).unwrap();
-                    // QUIT and read to the end: once the server's close arrives the
-                    // probe no longer counts as a connected client.
-                    if s.write_all(b"PING\r\nQUIT\r\n").is_ok() {
-                        let mut reply = Vec::new();
-                        if s.read_to_end(&mut reply).is_ok() && reply.ends_with(b"+OK\r\n") {
-                            return Server { child, port, dir };
-                        }
-                    }
+                if answers_ping(port) {
+                    return Server {
+                        child,
+                        port,
+                        dir: dir.to_path_buf(),
+                        owned_dir: None,
+                    };
                 }
                 assert!(Instant::now() < deadline, "server did not start");
                 std::thread::sleep(Duration::from_millis(10));
             }
         }
         panic!("could not start ferrocache on a free port");
+    }
+
+    /// Starts the server in `dir` expecting it to exit during start-up (a
+    /// damaged data file, ...): returns its exit code and stderr. Panics if
+    /// it is still running after `DEADLINE`.
+    pub fn start_failure(dir: &Path, args: &[&str]) -> StartFailure {
+        for _attempt in 0..5 {
+            let mut child = spawn(dir, free_port(), args, Stdio::piped());
+            // Read stderr on a thread so a chatty child never blocks on the pipe.
+            let mut pipe = child.stderr.take().expect("piped stderr");
+            let reader = std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = pipe.read_to_string(&mut text);
+                text
+            });
+            let deadline = Instant::now() + DEADLINE;
+            let status = loop {
+                if let Ok(Some(status)) = child.try_wait() {
+                    break status;
+                }
+                if Instant::now() >= deadline {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("ferrocache kept running; expected a start-up failure");
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            };
+            let stderr = reader.join().unwrap();
+            if stderr.contains("could not listen") {
+                continue; // the free port was taken meanwhile: not the failure under test
+            }
+            return StartFailure {
+                code: status.code(),
+                stderr,
+            };
+        }
+        panic!("could not find a free port for ferrocache");
+    }
+
+    /// SIGKILL: the process dies at once, as in a crash; waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends a signal by name ("TERM", "INT", ...) without waiting.
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &self.pid().to_string()])
+            .status()
+            .expect("kill(1)");
+        assert!(sent.success(), "kill -{name}");
+    }
+
+    /// SIGTERM: a graceful shutdown (persists as SHUTDOWN does); waits for
+    /// the exit and asserts it succeeded.
+    pub fn stop(&mut self) {
+        self.signal("TERM");
+        assert_eq!(self.wait_exit(), Some(0), "graceful stop");
     }
 
     /// A `redis` crate connection.
@@ -125,6 +251,24 @@ impl Server {
         }
     }
 
+    /// One `field` of `INFO section`, as text (panics when absent).
+    pub fn info_field(&self, section: &str, field: &str) -> String {
+        let reply = self.raw().cmd(&["INFO", section]);
+        let text = String::from_utf8_lossy(&reply);
+        let prefix = format!("{field}:");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("INFO {section} has no {field}: {text}"))
+            .to_string()
+    }
+
+    /// Waits until the start-up load is over (INFO loading:0).
+    pub fn wait_loaded(&self) {
+        wait_until("the dataset to load", || {
+            self.info_field("persistence", "loading") == "0"
+        });
+    }
+
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -135,7 +279,7 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        // Then `owned_dir` drops, removing the directory.
     }
 }
 
