@@ -141,8 +141,22 @@ impl Manifest {
         self.base.iter().chain(self.incrs.iter())
     }
 
+    /// One past the highest sequence number of the files named `*{infix}*`
+    /// (bases and incremental files count apart, as in Redis), history
+    /// included, so a new file never reuses the name of one still on disk.
+    fn next_seq(&self, infix: &str) -> u64 {
+        self.base
+            .iter()
+            .chain(self.incrs.iter())
+            .chain(self.history.iter())
+            .filter(|f| f.name.contains(infix))
+            .map(|f| f.seq)
+            .max()
+            .map_or(1, |s| s + 1)
+    }
+
     fn next_incr(&self, basename: &str) -> AofFile {
-        let seq = self.incrs.last().map_or(1, |f| f.seq + 1);
+        let seq = self.next_seq(".incr.");
         AofFile {
             name: format!("{basename}.{seq}.incr.aof"),
             seq,
@@ -151,7 +165,7 @@ impl Manifest {
     }
 
     fn next_base(&self, basename: &str) -> AofFile {
-        let seq = self.base.as_ref().map_or(1, |f| f.seq + 1);
+        let seq = self.next_seq(".base.");
         AofFile {
             name: format!("{basename}.{seq}.base.rdb"),
             seq,
@@ -289,6 +303,11 @@ pub struct Aof {
     pub delayed_fsyncs: u64,
     /// Why the last write or fsync failed (MISCONF), None when it succeeded.
     pub error: Option<String>,
+    /// The AOF was opened over existing data (CONFIG SET appendonly yes, or
+    /// start-up from dump.rdb): until its first base is written, the manifest
+    /// on disk is left as it was, so a crash meanwhile never loads a partial
+    /// AOF (only the incremental writes since the switch).
+    pub base_pending: bool,
 }
 
 /// What [`Aof::write`] did with the pending bytes.
@@ -315,6 +334,40 @@ impl Aof {
             manifest.incrs.push(incr);
             paths.write_manifest(&manifest)?;
         }
+        delete_history(&paths, &mut manifest)?;
+        Aof::append_to_newest(paths, manifest, false)
+    }
+
+    /// Opens a new AOF for a dataset that already holds data: the caller
+    /// starts a rewrite at once, and only its success writes a manifest.
+    /// The files of `old` (an AOF left from before) are deleted then.
+    pub fn open_pending(paths: AofPaths, old: Option<Manifest>) -> io::Result<Aof> {
+        fs::create_dir_all(&paths.dir)?;
+        let old = old.unwrap_or_default();
+        let mut manifest = Manifest {
+            history: old
+                .base
+                .into_iter()
+                .chain(old.incrs)
+                .chain(old.history)
+                .map(|f| AofFile {
+                    kind: FileKind::History,
+                    ..f
+                })
+                .collect(),
+            ..Manifest::default()
+        };
+        let incr = manifest.next_incr(&paths.basename);
+        File::create(paths.file(&incr))?.sync_all()?;
+        manifest.incrs.push(incr);
+        Aof::append_to_newest(paths, manifest, true)
+    }
+
+    fn append_to_newest(
+        paths: AofPaths,
+        manifest: Manifest,
+        base_pending: bool,
+    ) -> io::Result<Aof> {
         let newest = manifest.incrs.last().expect("an incremental file");
         let file = OpenOptions::new()
             .append(true)
@@ -324,7 +377,6 @@ impl Aof {
             .load_order()
             .map(|f| fs::metadata(paths.file(f)).map_or(0, |m| m.len()))
             .sum();
-        delete_history(&paths, &mut manifest)?;
         let incr_len = file.metadata()?.len();
         Ok(Aof {
             paths,
@@ -339,6 +391,7 @@ impl Aof {
             postponed_since: None,
             delayed_fsyncs: 0,
             error: None,
+            base_pending,
         })
     }
 
@@ -454,7 +507,9 @@ impl Aof {
             .open(self.paths.file(&incr))?;
         let mut manifest = self.manifest.clone();
         manifest.incrs.push(incr.clone());
-        self.paths.write_manifest(&manifest)?;
+        if !self.base_pending {
+            self.paths.write_manifest(&manifest)?;
+        }
         self.manifest = manifest;
         self.file = file;
         self.incr_len = 0;
@@ -493,6 +548,7 @@ impl Aof {
         }));
         self.paths.write_manifest(&manifest)?;
         self.manifest = manifest;
+        self.base_pending = false;
         delete_history(&self.paths, &mut self.manifest)?;
         self.current_size = self
             .manifest
@@ -595,6 +651,32 @@ mod tests {
             fs::read(paths.file(&rewrite.incr)).unwrap(),
             b"*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n"
         );
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_pending_base_leaves_the_old_manifest_until_the_rewrite_succeeds() {
+        let root = temp_dir("pending");
+        let paths = AofPaths::new(root.to_str().unwrap(), "appendonlydir", "appendonly.aof");
+        let old = Aof::open(paths.clone(), None).unwrap();
+        let old_manifest = paths.read_manifest().unwrap();
+        drop(old);
+        let mut aof = Aof::open_pending(paths.clone(), old_manifest.clone()).unwrap();
+        assert_ne!(aof.manifest.incrs[0].name, "appendonly.aof.1.incr.aof");
+        let rewrite = aof.begin_rewrite().unwrap();
+        let mut buf = b"*1\r\n$4\r\nPING\r\n".to_vec();
+        aof.write(&mut buf, AppendFsync::No);
+        // A crash before the base: the old manifest, untouched.
+        assert_eq!(paths.read_manifest().unwrap(), old_manifest);
+        fs::write(paths.file(&rewrite.base), b"REDIS-base").unwrap();
+        aof.finish_rewrite(&rewrite).unwrap();
+        let after = paths.read_manifest().unwrap().unwrap();
+        assert_eq!(after.base, Some(rewrite.base.clone()));
+        assert_eq!(after.incrs, vec![rewrite.incr]);
+        assert!(!root
+            .join("appendonlydir/appendonly.aof.1.incr.aof")
+            .exists());
+        assert!(!aof.base_pending);
         fs::remove_dir_all(&root).unwrap();
     }
 

@@ -64,10 +64,22 @@ impl Server {
                     }
                 }
             }
-            let aof =
-                Aof::open(paths, manifest).map_err(|e| format!("cannot open the AOF: {e}"))?;
-            self.state.persist.aof = Some(aof);
-            self.state.propagation.enabled = true;
+            let rdb = rdb_path(&self.state.config);
+            if manifest.is_none() && rdb.exists() {
+                // appendonly was just turned on in the config: rather than
+                // start empty (Redis 7.0 ignores dump.rdb here), load the
+                // snapshot and write the AOF's first base from it.
+                warn!(target: "aof", "no_aof_yet action=load_rdb_and_rewrite file={}", rdb.display());
+                self.load_rdb_file(&rdb)?;
+                self.state
+                    .open_aof_over_data(&self.store, paths, None)
+                    .map_err(|e| format!("cannot open the AOF: {e}"))?;
+            } else {
+                let aof =
+                    Aof::open(paths, manifest).map_err(|e| format!("cannot open the AOF: {e}"))?;
+                self.state.persist.aof = Some(aof);
+                self.state.propagation.enabled = true;
+            }
         } else {
             let path = rdb_path(&self.state.config);
             if path.exists() {

@@ -14,7 +14,8 @@ use crate::store::Store;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// A failed BGSAVE triggered by a save rule is retried after this long.
+/// A failed BGSAVE triggered by a save rule, or a failed first AOF base, is
+/// retried after this long.
 const BGSAVE_RETRY_DELAY: Duration = Duration::from_secs(5);
 
 /// Redis's MISCONF text after a failed background save.
@@ -44,6 +45,8 @@ pub struct Persistence {
     pub last_rewrite_secs: i64,
     pub rewrites: u64,
     pub rewrite_failures_in_a_row: u64,
+    /// When a rewrite was last started (a pending first base is retried).
+    last_rewrite_try: Option<Instant>,
     /// While the dataset loads at start-up: other clients get -LOADING.
     pub loading: Option<Loading>,
     /// Keys loaded and skipped as expired by the last load.
@@ -79,6 +82,7 @@ impl Persistence {
             last_rewrite_secs: -1,
             rewrites: 0,
             rewrite_failures_in_a_row: 0,
+            last_rewrite_try: None,
             loading: None,
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
@@ -258,8 +262,14 @@ impl ServerState {
             self.finish_job(job);
         }
         if self.persist.job.is_none() {
-            if self.persist.rewrite_scheduled && self.persist.aof.is_some() {
+            let base_retry_due = self.persist.aof.as_ref().is_some_and(|a| a.base_pending)
+                && self
+                    .persist
+                    .last_rewrite_try
+                    .is_none_or(|t| t.elapsed() >= BGSAVE_RETRY_DELAY);
+            if (self.persist.rewrite_scheduled || base_retry_due) && self.persist.aof.is_some() {
                 self.persist.rewrite_scheduled = false;
+                self.persist.last_rewrite_try = Some(Instant::now());
                 let _ = self.start_rewrite(store);
             } else if self.persist.bgsave_scheduled || self.save_rule_due() {
                 self.persist.bgsave_scheduled = false;
@@ -409,11 +419,25 @@ impl ServerState {
         }
         self.wait_for_job();
         let paths = aof_paths(&self.config);
-        let manifest = paths.read_manifest()?;
-        let aof = Aof::open(paths, manifest).map_err(|e| e.to_string())?;
+        // Files left from an earlier AOF describe old data: replaced (and
+        // deleted) once the new base is written, untouched until then.
+        let old = paths.read_manifest()?;
+        self.open_aof_over_data(store, paths, old)
+    }
+
+    /// Opens a new AOF while the dataset already holds data, and starts the
+    /// rewrite that writes its first base.
+    pub fn open_aof_over_data(
+        &mut self,
+        store: &Store,
+        paths: crate::persistence::aof::AofPaths,
+        old: Option<crate::persistence::aof::Manifest>,
+    ) -> Result<(), String> {
+        let aof = Aof::open_pending(paths, old).map_err(|e| e.to_string())?;
         self.persist.aof = Some(aof);
         self.propagation.enabled = true;
         self.propagation.forget_selected_db();
+        self.persist.last_rewrite_try = Some(Instant::now());
         self.start_rewrite(store)
     }
 }
