@@ -51,6 +51,9 @@ pub struct Config {
     pub rdbchecksum: bool,
     /// Refuse writes (MISCONF) while the last background save failed.
     pub stop_writes_on_bgsave_error: bool,
+    /// Whether CONFIG SET may change protected parameters (dir,
+    /// dbfilename): no, yes, or local (from loopback clients only).
+    pub enable_protected_configs: String,
     pub proto_max_bulk_len: u64,
     pub client_query_buffer_limit: u64,
     pub daemonize: bool,
@@ -126,6 +129,7 @@ impl Default for Config {
             rdbcompression: true,
             rdbchecksum: true,
             stop_writes_on_bgsave_error: true,
+            enable_protected_configs: "no".into(),
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             daemonize: false,
@@ -565,6 +569,15 @@ pub static PARAMS: &[Param] = &[
         true
     ),
     Param {
+        name: "enable-protected-configs",
+        mutable: false,
+        get: |c| c.enable_protected_configs.clone(),
+        set: |c, v| {
+            c.enable_protected_configs = one_of(v, &["no", "yes", "local"])?;
+            Ok(())
+        },
+    },
+    Param {
         name: "proto-max-bulk-len",
         mutable: true,
         get: |c| c.proto_max_bulk_len.to_string(),
@@ -776,6 +789,10 @@ impl OutputBufferLimits {
         Ok(())
     }
 }
+
+/// Parameters CONFIG SET changes only when enable-protected-configs allows
+/// (they pick where the server writes files).
+pub const PROTECTED: &[&str] = &["dir", "dbfilename"];
 
 /// The parameter called `name` (case-insensitive).
 pub fn find_param(name: &str) -> Option<&'static Param> {

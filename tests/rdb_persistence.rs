@@ -228,7 +228,8 @@ fn a_damaged_dump_stops_start_up_naming_file_and_offset() {
 
 #[test]
 fn a_failed_bgsave_refuses_writes_until_a_save_succeeds() {
-    let mut srv = Server::start(&["--save", "3600 1"]);
+    // CONFIG SET dir is a protected config, as in Redis.
+    let mut srv = Server::start(&["--save", "3600 1", "--enable-protected-configs", "local"]);
     let target = TempDir::new("rdb-misconf");
     let target_path = target.path.to_str().unwrap().to_string();
     let mut r = srv.raw();
@@ -261,7 +262,14 @@ fn a_failed_bgsave_refuses_writes_until_a_save_succeeds() {
 #[test]
 fn a_signal_does_not_stop_the_server_while_its_final_save_fails() {
     let dir = TempDir::new("rdb-sigterm");
-    let args = ["--save", "3600 1", "--logfile", "server.log"];
+    let args = [
+        "--save",
+        "3600 1",
+        "--logfile",
+        "server.log",
+        "--enable-protected-configs",
+        "yes",
+    ];
     let mut srv = Server::start_in(&dir.path, &args);
     let data = dir.path.join("data");
     let data_path = data.to_str().unwrap().to_string();

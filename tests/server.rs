@@ -106,6 +106,10 @@ fn config_set_validates_like_redis() {
         b"*2\r\n$7\r\ntimeout\r\n$1\r\n0\r\n"
     );
     assert_eq!(r.cmd(&["CONFIG", "SET", "loglevel", "debug"]), b"+OK\r\n");
+    assert_eq!(
+        r.cmd(&["CONFIG", "SET", "dir", "/tmp"]),
+        &b"-ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config\r\n"[..]
+    );
     let save = r.cmd(&["CONFIG", "GET", "save"]);
     assert_eq!(
         save,

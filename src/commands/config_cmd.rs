@@ -95,10 +95,12 @@ fn set(ctx: &mut Ctx, argv: Argv) {
                 "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
             ));
         };
-        let result = if param.mutable {
-            (param.set)(&mut updated, &value)
-        } else {
+        let result = if !param.mutable {
             Err("can't set immutable config".to_string())
+        } else if crate::config::PROTECTED.contains(&param.name) && !protected_allowed(ctx) {
+            Err("can't set protected config".to_string())
+        } else {
+            (param.set)(&mut updated, &value)
         };
         if let Err(e) = result {
             return ctx.out.error(&format!(
@@ -119,6 +121,18 @@ fn set(ctx: &mut Ctx, argv: Argv) {
         ));
     }
     ctx.out.ok();
+}
+
+/// enable-protected-configs: yes, or local and the client is on loopback.
+fn protected_allowed(ctx: &mut Ctx) -> bool {
+    match ctx.server.config.enable_protected_configs.as_str() {
+        "yes" => true,
+        "local" => {
+            let addr = &ctx.client().addr;
+            addr.starts_with("127.") || addr.starts_with("[::1]")
+        }
+        _ => false,
+    }
 }
 
 /// `CONFIG RESETSTAT`
