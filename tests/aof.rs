@@ -934,3 +934,72 @@ fn clients_get_loading_while_a_big_aof_replays() {
     }
     panic!("the load never lasted long enough to be observed");
 }
+
+/// A full disk, simulated by an incremental file that is a symlink to
+/// /dev/full (every write fails with ENOSPC): the next file a rewrite opens.
+/// The disk then "recovers": a regular file takes the symlink's place.
+#[test]
+fn a_full_disk_refuses_writes_holds_unsynced_replies_and_recovers() {
+    let dir = TempDir::new("aof-full-disk");
+    let args = [
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--save",
+        "",
+    ];
+    let mut srv = Server::start_in(&dir.path, &args);
+    let mut writer = srv.raw();
+    check(&mut writer, &["SET", "before", "0"], "+OK\r\n");
+    let incr = aof_dir(&dir.path).join("appendonly.aof.2.incr.aof");
+    std::os::unix::fs::symlink("/dev/full", &incr).unwrap();
+    check(
+        &mut writer,
+        &["BGREWRITEAOF"],
+        "+Background append only file rewriting started\r\n",
+    );
+    wait_until("the rewrite to finish", || {
+        srv.info_field("persistence", "aof_rewrite_in_progress") == "0"
+    });
+
+    // The write cannot reach the disk: its reply is held, not acknowledged.
+    writer.send(&frame(&[b"SET", b"a", b"1"]));
+    wait_until("the failed AOF write in INFO", || {
+        srv.info_field("persistence", "aof_last_write_status") == "err"
+    });
+    // Other clients are served: writes (and PING) get Redis's MISCONF.
+    let misconf = "-MISCONF Errors writing to the AOF file: No space left on device\r\n";
+    let mut other = srv.raw();
+    check(&mut other, &["SET", "b", "2"], misconf);
+    check(&mut other, &["PING"], misconf);
+    check(&mut other, &["EXISTS", "b"], ":0\r\n");
+    // Still no reply for the write that is not on disk.
+    writer.s.set_nonblocking(true).unwrap();
+    let mut byte = [0u8; 1];
+    let unread = std::io::Read::read(&mut writer.s, &mut byte);
+    assert!(
+        matches!(&unread, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "a write that is not on disk was answered: {unread:?}"
+    );
+    writer.s.set_nonblocking(false).unwrap();
+
+    // The disk recovers: the held write is written, then acknowledged.
+    fs::remove_file(&incr).unwrap();
+    fs::write(&incr, b"").unwrap();
+    assert_eq!(writer.reply(), b"+OK\r\n");
+    wait_until("writes to be accepted again", || {
+        srv.info_field("persistence", "aof_last_write_status") == "ok"
+    });
+    check(&mut other, &["SET", "b", "2"], "+OK\r\n");
+    srv.kill();
+
+    let srv = Server::start_in(&dir.path, &args);
+    srv.wait_loaded();
+    let mut r = srv.raw();
+    check(
+        &mut r,
+        &["MGET", "before", "a", "b"],
+        "*3\r\n$1\r\n0\r\n$1\r\n1\r\n$1\r\n2\r\n",
+    );
+}

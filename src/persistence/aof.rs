@@ -402,15 +402,13 @@ impl Aof {
     /// and `pending` is kept to retry.
     pub fn write(&mut self, pending: &mut Vec<u8>, policy: AppendFsync) -> Flushed {
         if let Some(e) = self.fsync_thread.take_error() {
-            self.fail(format!("fsync: {e}"));
+            self.fail("fsync", &e);
+        }
+        if self.error.is_some() && !self.recover() {
+            return Flushed::Failed;
         }
         if pending.is_empty() {
-            return if self.error.is_some() {
-                // Nothing new, but the failed fsync must be redone.
-                self.retry_fsync(policy)
-            } else {
-                Flushed::Done
-            };
+            return Flushed::Done;
         }
         if policy == AppendFsync::EverySec && self.fsync_thread.is_busy() {
             let since = *self.postponed_since.get_or_insert_with(Instant::now);
@@ -424,7 +422,7 @@ impl Aof {
         if let Err(e) = self.file.write_all(pending) {
             // Cut a partial command off so the file stays loadable.
             let _ = self.file.set_len(self.incr_len);
-            self.fail(format!("write: {e}"));
+            self.fail("write", &e);
             return Flushed::Failed;
         }
         self.incr_len += pending.len() as u64;
@@ -433,7 +431,7 @@ impl Aof {
         self.unsynced = true;
         if policy == AppendFsync::Always {
             if let Err(e) = self.file.sync_data() {
-                self.fail(format!("fsync: {e}"));
+                self.fail("fsync", &e);
                 return Flushed::Failed;
             }
             self.unsynced = false;
@@ -445,22 +443,47 @@ impl Aof {
         Flushed::Done
     }
 
-    fn retry_fsync(&mut self, policy: AppendFsync) -> Flushed {
-        if policy == AppendFsync::Always || self.unsynced {
-            if let Err(e) = self.file.sync_data() {
-                self.fail(format!("fsync: {e}"));
-                return Flushed::Failed;
+    /// After a failure: reopens the newest incremental file (the disk or
+    /// the file may have been replaced) and fsyncs what it holds. True when
+    /// the AOF works again.
+    fn recover(&mut self) -> bool {
+        let newest = self.manifest.incrs.last().expect("an incremental file");
+        let reopened = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(self.paths.file(newest))
+            .and_then(|file| {
+                file.sync_data()?;
+                let len = file.metadata()?.len();
+                Ok((file, len))
+            });
+        match reopened {
+            Ok((file, len)) => {
+                self.file = file;
+                self.incr_len = len;
+                self.unsynced = false;
+                self.error = None;
+                log::warn!(target: "aof", "write_recovered");
+                true
             }
-            self.unsynced = false;
+            Err(e) => {
+                // Keep the first error: it says why writes are refused.
+                log::debug!(target: "aof", "reopen_failed error=\"{e}\"");
+                false
+            }
         }
-        self.error = None;
-        log::warn!(target: "aof", "write_recovered");
-        Flushed::Done
     }
 
-    fn fail(&mut self, why: String) {
+    /// Records a failed `op`; INFO and -MISCONF show the OS's text
+    /// ("No space left on device"), as Redis does.
+    fn fail(&mut self, op: &str, e: &dyn std::fmt::Display) {
+        let text = e.to_string();
+        let why = match text.rfind(" (os error ") {
+            Some(at) => text[..at].to_string(),
+            None => text,
+        };
         if self.error.as_deref() != Some(why.as_str()) {
-            log::warn!(target: "aof", "write_failed error=\"{why}\" effect=writes_refused");
+            log::warn!(target: "aof", "write_failed op={op} error=\"{why}\" effect=writes_refused");
         }
         self.error = Some(why);
     }
@@ -477,7 +500,7 @@ impl Aof {
                     self.unsynced = false;
                     self.last_fsync = Instant::now();
                 }
-                Err(e) => self.fail(format!("fsync: {e}")),
+                Err(e) => self.fail("fsync", &e),
             }
         }
     }

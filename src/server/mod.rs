@@ -546,13 +546,22 @@ impl Server {
             self.queue_write(key);
         }
         self.state.drop_released_segments();
-        if !self.state.flush_aof() {
-            // Retried at the next iteration (or timer tick) until the disk recovers.
-            self.close_clients();
-            return;
-        }
+        // With appendfsync always, the clients whose writes are not on disk
+        // yet (the write failed; retried each iteration and timer tick until
+        // the disk recovers) wait for their replies. Others are served.
+        let held = if self.state.flush_aof() {
+            self.state.awaiting_durability.clear();
+            Vec::new()
+        } else {
+            self.state.awaiting_durability.clone()
+        };
         let pending = std::mem::take(&mut self.pending_writes);
+        let mut still_pending = Vec::new();
         for &key in &pending {
+            if held.contains(&key) {
+                still_pending.push(key);
+                continue;
+            }
             let Some(client) = self.clients.get_mut(key) else {
                 continue;
             };
@@ -606,6 +615,7 @@ impl Server {
         }
         self.pending_writes = pending;
         self.pending_writes.clear();
+        self.pending_writes.append(&mut still_pending);
         self.close_clients();
     }
 
@@ -619,6 +629,7 @@ impl Server {
                     self.state.blocking.unblock(key, &on);
                 }
                 self.state.watches.unwatch_all(key, &client.watched);
+                self.state.awaiting_durability.retain(|&k| k != key);
                 self.state.pubsub.unsubscribe_all(key, &client.subs);
                 if let Some(stream) = client.stream.as_mut() {
                     let _ = self.poll.registry().deregister(stream);

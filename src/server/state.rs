@@ -63,6 +63,9 @@ pub struct ServerState {
     pub latency: super::latency::LatencyMonitor,
     /// SLOWLOG entries.
     pub slowlog: super::slowlog::SlowLog,
+    /// Clients whose writes wait in the effect stream (appendfsync always):
+    /// their replies leave only once it is on disk.
+    pub awaiting_durability: Vec<usize>,
     /// Snapshots, the AOF, and their INFO counters.
     pub persist: super::persist::Persistence,
     /// The effect stream feeding the AOF.
@@ -113,6 +116,7 @@ impl ServerState {
             watches: Default::default(),
             propagation: Default::default(),
             persist: Default::default(),
+            awaiting_durability: Vec::new(),
             slowlog: Default::default(),
             latency: Default::default(),
             pubsub: Default::default(),
