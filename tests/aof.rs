@@ -1003,3 +1003,109 @@ fn a_full_disk_refuses_writes_holds_unsynced_replies_and_recovers() {
         "*3\r\n$1\r\n0\r\n$1\r\n1\r\n$1\r\n2\r\n",
     );
 }
+
+/// Replay does not expire keys as it goes, and an AOF base keeps expired
+/// keys: a command after the expiry applies to the key as it was, and the
+/// key with its TTL is then removed, never resurrected without one.
+#[test]
+fn expired_keys_are_not_resurrected_by_replay() {
+    let dir = TempDir::new("aof-expired-replay");
+    let args = ["--appendonly", "yes", "--save", ""];
+    let mut srv = Server::start_in(&dir.path, &args);
+    let mut r = srv.raw();
+    check(&mut r, &["RPUSH", "in-base", "a"], ":1\r\n");
+    check(&mut r, &["PEXPIRE", "in-base", "300"], ":1\r\n");
+    check(
+        &mut r,
+        &["BGREWRITEAOF"],
+        "+Background append only file rewriting started\r\n",
+    );
+    wait_until("the rewrite to finish", || {
+        srv.info_field("persistence", "aof_rewrite_in_progress") == "0"
+            && srv.info_field("persistence", "aof_rewrites") == "1"
+    });
+    check(&mut r, &["RPUSH", "in-base", "b"], ":2\r\n");
+    check(&mut r, &["SET", "in-incr", "v", "PX", "300"], "+OK\r\n");
+    check(&mut r, &["APPEND", "in-incr", "x"], ":2\r\n");
+    std::thread::sleep(Duration::from_millis(400));
+    srv.kill();
+    let srv = Server::start_in(&dir.path, &args);
+    srv.wait_loaded();
+    check(&mut srv.raw(), &["EXISTS", "in-base", "in-incr"], ":0\r\n");
+}
+
+/// BGREWRITEAOF inside MULTI waits for the transaction to be written whole.
+#[test]
+fn a_rewrite_asked_inside_a_transaction_does_not_split_it() {
+    let dir = TempDir::new("aof-rewrite-in-multi");
+    let args = ["--appendonly", "yes", "--save", ""];
+    let mut srv = Server::start_in(&dir.path, &args);
+    let mut r = srv.raw();
+    check(&mut r, &["MULTI"], "+OK\r\n");
+    check(&mut r, &["SET", "a", "1"], "+QUEUED\r\n");
+    check(&mut r, &["BGREWRITEAOF"], "+QUEUED\r\n");
+    check(&mut r, &["SET", "b", "2"], "+QUEUED\r\n");
+    check(
+        &mut r,
+        &["EXEC"],
+        "*3\r\n+OK\r\n+Background append only file rewriting scheduled\r\n+OK\r\n",
+    );
+    wait_until("the scheduled rewrite", || {
+        srv.info_field("persistence", "aof_rewrites") == "1"
+    });
+    srv.kill();
+    let srv = Server::start_in(&dir.path, &args);
+    srv.wait_loaded();
+    check(
+        &mut srv.raw(),
+        &["MGET", "a", "b"],
+        "*2\r\n$1\r\n1\r\n$1\r\n2\r\n",
+    );
+}
+
+/// MOVE into a database where the target key had expired: its DEL goes out
+/// before the MOVE, not after it.
+#[test]
+fn an_expired_key_found_in_another_database_is_deleted_before_the_move() {
+    let dir = TempDir::new("aof-move-expired");
+    let args = ["--appendonly", "yes", "--save", "", "--hz", "1"];
+    let mut srv = Server::start_in(&dir.path, &args);
+    let mut r = srv.raw();
+    check(&mut r, &["SELECT", "1"], "+OK\r\n");
+    check(&mut r, &["SET", "k", "old", "PX", "50"], "+OK\r\n");
+    std::thread::sleep(Duration::from_millis(100));
+    check(&mut r, &["SELECT", "0"], "+OK\r\n");
+    check(&mut r, &["SET", "k", "moved"], "+OK\r\n");
+    check(&mut r, &["MOVE", "k", "1"], ":1\r\n");
+    check(&mut r, &["SELECT", "1"], "+OK\r\n");
+    check(&mut r, &["GET", "unrelated"], "$-1\r\n");
+    srv.kill();
+    let srv = Server::start_in(&dir.path, &args);
+    srv.wait_loaded();
+    let mut r = srv.raw();
+    check(&mut r, &["SELECT", "1"], "+OK\r\n");
+    check(&mut r, &["GET", "k"], "$5\r\nmoved\r\n");
+}
+
+/// maxmemory does not apply while the AOF replays: every key loads.
+#[test]
+fn maxmemory_does_not_drop_replayed_writes() {
+    let dir = TempDir::new("aof-maxmemory");
+    let mut srv = Server::start_in(&dir.path, &["--appendonly", "yes", "--save", ""]);
+    let mut r = srv.raw();
+    let value = "v".repeat(200);
+    let mut batch = Vec::new();
+    for i in 0..20_000 {
+        let key = format!("key:{i}");
+        batch.extend_from_slice(&frame(&[b"SET", key.as_bytes(), value.as_bytes()]));
+    }
+    r.send(&batch);
+    for _ in 0..20_000 {
+        assert_eq!(r.reply(), b"+OK\r\n");
+    }
+    srv.kill();
+    let args = ["--appendonly", "yes", "--save", "", "--maxmemory", "1mb"];
+    let srv = Server::start_in(&dir.path, &args);
+    srv.wait_loaded();
+    check(&mut srv.raw(), &["DBSIZE"], ":20000\r\n");
+}

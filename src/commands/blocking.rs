@@ -51,11 +51,13 @@ fn bpop_generic(ctx: &mut Ctx, argv: Argv, end: End) {
         match lists::pop_and_reply(ctx, key, end, PopReply::KeyElement) {
             Served::Missing => continue,
             served => {
-                let pop: &[u8] = match end {
-                    End::Head => b"LPOP",
-                    End::Tail => b"RPOP",
-                };
-                ctx.propagate(&[pop, key]);
+                if let Served::Done(_) = served {
+                    let pop: &[u8] = match end {
+                        End::Head => b"LPOP",
+                        End::Tail => b"RPOP",
+                    };
+                    ctx.propagate(&[pop, key]);
+                }
                 return serve_or_block(ctx, argv, served, &keys, timeout, TimeoutReply::NullArray);
             }
         }

@@ -313,7 +313,8 @@ fn list(ctx: &mut Ctx, argv: Argv) {
     }
     let now = Instant::now();
     let mut text = String::new();
-    for (key, c) in ctx.clients.iter() {
+    // The server's own AOF replay client (no socket) is not listed.
+    for (key, c) in ctx.clients.iter().filter(|(_, c)| c.stream.is_some()) {
         if let Some(ids) = &ids {
             if !ids.contains(&c.id) {
                 continue;
@@ -339,7 +340,7 @@ fn kill(ctx: &mut Ctx, argv: Argv) {
         let target = ctx
             .clients
             .iter()
-            .find(|(_, c)| c.addr.as_bytes() == addr)
+            .find(|(_, c)| c.stream.is_some() && c.addr.as_bytes() == addr)
             .map(|(k, _)| k);
         match target {
             Some(key) => {
@@ -399,7 +400,8 @@ fn kill(ctx: &mut Ctx, argv: Argv) {
         .clients
         .iter()
         .filter(|(key, c)| {
-            !(skipme && *key == me)
+            c.stream.is_some()
+                && !(skipme && *key == me)
                 && id.is_none_or(|id| c.id == id)
                 && addr.is_none_or(|a| c.addr.as_bytes() == a)
                 && laddr.is_none_or(|a| c.laddr.as_bytes() == a)

@@ -97,6 +97,8 @@ fn set(ctx: &mut Ctx, argv: Argv) {
         };
         let result = if !param.mutable {
             Err("can't set immutable config".to_string())
+        } else if ctx.server.persist.loading.is_some() && DENY_LOADING.contains(&param.name) {
+            Err("loading flag is set".to_string())
         } else if crate::config::PROTECTED.contains(&param.name) && !protected_allowed(ctx) {
             Err("can't set protected config".to_string())
         } else {
@@ -122,6 +124,10 @@ fn set(ctx: &mut Ctx, argv: Argv) {
     }
     ctx.out.ok();
 }
+
+/// Parameters that cannot change while the dataset loads (Redis's
+/// DENY_LOADING_CONFIG): they decide where and whether data is written.
+const DENY_LOADING: &[&str] = &["appendonly", "dir", "dbfilename"];
 
 /// enable-protected-configs: yes, or local and the client is on loopback.
 fn protected_allowed(ctx: &mut Ctx) -> bool {

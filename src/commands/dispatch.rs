@@ -109,7 +109,10 @@ fn refuse(ctx: &mut Ctx, id: Option<CommandId>, reply_start: usize) {
 /// statistics. EXEC calls this for each queued command.
 pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     let spec = registry().specs[id];
-    if !ctx.server.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR | flags::ADMIN) {
+    if !ctx.server.monitors.is_empty()
+        && !spec.has(flags::SKIP_MONITOR | flags::ADMIN)
+        && ctx.server.persist.loading.is_none()
+    {
         ctx.server.feed_monitors(ctx.clients, ctx.me, ctx.db, argv);
     }
 
@@ -132,11 +135,17 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
         }
     }
 
-    // Keys the lookups found expired and deleted count as modified by the server.
-    if !ctx.store.dbs[ctx.db].lazily_expired.is_empty() {
-        for key in std::mem::take(&mut ctx.store.dbs[ctx.db].lazily_expired) {
-            ctx.server
-                .on_key_removed(ctx.clients, ctx.db, &key, crate::server::Removal::Expired);
+    // Keys the lookups found expired and deleted count as modified by the
+    // server, in whichever database (MOVE and COPY look into another one),
+    // and their DEL goes out before the command's own effect.
+    if ctx.store.dbs[ctx.db].lazily_expired.is_empty() && !spec.has(flags::WRITE) {
+        // The common case: a read in one database found nothing expired.
+    } else {
+        for db in 0..ctx.store.dbs.len() {
+            for key in std::mem::take(&mut ctx.store.dbs[db].lazily_expired) {
+                ctx.server
+                    .on_key_removed(ctx.clients, db, &key, crate::server::Removal::Expired);
+            }
         }
     }
 
@@ -245,6 +254,15 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
     if !ctx.client().authenticated && !spec.has(flags::NO_AUTH) {
         return Some(errors::NOAUTH.into());
     }
+    if ctx.server.persist.loading.is_some() {
+        // Loading: no eviction (the data is not all there), no MISCONF; the
+        // replay client runs everything, others only what may run now.
+        let loader = ctx.server.persist.loading.as_ref().and_then(|l| l.loader);
+        if loader != Some(ctx.me) && !spec.has(flags::LOADING) {
+            return Some(errors::LOADING.into());
+        }
+        return None;
+    }
     if ctx.server.config.maxmemory > 0 {
         let out_of_memory = !ctx.server.free_memory_if_needed(ctx.store, ctx.clients);
         if out_of_memory && spec.has(flags::DENYOOM) {
@@ -254,11 +272,6 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
     if spec.has(flags::WRITE) || spec.name == "ping" {
         if let Some(err) = ctx.server.misconf_error() {
             return Some(err);
-        }
-    }
-    if let Some(loading) = &ctx.server.persist.loading {
-        if loading.loader != Some(ctx.me) && !spec.has(flags::LOADING) {
-            return Some(errors::LOADING.into());
         }
     }
     None

@@ -90,7 +90,10 @@ fn bgrewriteaof(ctx: &mut Ctx, _argv: Argv) {
             .out
             .error("ERR Background append only file rewriting already in progress");
     }
-    if persist.bgsave_in_progress() {
+    // Inside EXEC the transaction is still being written: switching files
+    // now would split it across two, so the rewrite waits for the timer.
+    if persist.bgsave_in_progress() || ctx.server.propagation.in_exec() {
+        let persist = &mut ctx.server.persist;
         persist.rewrite_scheduled = true;
         return ctx
             .out

@@ -238,8 +238,15 @@ fn shutdown(ctx: &mut Ctx, argv: Argv) {
     if save && nosave {
         return ctx.out.error(errors::SYNTAX);
     }
-    let save = save || (!nosave && !ctx.server.config.save.is_empty());
-    if let Err(e) = ctx.server.persist_for_shutdown(ctx.store, save) {
+    // While loading, the data is incomplete: never save it (Redis forces NOSAVE).
+    let loading = ctx.server.persist.loading.is_some();
+    let save = !loading && (save || (!nosave && !ctx.server.config.save.is_empty()));
+    let persisted = if loading {
+        Ok(())
+    } else {
+        ctx.server.persist_for_shutdown(ctx.store, save)
+    };
+    if let Err(e) = persisted {
         log::warn!(target: "server", "shutdown_persist_failed error=\"{e}\" forced={force}");
         if !force {
             return ctx.out.error("ERR Errors trying to SHUTDOWN. Check logs.");

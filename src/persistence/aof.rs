@@ -425,18 +425,22 @@ impl Aof {
             self.fail("write", &e);
             return Flushed::Failed;
         }
-        self.incr_len += pending.len() as u64;
-        self.current_size += pending.len() as u64;
-        pending.clear();
-        self.unsynced = true;
         if policy == AppendFsync::Always {
             if let Err(e) = self.file.sync_data() {
+                // After a failed fsync the kernel may have dropped these
+                // pages yet report the next fsync clean: cut them off and
+                // keep them pending, to be written again.
+                let _ = self.file.set_len(self.incr_len);
                 self.fail("fsync", &e);
                 return Flushed::Failed;
             }
-            self.unsynced = false;
             self.last_fsync = Instant::now();
+        } else {
+            self.unsynced = true;
         }
+        self.incr_len += pending.len() as u64;
+        self.current_size += pending.len() as u64;
+        pending.clear();
         if self.error.take().is_some() {
             log::warn!(target: "aof", "write_recovered");
         }
@@ -524,6 +528,8 @@ impl Aof {
     pub fn begin_rewrite(&mut self) -> io::Result<Rewrite> {
         self.sync_now()?;
         let incr = self.manifest.next_incr(&self.paths.basename);
+        // A file of that name left by a crash is not part of this AOF.
+        File::create(self.paths.file(&incr))?;
         let file = OpenOptions::new()
             .append(true)
             .create(true)

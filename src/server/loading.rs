@@ -58,7 +58,9 @@ impl Server {
                     let path = paths.file(f);
                     let last = i + 1 == files.len();
                     if f.name.ends_with(".rdb") {
-                        self.load_rdb_file(&path)?;
+                        // An AOF base keeps expired keys: later commands of
+                        // the AOF may still act on them (Redis does the same).
+                        self.load_rdb_file(&path, true)?;
                     } else {
                         self.replay_aof_file(&path, last)?;
                     }
@@ -70,7 +72,7 @@ impl Server {
                 // start empty (Redis 7.0 ignores dump.rdb here), load the
                 // snapshot and write the AOF's first base from it.
                 warn!(target: "aof", "no_aof_yet action=load_rdb_and_rewrite file={}", rdb.display());
-                self.load_rdb_file(&rdb)?;
+                self.load_rdb_file(&rdb, false)?;
                 self.state
                     .open_aof_over_data(&self.store, paths, None)
                     .map_err(|e| format!("cannot open the AOF: {e}"))?;
@@ -83,7 +85,7 @@ impl Server {
         } else {
             let path = rdb_path(&self.state.config);
             if path.exists() {
-                self.load_rdb_file(&path)?;
+                self.load_rdb_file(&path, false)?;
             }
         }
         // Loading is not client activity: start counting from here.
@@ -102,8 +104,9 @@ impl Server {
         Ok(())
     }
 
-    /// Loads an RDB file: parsed on a helper thread, inserted here.
-    fn load_rdb_file(&mut self, path: &Path) -> Result<(), String> {
+    /// Loads an RDB file: parsed on a helper thread, inserted here. Keys
+    /// already expired are skipped unless `keep_expired` (an AOF base).
+    fn load_rdb_file(&mut self, path: &Path, keep_expired: bool) -> Result<(), String> {
         let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let total = file.metadata().map_or(0, |m| m.len());
         let progress = Arc::new(AtomicU64::new(0));
@@ -150,7 +153,7 @@ impl Server {
                         ));
                     }
                     for (db, entry) in entries {
-                        if entry.is_expired(now_ms) {
+                        if !keep_expired && entry.is_expired(now_ms) {
                             expired += 1;
                             continue;
                         }
@@ -291,8 +294,13 @@ impl Server {
         }
     }
 
-    /// Runs one command as client `key` (the AOF loader).
+    /// Runs one command as client `key` (the AOF loader). Time stands still
+    /// at 0 meanwhile, as Redis's loading mode: no key is expired on access
+    /// and a PEXPIREAT already past sets the TTL instead of deleting, so the
+    /// replay rebuilds exactly what was written; active expiry cleans up
+    /// once the load is over.
     fn run_as(&mut self, key: usize, argv: Argv) {
+        self.store.now_ms = 0;
         let mut reply = std::mem::take(&mut self.clients[key].reply);
         let mut ctx = Ctx {
             store: &mut self.store,

@@ -262,11 +262,12 @@ impl ServerState {
             self.finish_job(job);
         }
         if self.persist.job.is_none() {
-            let base_retry_due = self.persist.aof.as_ref().is_some_and(|a| a.base_pending)
-                && self
-                    .persist
-                    .last_rewrite_try
-                    .is_none_or(|t| t.elapsed() >= BGSAVE_RETRY_DELAY);
+            let rewrite_allowed = self
+                .persist
+                .last_rewrite_try
+                .is_none_or(|t| t.elapsed() >= self.rewrite_backoff());
+            let base_retry_due =
+                self.persist.aof.as_ref().is_some_and(|a| a.base_pending) && rewrite_allowed;
             if (self.persist.rewrite_scheduled || base_retry_due) && self.persist.aof.is_some() {
                 self.persist.rewrite_scheduled = false;
                 self.persist.last_rewrite_try = Some(Instant::now());
@@ -274,19 +275,33 @@ impl ServerState {
             } else if self.persist.bgsave_scheduled || self.save_rule_due() {
                 self.persist.bgsave_scheduled = false;
                 let _ = self.start_bgsave(store);
-            } else if self.persist.aof.as_ref().is_some_and(|a| {
-                a.wants_rewrite(
-                    self.config.auto_aof_rewrite_percentage,
-                    self.config.auto_aof_rewrite_min_size,
-                )
-            }) {
+            } else if rewrite_allowed
+                && self.persist.aof.as_ref().is_some_and(|a| {
+                    a.wants_rewrite(
+                        self.config.auto_aof_rewrite_percentage,
+                        self.config.auto_aof_rewrite_min_size,
+                    )
+                })
+            {
                 log::info!(target: "aof", "auto_rewrite reason=growth");
+                self.persist.last_rewrite_try = Some(Instant::now());
                 let _ = self.start_rewrite(store);
             }
         }
         let policy = self.config.appendfsync;
         if let Some(aof) = self.persist.aof.as_mut() {
             aof.tick(policy);
+        }
+    }
+
+    /// How long after the last automatic rewrite attempt the next may start:
+    /// 5 s after a failure, doubling with each failure in a row, at most an
+    /// hour (Redis limits failing rewrites likewise). BGREWRITEAOF is never held.
+    fn rewrite_backoff(&self) -> Duration {
+        match self.persist.rewrite_failures_in_a_row {
+            0 => Duration::ZERO,
+            n => (BGSAVE_RETRY_DELAY * 2u32.saturating_pow(n.min(20) as u32 - 1))
+                .min(Duration::from_secs(3600)),
         }
     }
 

@@ -65,6 +65,11 @@ impl Propagation {
         self.exec = ExecUnit::Open;
     }
 
+    /// True while EXEC runs its queued commands.
+    pub fn in_exec(&self) -> bool {
+        self.exec != ExecUnit::Outside
+    }
+
     /// EXEC ends: closes the unit if anything was written in it.
     pub fn end_exec(&mut self) {
         let started = self.exec == ExecUnit::Started;
