@@ -1014,7 +1014,7 @@ fn expired_keys_are_not_resurrected_by_replay() {
     let mut srv = Server::start_in(&dir.path, &args);
     let mut r = srv.raw();
     check(&mut r, &["RPUSH", "in-base", "a"], ":1\r\n");
-    check(&mut r, &["PEXPIRE", "in-base", "300"], ":1\r\n");
+    check(&mut r, &["PEXPIRE", "in-base", "1000"], ":1\r\n");
     check(
         &mut r,
         &["BGREWRITEAOF"],
@@ -1025,10 +1025,11 @@ fn expired_keys_are_not_resurrected_by_replay() {
             && srv.info_field("persistence", "aof_rewrites") == "1"
     });
     check(&mut r, &["RPUSH", "in-base", "b"], ":2\r\n");
-    check(&mut r, &["SET", "in-incr", "v", "PX", "300"], "+OK\r\n");
+    check(&mut r, &["SET", "in-incr", "v", "PX", "1000"], "+OK\r\n");
     check(&mut r, &["APPEND", "in-incr", "x"], ":2\r\n");
-    std::thread::sleep(Duration::from_millis(400));
+    // Killed before the keys expire (no DEL written); restarted after.
     srv.kill();
+    std::thread::sleep(Duration::from_millis(1100));
     let srv = Server::start_in(&dir.path, &args);
     srv.wait_loaded();
     check(&mut srv.raw(), &["EXISTS", "in-base", "in-incr"], ":0\r\n");
