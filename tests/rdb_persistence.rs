@@ -396,3 +396,23 @@ fn bgrewriteaof_keeps_writes_made_during_the_rewrite() {
     assert_eq!(pushed.len(), acked.len());
     srv.kill();
 }
+
+/// DEBUG RELOAD saves and loads the file back; NOSAVE loads what the file
+/// holds, dropping later writes.
+#[test]
+fn debug_reload_round_trips_through_the_snapshot() {
+    let srv = Server::start(&["--save", ""]);
+    let mut r = srv.raw();
+    check(&mut r, &["RPUSH", "l", "a", "b"], ":2\r\n");
+    check(&mut r, &["SET", "s", "v", "EXAT", "4000000000"], "+OK\r\n");
+    check(&mut r, &["DEBUG", "RELOAD"], "+OK\r\n");
+    check(
+        &mut r,
+        &["LRANGE", "l", "0", "-1"],
+        "*2\r\n$1\r\na\r\n$1\r\nb\r\n",
+    );
+    check(&mut r, &["EXPIRETIME", "s"], ":4000000000\r\n");
+    check(&mut r, &["SET", "later", "1"], "+OK\r\n");
+    check(&mut r, &["DEBUG", "RELOAD", "NOSAVE"], "+OK\r\n");
+    check(&mut r, &["EXISTS", "later", "l", "s"], ":2\r\n");
+}

@@ -267,7 +267,7 @@ fn monitor(ctx: &mut Ctx, _argv: Argv) {
     ctx.out.ok();
 }
 
-/// `DEBUG SLEEP seconds | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG HELP`: the
+/// `DEBUG SLEEP seconds | DEBUG RELOAD [NOSAVE] | DEBUG HELP`: the
 /// subset tests and tools use.
 fn debug(ctx: &mut Ctx, argv: Argv) {
     let sub = argv.get(1);
@@ -277,6 +277,24 @@ fn debug(ctx: &mut Ctx, argv: Argv) {
         };
         std::thread::sleep(std::time::Duration::from_secs_f64(secs.clamp(0.0, 3600.0)));
         ctx.out.ok();
+    } else if args::is(sub, "reload") {
+        let save = match argv.len() {
+            2 => true,
+            3 if args::is(argv.get(2), "nosave") => false,
+            _ => {
+                return ctx
+                    .out
+                    .error("ERR DEBUG RELOAD only supports the NOSAVE option.")
+            }
+        };
+        match ctx.server.reload(ctx.store, ctx.clients, save) {
+            Ok(()) => ctx.out.ok(),
+            Err(e) => {
+                log::warn!(target: "rdb", "debug_reload_failed error=\"{e}\"");
+                ctx.out
+                    .error("ERR Error trying to load the RDB dump, check server logs.")
+            }
+        }
     } else if args::is(sub, "help") {
         reply_help(
             ctx,
@@ -284,6 +302,8 @@ fn debug(ctx: &mut Ctx, argv: Argv) {
                 "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "SLEEP <seconds>",
                 "    Stop the server for <seconds>. Decimals allowed.",
+                "RELOAD [NOSAVE]",
+                "    Save the RDB on disk (unless NOSAVE) and reload it back to memory.",
                 "HELP",
                 "    Prints this help.",
             ],

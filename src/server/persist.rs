@@ -457,6 +457,46 @@ impl ServerState {
     }
 }
 
+impl ServerState {
+    /// DEBUG RELOAD: saves (unless `save` is false), then replaces the
+    /// dataset with what `dir/dbfilename` holds. The file is read into a
+    /// fresh store first: a bad file leaves the data as it was.
+    pub fn reload(
+        &mut self,
+        store: &mut Store,
+        clients: &mut slab::Slab<super::Client>,
+        save: bool,
+    ) -> Result<(), String> {
+        if save {
+            self.wait_for_job();
+            self.save(store)?;
+        }
+        let path = rdb_path(&self.config);
+        let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut fresh = Store::new(store.dbs.len());
+        let limits = crate::types::TypeLimits::from_config(&self.config);
+        let databases = store.dbs.len();
+        let mut out_of_range = None;
+        let mut sink = |db: usize, entry: crate::store::entry::Entry| {
+            if db < databases {
+                fresh.dbs[db].insert(entry);
+            } else {
+                out_of_range = Some(db);
+            }
+        };
+        crate::persistence::rdb::read_rdb(file, &limits, store.new_clock(), &mut sink, &mut |_| {})
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(db) = out_of_range {
+            return Err(format!("{}: database {db} is out of range", path.display()));
+        }
+        for db in 0..databases {
+            self.watches.touch_db(clients, db);
+        }
+        std::mem::swap(&mut store.dbs, &mut fresh.dbs);
+        Ok(())
+    }
+}
+
 /// `dir/temp-<pid>.rdb`, beside the target (rename stays in one file system).
 fn temp_rdb_path(target: &Path) -> PathBuf {
     let name = format!("temp-{}.rdb", std::process::id());
