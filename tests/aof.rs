@@ -16,6 +16,27 @@ use support::aof_files::{aof_dir, copy_dir, last_incr, read_commands, truncate, 
 use support::dataset::{assert_same, snapshot};
 use support::{check, frame, wait_until, Server, TempDir, DEADLINE};
 
+/// A server on the AOF (everysec), no snapshots.
+const AOF: &[&str] = &["--appendonly", "yes", "--save", ""];
+/// The same with appendfsync always.
+const ALWAYS_AOF: &[&str] = &[
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    "always",
+    "--save",
+    "",
+];
+/// The same refusing a truncated AOF.
+const STRICT_AOF: &[&str] = &[
+    "--appendonly",
+    "yes",
+    "--save",
+    "",
+    "--aof-load-truncated",
+    "no",
+];
+
 /// Client threads per crash round.
 const WORKERS: usize = 4;
 /// Crash rounds per fsync policy.
@@ -313,7 +334,7 @@ fn run_all(r: &mut support::Raw, commands: &[&[&str]]) {
 /// and the commands of its AOF.
 fn aof_written_by(commands: &[&[&str]]) -> (TempDir, Vec<AofCommand>) {
     let dir = TempDir::new("aof-src");
-    let mut srv = Server::start_in(&dir.path, &["--appendonly", "yes", "--save", ""]);
+    let mut srv = Server::start_in(&dir.path, AOF);
     let mut r = srv.raw();
     run_all(&mut r, commands);
     srv.stop();
@@ -350,11 +371,11 @@ fn a_torn_last_command_is_cut_off_at_every_byte_and_appending_continues() {
     ]);
     let last = written.last().unwrap().clone();
     assert_eq!(last.text(), ["SET", "last", "the-last-value"]);
-    let args = ["--appendonly", "yes", "--save", ""];
+    let args = AOF;
     for cut in last.start + 1..last.end {
         let copy = truncated_copy(&source.path, cut);
         let file = last_incr(&copy.path);
-        let mut srv = Server::start_in(&copy.path, &args);
+        let mut srv = Server::start_in(&copy.path, args);
         srv.wait_loaded();
         let mut r = srv.raw();
         check(&mut r, &["GET", "k1"], "$2\r\nv1\r\n");
@@ -373,7 +394,7 @@ fn a_torn_last_command_is_cut_off_at_every_byte_and_appending_continues() {
         // Later writes append to a clean file and load again.
         check(&mut r, &["SET", "after", "x"], "+OK\r\n");
         srv.stop();
-        let mut srv = Server::start_in(&copy.path, &args);
+        let mut srv = Server::start_in(&copy.path, args);
         srv.wait_loaded();
         let mut r = srv.raw();
         check(&mut r, &["GET", "after"], "$1\r\nx\r\n");
@@ -383,17 +404,7 @@ fn a_torn_last_command_is_cut_off_at_every_byte_and_appending_continues() {
 
         // With aof-load-truncated off the same file stops start-up.
         let copy = truncated_copy(&source.path, cut);
-        let failure = Server::start_failure(
-            &copy.path,
-            &[
-                "--appendonly",
-                "yes",
-                "--save",
-                "",
-                "--aof-load-truncated",
-                "no",
-            ],
-        );
+        let failure = Server::start_failure(&copy.path, STRICT_AOF);
         assert_ne!(failure.code, Some(0), "cut at {cut}: start-up must fail");
         assert_names_file_and_offset(&failure.stderr, &file, last.start);
         let len = fs::metadata(last_incr(&copy.path)).unwrap().len() as usize;
@@ -454,7 +465,7 @@ fn an_unknown_command_stops_start_up_instead_of_being_skipped() {
     let at = written[2].start; // SELECT, SET k1, [SET k2]
     bytes.splice(at..at, frame(&[b"XNOSUCH", b"k", b"v"]));
     fs::write(&file, &bytes).unwrap();
-    let failure = Server::start_failure(&source.path, &["--appendonly", "yes", "--save", ""]);
+    let failure = Server::start_failure(&source.path, AOF);
     assert_ne!(failure.code, Some(0));
     assert!(failure.stderr.contains("XNOSUCH"), "{}", failure.stderr);
     assert_names_file_and_offset(&failure.stderr, &file, at);
@@ -472,11 +483,11 @@ fn a_transaction_without_its_exec_is_dropped() {
     let names: Vec<String> = written.iter().map(AofCommand::name).collect();
     assert_eq!(names, ["SELECT", "SET", "MULTI", "INCR", "SET", "EXEC"]);
     let (multi, exec) = (&written[2], &written[5]);
-    let args = ["--appendonly", "yes", "--save", ""];
+    let args = AOF;
     // No EXEC at all, or a torn one: the whole transaction goes.
     for cut in exec.start..exec.end {
         let copy = truncated_copy(&source.path, cut);
-        let mut srv = Server::start_in(&copy.path, &args);
+        let mut srv = Server::start_in(&copy.path, args);
         srv.wait_loaded();
         let mut r = srv.raw();
         check(&mut r, &["GET", "before"], "$1\r\n1\r\n");
@@ -486,17 +497,7 @@ fn a_transaction_without_its_exec_is_dropped() {
         srv.kill();
     }
     let copy = truncated_copy(&source.path, exec.start);
-    let failure = Server::start_failure(
-        &copy.path,
-        &[
-            "--appendonly",
-            "yes",
-            "--save",
-            "",
-            "--aof-load-truncated",
-            "no",
-        ],
-    );
+    let failure = Server::start_failure(&copy.path, STRICT_AOF);
     assert_ne!(failure.code, Some(0));
     assert_names_file_and_offset(&failure.stderr, &last_incr(&copy.path), multi.start);
 }
@@ -516,8 +517,8 @@ fn block(srv: &Server, blocked_before: usize, args: &[&str]) -> support::Raw {
 #[test]
 fn effects_replay_to_the_same_data_with_absolute_deadlines() {
     let dir = TempDir::new("aof-effects");
-    let args = ["--appendonly", "yes", "--save", ""];
-    let mut srv = Server::start_in(&dir.path, &args);
+    let args = AOF;
+    let mut srv = Server::start_in(&dir.path, args);
     let mut r = srv.raw();
     let writes: &[&[&str]] = &[
         &["SET", "set-ex", "v", "EX", "1000"],
@@ -660,7 +661,7 @@ fn effects_replay_to_the_same_data_with_absolute_deadlines() {
     assert_eq!(unit[0], "INCR tx-counter");
     assert!(unit[1].starts_with("SET tx-ex v PXAT "), "{unit:?}");
 
-    let mut srv = Server::start_in(&dir.path, &args);
+    let mut srv = Server::start_in(&dir.path, args);
     srv.wait_loaded();
     let after = snapshot(&mut srv.client(), &[0, 2]);
     assert_same(&after, &before);
@@ -671,13 +672,13 @@ fn effects_replay_to_the_same_data_with_absolute_deadlines() {
 /// it on the same directory and asserts the data of `dbs` came back equal.
 fn assert_replays_to_the_same_data(commands: &[&[&str]], dbs: &[i64]) {
     let dir = TempDir::new("aof-replay");
-    let args = ["--appendonly", "yes", "--save", ""];
-    let mut srv = Server::start_in(&dir.path, &args);
+    let args = AOF;
+    let mut srv = Server::start_in(&dir.path, args);
     let mut r = srv.raw();
     run_all(&mut r, commands);
     let before = snapshot(&mut srv.client(), dbs);
     srv.stop();
-    let mut srv = Server::start_in(&dir.path, &args);
+    let mut srv = Server::start_in(&dir.path, args);
     srv.wait_loaded();
     assert_same(&snapshot(&mut srv.client(), dbs), &before);
     srv.kill();
@@ -771,8 +772,8 @@ fn commands_bigger_than_a_read_chunk_replay() {
 #[test]
 fn expired_keys_are_written_as_del_and_stay_gone() {
     let dir = TempDir::new("aof-expired");
-    let args = ["--appendonly", "yes", "--save", ""];
-    let mut srv = Server::start_in(&dir.path, &args);
+    let args = AOF;
+    let mut srv = Server::start_in(&dir.path, args);
     let mut r = srv.raw();
     check(&mut r, &["SET", "kept", "v"], "+OK\r\n");
     check(&mut r, &["SET", "active", "v", "PX", "30"], "+OK\r\n");
@@ -788,7 +789,7 @@ fn expired_keys_are_written_as_del_and_stay_gone() {
     check(&mut r, &["GET", "lazy"], "$-1\r\n");
     wait_until("DEL lazy in the AOF", || has_del("lazy"));
     srv.stop();
-    let mut srv = Server::start_in(&dir.path, &args);
+    let mut srv = Server::start_in(&dir.path, args);
     srv.wait_loaded();
     let mut r = srv.raw();
     check(&mut r, &["EXISTS", "active", "lazy"], ":0\r\n");
@@ -830,7 +831,7 @@ fn evicted_keys_are_written_as_del() {
         .count();
     assert_eq!(dels, evicted, "one DEL per evicted key");
     // Without maxmemory nothing more is evicted: the replay alone decides.
-    let mut srv = Server::start_in(&dir.path, &["--appendonly", "yes", "--save", ""]);
+    let mut srv = Server::start_in(&dir.path, AOF);
     srv.wait_loaded();
     assert_same(&snapshot(&mut srv.client(), &[0]), &before);
     srv.kill();
@@ -839,7 +840,7 @@ fn evicted_keys_are_written_as_del() {
 #[test]
 fn info_persistence_uses_redis_field_names() {
     let dir = TempDir::new("aof-info");
-    let mut srv = Server::start_in(&dir.path, &["--appendonly", "yes", "--save", ""]);
+    let mut srv = Server::start_in(&dir.path, AOF);
     let mut r = srv.raw();
     check(&mut r, &["SET", "a", "1"], "+OK\r\n");
     check(&mut r, &["SET", "b", "2"], "+OK\r\n");
@@ -902,7 +903,7 @@ fn clients_get_loading_while_a_big_aof_replays() {
     for _attempt in 0..4 {
         let dir = TempDir::new("aof-loading");
         write_big_aof(&dir.path, commands);
-        let mut srv = Server::start_in(&dir.path, &["--appendonly", "yes", "--save", ""]);
+        let mut srv = Server::start_in(&dir.path, AOF);
         let mut r = srv.raw();
         // One write: both run in the same pass of the loop.
         r.send(
@@ -941,15 +942,8 @@ fn clients_get_loading_while_a_big_aof_replays() {
 #[test]
 fn a_full_disk_refuses_writes_holds_unsynced_replies_and_recovers() {
     let dir = TempDir::new("aof-full-disk");
-    let args = [
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "always",
-        "--save",
-        "",
-    ];
-    let mut srv = Server::start_in(&dir.path, &args);
+    let args = ALWAYS_AOF;
+    let mut srv = Server::start_in(&dir.path, args);
     let mut writer = srv.raw();
     check(&mut writer, &["SET", "before", "0"], "+OK\r\n");
     let incr = aof_dir(&dir.path).join("appendonly.aof.2.incr.aof");
@@ -994,7 +988,7 @@ fn a_full_disk_refuses_writes_holds_unsynced_replies_and_recovers() {
     check(&mut other, &["SET", "b", "2"], "+OK\r\n");
     srv.kill();
 
-    let srv = Server::start_in(&dir.path, &args);
+    let srv = Server::start_in(&dir.path, args);
     srv.wait_loaded();
     let mut r = srv.raw();
     check(
@@ -1010,8 +1004,8 @@ fn a_full_disk_refuses_writes_holds_unsynced_replies_and_recovers() {
 #[test]
 fn expired_keys_are_not_resurrected_by_replay() {
     let dir = TempDir::new("aof-expired-replay");
-    let args = ["--appendonly", "yes", "--save", ""];
-    let mut srv = Server::start_in(&dir.path, &args);
+    let args = AOF;
+    let mut srv = Server::start_in(&dir.path, args);
     let mut r = srv.raw();
     check(&mut r, &["RPUSH", "in-base", "a"], ":1\r\n");
     check(&mut r, &["PEXPIRE", "in-base", "1000"], ":1\r\n");
@@ -1030,7 +1024,7 @@ fn expired_keys_are_not_resurrected_by_replay() {
     // Killed before the keys expire (no DEL written); restarted after.
     srv.kill();
     std::thread::sleep(Duration::from_millis(1100));
-    let srv = Server::start_in(&dir.path, &args);
+    let srv = Server::start_in(&dir.path, args);
     srv.wait_loaded();
     check(&mut srv.raw(), &["EXISTS", "in-base", "in-incr"], ":0\r\n");
 }
@@ -1039,8 +1033,8 @@ fn expired_keys_are_not_resurrected_by_replay() {
 #[test]
 fn a_rewrite_asked_inside_a_transaction_does_not_split_it() {
     let dir = TempDir::new("aof-rewrite-in-multi");
-    let args = ["--appendonly", "yes", "--save", ""];
-    let mut srv = Server::start_in(&dir.path, &args);
+    let args = AOF;
+    let mut srv = Server::start_in(&dir.path, args);
     let mut r = srv.raw();
     check(&mut r, &["MULTI"], "+OK\r\n");
     check(&mut r, &["SET", "a", "1"], "+QUEUED\r\n");
@@ -1055,7 +1049,7 @@ fn a_rewrite_asked_inside_a_transaction_does_not_split_it() {
         srv.info_field("persistence", "aof_rewrites") == "1"
     });
     srv.kill();
-    let srv = Server::start_in(&dir.path, &args);
+    let srv = Server::start_in(&dir.path, args);
     srv.wait_loaded();
     check(
         &mut srv.raw(),
@@ -1092,7 +1086,7 @@ fn an_expired_key_found_in_another_database_is_deleted_before_the_move() {
 #[test]
 fn maxmemory_does_not_drop_replayed_writes() {
     let dir = TempDir::new("aof-maxmemory");
-    let mut srv = Server::start_in(&dir.path, &["--appendonly", "yes", "--save", ""]);
+    let mut srv = Server::start_in(&dir.path, AOF);
     let mut r = srv.raw();
     let value = "v".repeat(200);
     let mut batch = Vec::new();
