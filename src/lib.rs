@@ -22,6 +22,8 @@ pub mod persistence;
 pub mod resp;
 pub mod server;
 pub mod store;
+#[cfg(test)]
+pub mod test_rng;
 pub mod types;
 
 /// The version INFO and HELLO report.

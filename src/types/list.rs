@@ -952,19 +952,7 @@ mod tests {
         assert_eq!(l.iter_from_end(End::Tail).len(), 7);
     }
 
-    /// A tiny xorshift generator: deterministic, no dependency.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n.max(1)
-        }
-    }
+    use crate::test_rng::Rng;
 
     fn random_value(rng: &mut Rng) -> Vec<u8> {
         match rng.below(6) {

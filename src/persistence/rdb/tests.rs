@@ -155,21 +155,7 @@ fn zset_of<T: AsRef<[u8]>>(pairs: impl IntoIterator<Item = (T, f64)>) -> ZSet {
     z
 }
 
-/// A deterministic byte stream.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
+use crate::test_rng::Rng;
 
 /// Databases holding every type in every encoding, some keys volatile.
 fn every_type() -> (Db, Db, Db) {
