@@ -136,16 +136,12 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     }
 
     // Keys the lookups found expired and deleted count as modified by the
-    // server, in whichever database (MOVE and COPY look into another one),
-    // and their DEL goes out before the command's own effect.
-    if ctx.store.dbs[ctx.db].lazily_expired.is_empty() && !spec.has(flags::WRITE) {
-        // The common case: a read in one database found nothing expired.
-    } else {
-        for db in 0..ctx.store.dbs.len() {
-            for key in std::mem::take(&mut ctx.store.dbs[db].lazily_expired) {
-                ctx.server
-                    .on_key_removed(ctx.clients, db, &key, crate::server::Removal::Expired);
-            }
+    // server; their DEL goes out before the command's own effect. (Lookups
+    // in another database report theirs at once: keys::lookup_write.)
+    if !ctx.store.dbs[ctx.db].lazily_expired.is_empty() {
+        for key in std::mem::take(&mut ctx.store.dbs[ctx.db].lazily_expired) {
+            ctx.server
+                .on_key_removed(ctx.clients, ctx.db, &key, crate::server::Removal::Expired);
         }
     }
 

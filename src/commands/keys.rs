@@ -302,8 +302,17 @@ static OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
 const SAME_OBJECT: &str = "ERR source and destination objects are the same";
 
 /// Redis's write lookup: lazy expiry, no touch, no stats, and no copy of a
-/// segment a snapshot shares (the entry is only looked at).
+/// segment a snapshot shares (the entry is only looked at). A key found
+/// expired in another database (MOVE, COPY ... DB) is reported removed at
+/// once, so its DEL reaches the AOF before this command's effect; dispatch
+/// does that for the selected database.
 fn lookup_write<'a>(ctx: &'a mut Ctx, db: usize, key: &[u8]) -> Option<&'a Entry> {
+    if db != ctx.db && ctx.store.dbs[db].get(key, ctx.store.now_ms, None).is_none() {
+        for key in std::mem::take(&mut ctx.store.dbs[db].lazily_expired) {
+            ctx.server
+                .on_key_removed(ctx.clients, db, &key, crate::server::Removal::Expired);
+        }
+    }
     ctx.store.dbs[db].get(key, ctx.store.now_ms, None)
 }
 
