@@ -148,14 +148,17 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     // A write that changed something goes to the effect stream (AOF), and
     // may feed a blocked client or break a WATCH.
     let modified = ctx.server.dirty != dirty_before && spec.has(flags::WRITE);
-    let stream_len = ctx.server.propagation.buf.len();
-    ctx.server
-        .propagation
-        .after_command(ctx.db, modified, || argv.iter_from(0).collect());
-    if ctx.server.propagation.buf.len() != stream_len
-        && ctx.server.config.appendfsync == crate::config::AppendFsync::Always
-    {
-        ctx.server.awaiting_durability.push(ctx.me);
+    if ctx.server.propagation.enabled {
+        let stream_len = ctx.server.propagation.buf.len();
+        ctx.server
+            .propagation
+            .after_command(ctx.db, modified, || argv.iter_from(0).collect());
+        // With appendfsync always, this client's reply waits for the fsync.
+        if ctx.server.propagation.buf.len() != stream_len
+            && ctx.server.config.appendfsync == crate::config::AppendFsync::Always
+        {
+            ctx.server.awaiting_durability.push(ctx.me);
+        }
     }
     if modified && !(ctx.server.blocking.is_empty() && ctx.server.watches.is_empty()) {
         for pos in spec.key_positions(argv.len()) {
@@ -265,8 +268,8 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
             return Some(errors::OOM.into());
         }
     }
-    if spec.has(flags::WRITE) || spec.name == "ping" {
-        if let Some(err) = ctx.server.misconf_error() {
+    if let Some(err) = ctx.server.misconf_error() {
+        if spec.has(flags::WRITE) || spec.name == "ping" {
             return Some(err);
         }
     }

@@ -46,6 +46,12 @@ pub enum Parsed {
 /// Multibulk arguments are ranges into `buf`. Inline arguments are copied
 /// (unquoted) into `scratch` and the ranges point there. On error, the text to
 /// reply after `-ERR ` is returned.
+///
+/// Always inlined, with `parse_multibulk`: once the AOF replay became a
+/// second caller, LLVM kept them out of the loop's `process_query`, and
+/// callgrind counted 1.6-3% more instructions per command (SET/GET/INCR,
+/// P=16); inlined, the count is back to what it was.
+#[inline(always)]
 pub fn parse_command(
     buf: &[u8],
     limits: &Limits,
@@ -112,6 +118,7 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     Some(v)
 }
 
+#[inline(always)]
 fn parse_multibulk(
     buf: &[u8],
     limits: &Limits,

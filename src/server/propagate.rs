@@ -26,8 +26,6 @@ pub struct Propagation {
     exec: ExecUnit,
     /// Effects the running command's handler asked for instead of its argv.
     rewritten: Vec<Vec<Vec<u8>>>,
-    /// The handler asked to propagate nothing, whatever it changed.
-    suppressed: bool,
 }
 
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
@@ -88,13 +86,9 @@ impl Propagation {
         }
     }
 
-    /// The running command propagates nothing.
-    pub fn suppress(&mut self) {
-        self.suppressed = true;
-    }
-
-    /// Called by dispatch after a handler ran: propagates what it asked for,
-    /// else `argv` when `modified` (a write that changed the data).
+    /// Called by dispatch after a handler ran (when the stream is enabled):
+    /// propagates what it asked for, else `argv` when `modified` (a write
+    /// that changed the data).
     pub fn after_command<'a>(
         &mut self,
         db: usize,
@@ -102,9 +96,6 @@ impl Propagation {
         argv: impl FnOnce() -> Vec<&'a [u8]>,
     ) {
         let rewritten = std::mem::take(&mut self.rewritten);
-        if std::mem::take(&mut self.suppressed) || !self.enabled {
-            return;
-        }
         if !rewritten.is_empty() {
             for args in &rewritten {
                 self.command(db, args);
