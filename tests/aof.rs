@@ -1104,3 +1104,35 @@ fn maxmemory_does_not_drop_replayed_writes() {
     srv.wait_loaded();
     check(&mut srv.raw(), &["DBSIZE"], ":20000\r\n");
 }
+
+/// A single-file AOF as Redis 6 wrote it (an RDB preamble, then RESP
+/// commands) in `dir`: loaded, then converted to a multi-part AOF.
+#[test]
+fn a_redis_6_single_file_aof_with_an_rdb_preamble_loads_and_converts() {
+    let dir = TempDir::new("aof-legacy");
+    let mut srv = Server::start_in(&dir.path, &["--save", ""]);
+    let mut r = srv.raw();
+    check(&mut r, &["RPUSH", "l", "a", "b"], ":2\r\n");
+    check(&mut r, &["SAVE"], "+OK\r\n");
+    srv.kill();
+    let mut legacy = fs::read(dir.path.join("dump.rdb")).unwrap();
+    fs::remove_file(dir.path.join("dump.rdb")).unwrap();
+    legacy.extend_from_slice(&frame(&[b"SELECT", b"0"]));
+    legacy.extend_from_slice(&frame(&[b"RPUSH", b"l", b"c"]));
+    fs::write(dir.path.join("appendonly.aof"), &legacy).unwrap();
+
+    let mut srv = Server::start_in(&dir.path, AOF);
+    srv.wait_loaded();
+    let mut r = srv.raw();
+    let list = "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n";
+    check(&mut r, &["LRANGE", "l", "0", "-1"], list);
+    wait_until("the converted AOF's first base", || {
+        srv.info_field("persistence", "aof_rewrites") == "1"
+    });
+    check(&mut r, &["RPUSH", "l", "d"], ":4\r\n");
+    srv.kill();
+    fs::remove_file(dir.path.join("appendonly.aof")).unwrap();
+    let srv = Server::start_in(&dir.path, AOF);
+    srv.wait_loaded();
+    check(&mut srv.raw(), &["LLEN", "l"], ":4\r\n");
+}

@@ -22,7 +22,7 @@ use crate::types::TypeLimits;
 use log::{info, warn};
 use mio::Events;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -41,7 +41,8 @@ const AOF_CHUNK: usize = 256 * 1024;
 /// What the RDB thread sends: entries, or the end of the file.
 enum RdbMessage {
     Batch(Vec<(usize, Entry)>),
-    Done(Result<(), String>),
+    /// The RDB's length in bytes, or why it failed.
+    Done(Result<u64, String>),
 }
 
 impl Server {
@@ -67,7 +68,17 @@ impl Server {
                 }
             }
             let rdb = rdb_path(&self.state.config);
-            if manifest.is_none() && rdb.exists() {
+            let legacy = Path::new(&self.state.config.dir).join(&self.state.config.appendfilename);
+            if manifest.is_none() && legacy.is_file() {
+                // A single-file AOF from Redis 6 or older: load it (RDB
+                // preamble and RESP tail), then write a multi-part AOF from
+                // the data. The old file is left where it was.
+                warn!(target: "aof", "legacy_aof action=load_and_convert file={}", legacy.display());
+                self.replay_aof_file(&legacy, true)?;
+                self.state
+                    .open_aof_over_data(&self.store, paths, None)
+                    .map_err(|e| format!("cannot open the AOF: {e}"))?;
+            } else if manifest.is_none() && rdb.exists() {
                 // appendonly was just turned on in the config: rather than
                 // start empty (Redis 7.0 ignores dump.rdb here), load the
                 // snapshot and write the AOF's first base from it.
@@ -106,7 +117,8 @@ impl Server {
 
     /// Loads an RDB file: parsed on a helper thread, inserted here. Keys
     /// already expired are skipped unless `keep_expired` (an AOF base).
-    fn load_rdb_file(&mut self, path: &Path, keep_expired: bool) -> Result<(), String> {
+    /// Returns the bytes the RDB took (an AOF's RESP tail may follow).
+    fn load_rdb_file(&mut self, path: &Path, keep_expired: bool) -> Result<u64, String> {
         let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let total = file.metadata().map_or(0, |m| m.len());
         let progress = Arc::new(AtomicU64::new(0));
@@ -129,7 +141,7 @@ impl Server {
                 let mut on_progress = |bytes: u64| thread_progress.store(bytes, Ordering::Relaxed);
                 let input = io::BufReader::with_capacity(1 << 20, file);
                 let result = read_rdb(input, &limits, clock, &mut sink, &mut on_progress)
-                    .map(|_| ())
+                    .map(|summary| summary.bytes)
                     .map_err(|e| format!("{name}: {e}"));
                 if !batch.is_empty() {
                     let _ = tx.send(RdbMessage::Batch(batch));
@@ -173,11 +185,11 @@ impl Server {
         drop(rx); // a reader still sending gives up
         let _ = reader.join();
         self.end_loading();
-        outcome?;
+        let bytes = outcome?;
         self.state.persist.last_load_keys_loaded = loaded;
         self.state.persist.last_load_keys_expired = expired;
         info!(target: "rdb", "loaded file={} keys={loaded} expired_skipped={expired}", path.display());
-        Ok(())
+        Ok(bytes)
     }
 
     /// Replays an AOF file of RESP commands. `last`: the newest file, whose
@@ -185,10 +197,21 @@ impl Server {
     fn replay_aof_file(&mut self, path: &Path, last: bool) -> Result<(), String> {
         let mut file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let total = file.metadata().map_or(0, |m| m.len());
+        // An AOF rewritten with aof-use-rdb-preamble starts with an RDB
+        // (Redis 7's .aof bases, Redis 6's single appendonly.aof).
+        let mut magic = [0u8; 5];
+        let preamble = read_full(&mut file, &mut magic).is_ok_and(|n| n == 5) && &magic == b"REDIS";
+        let resp_start = if preamble {
+            self.load_rdb_file(path, true)?
+        } else {
+            0
+        };
+        file.seek(SeekFrom::Start(resp_start))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         let loader = self.clients.insert(Client::detached(0, true));
         self.clients[loader].reply_mode = ReplyMode::Off;
         self.begin_loading(total, Some(loader));
-        let result = self.replay_commands(&mut file, loader, path);
+        let result = self.replay_commands(&mut file, resp_start, loader, path);
         let open_multi = self.clients[loader].multi.is_some();
         self.clients.remove(loader);
         self.end_loading();
@@ -222,17 +245,19 @@ impl Server {
         Ok(())
     }
 
-    /// Runs every complete command of `file` as client `loader`. Returns
+    /// Runs every complete command of `file` (read from `file_offset`, where
+    /// it is positioned) as client `loader`. Returns
     /// (commands, bytes of complete commands, offset of the open MULTI).
     fn replay_commands(
         &mut self,
         file: &mut File,
+        file_offset: u64,
         loader: usize,
         path: &Path,
     ) -> Result<(u64, u64, u64), String> {
         let mut buf: Vec<u8> = Vec::new();
         let mut start = 0usize;
-        let mut base_offset = 0u64; // file offset of buf[0]
+        let mut base_offset = file_offset; // file offset of buf[0]
         let mut commands = 0u64;
         let mut multi_start = 0u64;
         let mut args = Vec::new();

@@ -163,4 +163,7 @@ pub struct RdbSummary {
     pub functions_skipped: u64,
     /// True when the file carried a non-zero checksum and it matched.
     pub checksum_verified: bool,
+    /// Bytes the RDB took, checksum included: where an AOF's RESP tail
+    /// starts after an RDB preamble.
+    pub bytes: u64,
 }

@@ -141,6 +141,7 @@ pub fn read_rdb<R: Read>(
         summary.checksum_verified = stored != 0;
     }
     progress(input.offset());
+    summary.bytes = input.offset();
     Ok(summary)
 }
 
