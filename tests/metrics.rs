@@ -114,3 +114,35 @@ fn promtool_accepts_the_exposition() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Every series the shipped Grafana dashboard queries is one the server
+/// exposes (a renamed metric would leave a panel silently empty).
+#[test]
+fn the_grafana_dashboard_queries_exposed_series() {
+    let mport = free_port();
+    let srv = Server::start(&["--metrics-port", &mport.to_string()]);
+    let mut r = srv.raw();
+    r.cmd(&["SET", "k", "v"]);
+    r.cmd(&["NOSUCH"]);
+    let exposed = http(mport, b"GET /metrics HTTP/1.0\r\n\r\n");
+    let dashboard = include_str!("../conf/grafana-dashboard.json");
+    let mut names: Vec<&str> = dashboard
+        .match_indices("redis_")
+        .map(|(at, _)| {
+            let rest = &dashboard[at..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    assert!(names.len() >= 10, "{names:?}");
+    for name in names {
+        assert!(
+            exposed.contains(&format!("\n{name}")) || exposed.contains(&format!("\n{name}{{")),
+            "the dashboard queries {name}, which /metrics does not expose"
+        );
+    }
+}
