@@ -416,3 +416,40 @@ fn debug_reload_round_trips_through_the_snapshot() {
     check(&mut r, &["DEBUG", "RELOAD", "NOSAVE"], "+OK\r\n");
     check(&mut r, &["EXISTS", "later", "l", "s"], ":2\r\n");
 }
+
+/// FLUSHALL during a BGSAVE stops it (its snapshot is obsolete) without
+/// counting a failure, and the empty dataset is what the file holds.
+#[test]
+fn flushall_cancels_a_running_bgsave() {
+    let dir = TempDir::new("rdb-flushall");
+    let args = ["--save", "3600 1"];
+    let mut srv = Server::start_in(&dir.path, &args);
+    let mut r = srv.raw();
+    let value = "v".repeat(100);
+    let mut batch = Vec::new();
+    for i in 0..100_000 {
+        let key = format!("key:{i}");
+        batch.extend_from_slice(&support::frame(&[b"SET", key.as_bytes(), value.as_bytes()]));
+    }
+    r.send(&batch);
+    for _ in 0..100_000 {
+        assert_eq!(r.reply(), b"+OK\r\n");
+    }
+    check(&mut r, &["BGSAVE"], "+Background saving started\r\n");
+    check(&mut r, &["FLUSHALL"], "+OK\r\n");
+    assert_eq!(srv.info_field("persistence", "rdb_bgsave_in_progress"), "0");
+    assert_eq!(
+        srv.info_field("persistence", "rdb_last_bgsave_status"),
+        "ok"
+    );
+    let leftovers: Vec<_> = fs::read_dir(&dir.path)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("temp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    srv.kill();
+    let srv = Server::start_in(&dir.path, &args);
+    srv.wait_loaded();
+    check(&mut srv.raw(), &["DBSIZE"], ":0\r\n");
+}

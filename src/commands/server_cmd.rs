@@ -170,8 +170,8 @@ fn flushall(ctx: &mut Ctx, argv: Argv) {
     let segments = ctx.store.dbs.iter_mut().map(|db| db.clear()).collect();
     free_segments(segments, asynchronous);
     // With save rules, Redis makes the empty dataset durable at once.
+    ctx.server.cancel_bgsave();
     if !ctx.server.config.save.is_empty() {
-        ctx.server.wait_for_job();
         let _ = ctx.server.save(ctx.store);
     }
     ctx.server.dirty += 1;

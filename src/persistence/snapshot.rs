@@ -6,7 +6,9 @@
 use super::durable::replace_file;
 use super::rdb::{write_rdb_releasing, RdbMeta};
 use crate::store::db::{DbView, Segment};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -21,8 +23,12 @@ pub struct RdbOptions {
     pub aof_base: bool,
 }
 
+/// The error text of a save stopped by [`SaveJob::cancel`].
+pub const CANCELLED: &str = "save cancelled";
+
 /// Writes the views to `target` durably (temp file `temp`, fsync, rename,
 /// fsync of the directory), handing each segment to `release` once written.
+/// Setting `cancel` stops it at the next buffer, leaving `target` as it was.
 /// Returns the file size, or the error as text.
 pub fn save_rdb(
     views: Vec<DbView>,
@@ -30,12 +36,14 @@ pub fn save_rdb(
     temp: &Path,
     options: RdbOptions,
     release: &mut dyn FnMut(Arc<Segment>),
+    cancel: &AtomicBool,
 ) -> Result<u64, String> {
     let meta = RdbMeta {
         used_mem: crate::alloc::used_memory() as u64,
         aof_base: options.aof_base,
     };
     replace_file(target, temp, |out| {
+        let out = Cancellable { inner: out, cancel };
         write_rdb_releasing(
             out,
             views,
@@ -46,6 +54,25 @@ pub fn save_rdb(
         )
     })
     .map_err(|e| e.to_string())
+}
+
+/// A writer that fails once `cancel` is set.
+struct Cancellable<'a, W> {
+    inner: W,
+    cancel: &'a AtomicBool,
+}
+
+impl<W: Write> Write for Cancellable<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(io::Error::other(CANCELLED));
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// What a background job is for.
@@ -73,6 +100,8 @@ pub struct SaveJob {
     /// loop's allocations then wait for it: multi-millisecond SETs, measured
     /// with SLOWLOG under scripts/bgsave_bench.py).
     released: Receiver<Arc<Segment>>,
+    /// Set to stop the thread early (FLUSHALL during a BGSAVE).
+    cancel: Arc<AtomicBool>,
 }
 
 impl SaveJob {
@@ -87,6 +116,8 @@ impl SaveJob {
     ) -> std::io::Result<SaveJob> {
         let path = target.clone();
         let (give_back, released) = mpsc::channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let thread_cancel = cancel.clone();
         let handle = std::thread::Builder::new()
             .name("ferrocache-save".into())
             .spawn(move || {
@@ -94,7 +125,7 @@ impl SaveJob {
                 let mut release = |segment| {
                     let _ = give_back.send(segment);
                 };
-                save_rdb(views, &path, &temp, options, &mut release)
+                save_rdb(views, &path, &temp, options, &mut release, &thread_cancel)
             })?;
         Ok(SaveJob {
             kind,
@@ -103,7 +134,14 @@ impl SaveJob {
             target,
             handle,
             released,
+            cancel,
         })
+    }
+
+    /// Asks the thread to stop: it fails at its next buffer and removes its
+    /// temp file, and [`SaveJob::join`] returns the [`CANCELLED`] error.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
     }
 
     /// Drops the segments the thread is done with (called by the loop).

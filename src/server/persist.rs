@@ -152,7 +152,8 @@ impl ServerState {
         let temp = temp_rdb_path(&target);
         let views: Vec<_> = store.dbs.iter().map(|db| db.snapshot()).collect();
         let options = rdb_options(&self.config, false);
-        match save_rdb(views, &target, &temp, options, &mut drop) {
+        let never = std::sync::atomic::AtomicBool::new(false);
+        match save_rdb(views, &target, &temp, options, &mut drop, &never) {
             Ok(bytes) => {
                 log::info!(target: "rdb", "saved file={} bytes={bytes} ms={}", target.display(), started.elapsed().as_millis());
                 self.saved(self.dirty);
@@ -338,6 +339,10 @@ impl ServerState {
                         log::info!(target: "rdb", "bgsave_done file={} bytes={bytes} secs={secs}", target.display());
                         self.saved(dirty_at_start);
                     }
+                    Err(e) if e == crate::persistence::snapshot::CANCELLED => {
+                        // Stopped on purpose (FLUSHALL): not a disk error.
+                        log::info!(target: "rdb", "bgsave_cancelled file={}", target.display());
+                    }
                     Err(e) => {
                         log::warn!(target: "rdb", "bgsave_failed file={} error=\"{e}\"", target.display());
                         self.persist.last_bgsave_error = Some(e);
@@ -385,6 +390,15 @@ impl ServerState {
             Flushed::Done => true,
             Flushed::Postponed => true,
             Flushed::Failed => policy != AppendFsync::Always,
+        }
+    }
+
+    /// Stops a running BGSAVE and waits for its thread to end (FLUSHALL: the
+    /// snapshot it writes is obsolete, as Redis kills its save child).
+    pub fn cancel_bgsave(&mut self) {
+        if let Some(job) = self.persist.job.as_ref().filter(|j| j.kind == JobKind::Rdb) {
+            job.cancel();
+            self.wait_for_job();
         }
     }
 
