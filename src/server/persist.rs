@@ -467,7 +467,14 @@ impl ServerState {
         self.propagation.enabled = true;
         self.propagation.forget_selected_db();
         self.persist.last_rewrite_try = Some(Instant::now());
-        self.start_rewrite(store)
+        if let Err(e) = self.start_rewrite(store) {
+            // No base can be written: the AOF stays off rather than half on.
+            self.persist.aof = None;
+            self.propagation.enabled = false;
+            self.propagation.buf.clear();
+            return Err(e);
+        }
+        Ok(())
     }
 }
 
