@@ -416,6 +416,9 @@ impl ServerState {
     /// saves a snapshot when `save` asks (SHUTDOWN SAVE, or save rules set
     /// and not NOSAVE). Err when the data could not be made durable.
     pub fn persist_for_shutdown(&mut self, store: &Store, save: bool) -> Result<(), String> {
+        // A running BGSAVE is obsolete (a fresh save follows, or none is
+        // wanted): stopped, as Redis kills its child. A rewrite completes.
+        self.cancel_bgsave();
         self.wait_for_job();
         if let Some(aof) = self.persist.aof.as_mut() {
             let policy = AppendFsync::Always;
