@@ -69,9 +69,16 @@ fn main() -> ExitCode {
             &config_file
         }
     );
-    if let Err(e) = server.load_data() {
-        log::error!(target: "persistence", "load_failed error=\"{e}\"");
-        return fail(&format!("cannot load the dataset: {e}"));
+    match server.load_data() {
+        Ok(()) => {}
+        Err(e) if e == ferrocache::server::LOAD_INTERRUPTED => {
+            log::info!(target: "server", "exit status=ok reason=shutdown_while_loading");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            log::error!(target: "persistence", "load_failed error=\"{e}\"");
+            return fail(&format!("cannot load the dataset: {e}"));
+        }
     }
     match server.run() {
         Ok(()) => ExitCode::SUCCESS,

@@ -910,14 +910,29 @@ fn clients_get_loading_while_a_big_aof_replays() {
             &[
                 frame(&[b"INFO", b"persistence"]),
                 frame(&[b"GET", b"key:0"]),
+                // Settings that may change while loading do; those that
+                // decide where data is written do not; nothing is saved.
+                frame(&[b"CONFIG", b"SET", b"maxmemory", b"0"]),
+                frame(&[b"CONFIG", b"SET", b"appendonly", b"no"]),
+                frame(&[b"DEBUG", b"RELOAD"]),
             ]
             .concat(),
         );
         let info = String::from_utf8(r.reply()).unwrap();
         let get = r.reply();
+        let (config, appendonly, reload) = (r.reply(), r.reply(), r.reply());
         if info.contains("loading:1\r\n") {
             assert_eq!(get, b"-LOADING Redis is loading the dataset in memory\r\n");
             assert!(info.contains("loading_total_bytes:"), "{info}");
+            assert_eq!(config, b"+OK\r\n");
+            assert_eq!(
+                String::from_utf8_lossy(&appendonly),
+                "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - loading flag is set\r\n"
+            );
+            assert_eq!(
+                reload,
+                b"-LOADING Redis is loading the dataset in memory\r\n"
+            );
             srv.wait_loaded();
             let last = format!("key:{}", commands - 1);
             let value = format!("value:{}", commands - 1);
@@ -927,7 +942,16 @@ fn clients_get_loading_while_a_big_aof_replays() {
                 &format!("${}\r\n{value}\r\n", value.len()),
             );
             check(&mut r, &["DBSIZE"], &format!(":{commands}\r\n"));
+            // The AOF is intact: the same data after a crash.
+            check(&mut r, &["SET", "after", "1"], "+OK\r\n");
             srv.kill();
+            let srv = Server::start_in(&dir.path, AOF);
+            srv.wait_loaded();
+            check(
+                &mut srv.raw(),
+                &["DBSIZE"],
+                &format!(":{}\r\n", commands + 1),
+            );
             return;
         }
         srv.kill();
@@ -1106,7 +1130,9 @@ fn maxmemory_does_not_drop_replayed_writes() {
 }
 
 /// A single-file AOF as Redis 6 wrote it (an RDB preamble, then RESP
-/// commands) in `dir`: loaded, then converted to a multi-part AOF.
+/// commands) in `dir`: loaded, then moved into the AOF directory as the
+/// base of a multi-part AOF (as Redis 7 upgrades it), so later writes are
+/// in the AOF from the first one on.
 #[test]
 fn a_redis_6_single_file_aof_with_an_rdb_preamble_loads_and_converts() {
     let dir = TempDir::new("aof-legacy");
@@ -1126,13 +1152,35 @@ fn a_redis_6_single_file_aof_with_an_rdb_preamble_loads_and_converts() {
     let mut r = srv.raw();
     let list = "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n";
     check(&mut r, &["LRANGE", "l", "0", "-1"], list);
-    wait_until("the converted AOF's first base", || {
-        srv.info_field("persistence", "aof_rewrites") == "1"
-    });
+    assert!(!dir.path.join("appendonly.aof").exists());
+    let manifest = fs::read_to_string(aof_dir(&dir.path).join("appendonly.aof.manifest")).unwrap();
+    assert!(
+        manifest.starts_with("file appendonly.aof.1.base.aof seq 1 type b\n"),
+        "{manifest}"
+    );
     check(&mut r, &["RPUSH", "l", "d"], ":4\r\n");
     srv.kill();
-    fs::remove_file(dir.path.join("appendonly.aof")).unwrap();
     let srv = Server::start_in(&dir.path, AOF);
     srv.wait_loaded();
     check(&mut srv.raw(), &["LLEN", "l"], ":4\r\n");
+}
+
+/// appendonly turned on in the config with only dump.rdb on disk: the
+/// snapshot is loaded and becomes the AOF's base at once (a crash right
+/// after loses no acknowledged write), and dump.rdb stays.
+#[test]
+fn a_snapshot_becomes_the_first_aof_base_when_appendonly_is_turned_on() {
+    let dir = TempDir::new("aof-from-rdb");
+    let mut srv = Server::start_in(&dir.path, &["--save", ""]);
+    check(&mut srv.raw(), &["SET", "from-rdb", "1"], "+OK\r\n");
+    check(&mut srv.raw(), &["SAVE"], "+OK\r\n");
+    srv.kill();
+    let mut srv = Server::start_in(&dir.path, ALWAYS_AOF);
+    srv.wait_loaded();
+    check(&mut srv.raw(), &["SET", "acked", "1"], "+OK\r\n");
+    srv.kill();
+    assert!(dir.path.join("dump.rdb").exists());
+    let srv = Server::start_in(&dir.path, ALWAYS_AOF);
+    srv.wait_loaded();
+    check(&mut srv.raw(), &["EXISTS", "from-rdb", "acked"], ":2\r\n");
 }

@@ -114,8 +114,12 @@ fn set(ctx: &mut Ctx, argv: Argv) {
         crate::logging::set_level(&updated.loglevel);
     }
     let appendonly = updated.appendonly;
+    let appendonly_changed = appendonly != ctx.server.config.appendonly;
     ctx.server.config = updated;
     // Turning the AOF on writes its base from the current data.
+    if !appendonly_changed {
+        return ctx.out.ok();
+    }
     if let Err(e) = ctx.server.set_appendonly(ctx.store, appendonly) {
         ctx.server.config.appendonly = ctx.server.persist.aof.is_some();
         return ctx.out.error(&format!(

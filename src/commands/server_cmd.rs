@@ -278,6 +278,9 @@ fn debug(ctx: &mut Ctx, argv: Argv) {
         std::thread::sleep(std::time::Duration::from_secs_f64(secs.clamp(0.0, 3600.0)));
         ctx.out.ok();
     } else if args::is(sub, "reload") {
+        if ctx.server.persist.loading.is_some() {
+            return ctx.out.error(errors::LOADING);
+        }
         let save = match argv.len() {
             2 => true,
             3 if args::is(argv.get(2), "nosave") => false,

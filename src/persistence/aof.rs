@@ -338,6 +338,40 @@ impl Aof {
         Aof::append_to_newest(paths, manifest, false)
     }
 
+    /// Starts an AOF whose first base is an existing file holding exactly the
+    /// loaded data: a snapshot (`dump.rdb`, hard-linked or copied into the
+    /// directory) or a single-file AOF from Redis 6 (moved in, as Redis's
+    /// upgrade does). The manifest is written at once, so every later write
+    /// is in the AOF from the first one on.
+    pub fn open_with_base(paths: AofPaths, source: &Path, keep_source: bool) -> io::Result<Aof> {
+        fs::create_dir_all(&paths.dir)?;
+        let kind = if keep_source { "rdb" } else { "aof" };
+        let base = AofFile {
+            name: format!("{}.1.base.{kind}", paths.basename),
+            seq: 1,
+            kind: FileKind::Base,
+        };
+        let base_path = paths.file(&base);
+        let _ = fs::remove_file(&base_path);
+        if keep_source {
+            if fs::hard_link(source, &base_path).is_err() {
+                fs::copy(source, &base_path)?;
+            }
+        } else {
+            fs::rename(source, &base_path)?;
+        }
+        File::open(&base_path)?.sync_all()?;
+        let mut manifest = Manifest {
+            base: Some(base),
+            ..Manifest::default()
+        };
+        let incr = manifest.next_incr(&paths.basename);
+        File::create(paths.file(&incr))?.sync_all()?;
+        manifest.incrs.push(incr);
+        paths.write_manifest(&manifest)?;
+        Aof::append_to_newest(paths, manifest, false)
+    }
+
     /// Opens a new AOF for a dataset that already holds data: the caller
     /// starts a rewrite at once, and only its success writes a manifest.
     /// The files of `old` (an AOF left from before) are deleted then.

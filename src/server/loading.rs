@@ -50,6 +50,8 @@ impl Server {
     /// opens it for appending), else `dir/dbfilename` when it exists.
     pub fn load_data(&mut self) -> Result<(), String> {
         let started = Instant::now();
+        // Loaded keys get the current LRU/LFU clock, not 0.
+        self.refresh_clock();
         if self.state.config.appendonly {
             let paths = aof_paths(&self.state.config);
             let manifest = paths.read_manifest()?;
@@ -71,22 +73,18 @@ impl Server {
             let legacy = Path::new(&self.state.config.dir).join(&self.state.config.appendfilename);
             if manifest.is_none() && legacy.is_file() {
                 // A single-file AOF from Redis 6 or older: load it (RDB
-                // preamble and RESP tail), then write a multi-part AOF from
-                // the data. The old file is left where it was.
-                warn!(target: "aof", "legacy_aof action=load_and_convert file={}", legacy.display());
+                // preamble and RESP tail), then move it into the directory
+                // as the base of a multi-part AOF, as Redis 7 upgrades it.
+                warn!(target: "aof", "legacy_aof action=load_and_adopt_as_base file={}", legacy.display());
                 self.replay_aof_file(&legacy, true)?;
-                self.state
-                    .open_aof_over_data(&self.store, paths, None)
-                    .map_err(|e| format!("cannot open the AOF: {e}"))?;
+                self.adopt_as_base(paths, &legacy, false)?;
             } else if manifest.is_none() && rdb.exists() {
                 // appendonly was just turned on in the config: rather than
                 // start empty (Redis 7.0 ignores dump.rdb here), load the
-                // snapshot and write the AOF's first base from it.
-                warn!(target: "aof", "no_aof_yet action=load_rdb_and_rewrite file={}", rdb.display());
+                // snapshot and make it the AOF's first base.
+                warn!(target: "aof", "no_aof_yet action=load_rdb_as_base file={}", rdb.display());
                 self.load_rdb_file(&rdb, false)?;
-                self.state
-                    .open_aof_over_data(&self.store, paths, None)
-                    .map_err(|e| format!("cannot open the AOF: {e}"))?;
+                self.adopt_as_base(paths, &rdb, true)?;
             } else {
                 let aof =
                     Aof::open(paths, manifest).map_err(|e| format!("cannot open the AOF: {e}"))?;
@@ -112,6 +110,20 @@ impl Server {
             self.store.total_keys(),
             started.elapsed().as_millis()
         );
+        Ok(())
+    }
+
+    /// Opens the AOF with `source` (just loaded) as its first base.
+    fn adopt_as_base(
+        &mut self,
+        paths: crate::persistence::aof::AofPaths,
+        source: &Path,
+        keep_source: bool,
+    ) -> Result<(), String> {
+        let aof = Aof::open_with_base(paths, source, keep_source)
+            .map_err(|e| format!("cannot start the AOF from {}: {e}", source.display()))?;
+        self.state.persist.aof = Some(aof);
+        self.state.propagation.enabled = true;
         Ok(())
     }
 
@@ -180,10 +192,15 @@ impl Server {
                 }
             }
             let bytes = progress.load(Ordering::Relaxed);
-            self.loading_tick(bytes, &mut last_log, path);
+            if self.loading_tick(bytes, &mut last_log, path) {
+                break Err(LOAD_INTERRUPTED.into());
+            }
         };
-        drop(rx); // a reader still sending gives up
-        let _ = reader.join();
+        drop(rx);
+        if !matches!(&outcome, Err(e) if e == LOAD_INTERRUPTED) {
+            let _ = reader.join();
+        } // else the process exits: the reader is not waited for
+
         self.end_loading();
         let bytes = outcome?;
         self.state.persist.last_load_keys_loaded = loaded;
@@ -295,7 +312,9 @@ impl Server {
                     start += consumed;
                     commands += 1;
                     if commands.is_multiple_of(1024) && last_serve.elapsed() >= SERVE_EVERY {
-                        self.loading_tick(base_offset + start as u64, &mut last_log, path);
+                        if self.loading_tick(base_offset + start as u64, &mut last_log, path) {
+                            return Err(LOAD_INTERRUPTED.into());
+                        }
                         last_serve = Instant::now();
                     }
                 }
@@ -358,7 +377,9 @@ impl Server {
 
     /// Between batches: records progress, logs it now and then, and serves
     /// clients (they get -LOADING for data commands).
-    fn loading_tick(&mut self, loaded_bytes: u64, last_log: &mut Instant, path: &Path) {
+    /// Returns true when a signal or SHUTDOWN asks to stop: the load is
+    /// abandoned (nothing is saved, the files stay as they are).
+    fn loading_tick(&mut self, loaded_bytes: u64, last_log: &mut Instant, path: &Path) -> bool {
         if let Some(loading) = self.state.persist.loading.as_mut() {
             loading.loaded_bytes = loaded_bytes;
             if last_log.elapsed() >= LOG_EVERY {
@@ -378,8 +399,12 @@ impl Server {
             self.handle_events(&events);
             self.before_sleep();
         }
+        self.stop.load(std::sync::atomic::Ordering::Relaxed) || self.state.shutdown.is_some()
     }
 }
+
+/// The error [`Server::load_data`] returns when a shutdown interrupted it.
+pub const LOAD_INTERRUPTED: &str = "shutdown requested while loading";
 
 /// Redis's message for an AOF that is not a sequence of RESP commands.
 fn bad_format(path: &Path, offset: u64) -> String {

@@ -21,6 +21,7 @@ mod watch;
 pub use blocking::{BlockedOn, Blocking, TimeoutReply, WaitKey};
 pub use client::{Client, ReplyMode, Transaction};
 pub use latency::LatencyMonitor;
+pub use loading::LOAD_INTERRUPTED;
 pub use notify::class as event_class;
 pub use notify::{flags_to_string as notify_flags_to_string, parse_flags as parse_notify_flags};
 pub use persist::{aof_paths, rdb_path, Loading, Persistence};

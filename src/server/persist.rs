@@ -420,6 +420,11 @@ impl ServerState {
         // wanted): stopped, as Redis kills its child. A rewrite completes.
         self.cancel_bgsave();
         self.wait_for_job();
+        if self.persist.aof.as_ref().is_some_and(|a| a.base_pending) {
+            // The AOF is not loadable without its first base (Redis: "Writing
+            // initial AOF, can't exit").
+            return Err("the AOF's first base is not written yet".into());
+        }
         if let Some(aof) = self.persist.aof.as_mut() {
             let policy = AppendFsync::Always;
             if aof.write(&mut self.propagation.buf, policy) != Flushed::Done {
@@ -437,6 +442,9 @@ impl ServerState {
     /// CONFIG SET appendonly: opens the AOF and writes its base from the
     /// current data (yes), or closes it (no).
     pub fn set_appendonly(&mut self, store: &Store, on: bool) -> Result<(), String> {
+        if self.persist.loading.is_some() {
+            return Err("loading flag is set".into());
+        }
         if on == self.persist.aof.is_some() {
             return Ok(());
         }
