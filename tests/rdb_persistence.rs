@@ -453,3 +453,33 @@ fn flushall_cancels_a_running_bgsave() {
     srv.wait_loaded();
     check(&mut srv.raw(), &["DBSIZE"], ":0\r\n");
 }
+
+/// CONFIG SET appendonly yes while a BGSAVE runs answers at once: the AOF's
+/// first base follows the save. Off and on again right away works too, and
+/// nothing written meanwhile is lost.
+#[test]
+fn appendonly_switches_during_background_jobs_without_waiting() {
+    let dir = TempDir::new("rdb-aof-switch");
+    let mut srv = Server::start_in(&dir.path, &["--save", ""]);
+    fill(&mut srv.client(), 50_000);
+    let mut r = srv.raw();
+    check(&mut r, &["BGSAVE"], "+Background saving started\r\n");
+    check(&mut r, &["CONFIG", "SET", "appendonly", "yes"], "+OK\r\n");
+    check(&mut r, &["SET", "during", "1"], "+OK\r\n");
+    wait_until("the AOF's first base", || {
+        srv.info_field("persistence", "aof_rewrites") == "1"
+    });
+    check(&mut r, &["CONFIG", "SET", "appendonly", "no"], "+OK\r\n");
+    check(&mut r, &["CONFIG", "SET", "appendonly", "yes"], "+OK\r\n");
+    check(&mut r, &["SET", "after", "1"], "+OK\r\n");
+    wait_until("the second AOF's base", || {
+        srv.info_field("persistence", "aof_rewrites") == "2"
+            && srv.info_field("persistence", "aof_rewrite_in_progress") == "0"
+    });
+    let keys = srv.info_field("keyspace", "db0");
+    srv.kill();
+    let srv = Server::start_in(&dir.path, &["--save", "", "--appendonly", "yes"]);
+    srv.wait_loaded();
+    assert_eq!(srv.info_field("keyspace", "db0"), keys);
+    check(&mut srv.raw(), &["EXISTS", "during", "after"], ":2\r\n");
+}

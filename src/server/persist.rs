@@ -354,13 +354,17 @@ impl ServerState {
                 let rewrite = self.persist.rewrite.take();
                 let finished = result.and_then(|bytes| {
                     let (Some(aof), Some(rewrite)) = (self.persist.aof.as_mut(), rewrite) else {
-                        return Err("the AOF was turned off during the rewrite".into());
+                        // The AOF was turned off meanwhile: nothing to finish.
+                        return Err(crate::persistence::snapshot::CANCELLED.into());
                     };
                     aof.finish_rewrite(&rewrite)
                         .map(|_| bytes)
                         .map_err(|e| e.to_string())
                 });
                 match finished {
+                    Err(e) if e == crate::persistence::snapshot::CANCELLED => {
+                        log::info!(target: "aof", "rewrite_cancelled");
+                    }
                     Ok(bytes) => {
                         log::info!(target: "aof", "rewrite_done base_bytes={bytes} secs={secs}");
                         self.persist.last_rewrite_ok = true;
@@ -449,7 +453,18 @@ impl ServerState {
             return Ok(());
         }
         if !on {
-            self.wait_for_job();
+            // A rewrite in progress is for an AOF nobody reads any more:
+            // stopped, not waited for (Redis kills its child).
+            if let Some(job) = self
+                .persist
+                .job
+                .as_ref()
+                .filter(|j| j.kind == JobKind::AofRewrite)
+            {
+                job.cancel();
+            }
+            self.persist.rewrite = None;
+            self.persist.rewrite_scheduled = false;
             if let Some(mut aof) = self.persist.aof.take() {
                 aof.write(&mut self.propagation.buf, AppendFsync::Always);
             }
@@ -457,7 +472,10 @@ impl ServerState {
             self.propagation.buf.clear();
             return Ok(());
         }
-        self.wait_for_job();
+        if self.persist.rewrite_in_progress() {
+            // Turned off and on again while its rewrite winds down.
+            self.wait_for_job();
+        }
         let paths = aof_paths(&self.config);
         // Files left from an earlier AOF describe old data: replaced (and
         // deleted) once the new base is written, untouched until then.
@@ -478,6 +496,11 @@ impl ServerState {
         self.propagation.enabled = true;
         self.propagation.forget_selected_db();
         self.persist.last_rewrite_try = Some(Instant::now());
+        if self.persist.bgsave_in_progress() {
+            // The first base is written once the running BGSAVE is done.
+            self.persist.rewrite_scheduled = true;
+            return Ok(());
+        }
         if let Err(e) = self.start_rewrite(store) {
             // No base can be written: the AOF stays off rather than half on.
             self.persist.aof = None;
