@@ -1112,16 +1112,7 @@ fn maxmemory_does_not_drop_replayed_writes() {
     let dir = TempDir::new("aof-maxmemory");
     let mut srv = Server::start_in(&dir.path, AOF);
     let mut r = srv.raw();
-    let value = "v".repeat(200);
-    let mut batch = Vec::new();
-    for i in 0..20_000 {
-        let key = format!("key:{i}");
-        batch.extend_from_slice(&frame(&[b"SET", key.as_bytes(), value.as_bytes()]));
-    }
-    r.send(&batch);
-    for _ in 0..20_000 {
-        assert_eq!(r.reply(), b"+OK\r\n");
-    }
+    support::set_keys(&mut r, 20_000, &"v".repeat(200));
     srv.kill();
     let args = ["--appendonly", "yes", "--save", "", "--maxmemory", "1mb"];
     let srv = Server::start_in(&dir.path, &args);

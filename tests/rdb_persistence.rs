@@ -425,16 +425,7 @@ fn flushall_cancels_a_running_bgsave() {
     let args = ["--save", "3600 1"];
     let mut srv = Server::start_in(&dir.path, &args);
     let mut r = srv.raw();
-    let value = "v".repeat(100);
-    let mut batch = Vec::new();
-    for i in 0..100_000 {
-        let key = format!("key:{i}");
-        batch.extend_from_slice(&support::frame(&[b"SET", key.as_bytes(), value.as_bytes()]));
-    }
-    r.send(&batch);
-    for _ in 0..100_000 {
-        assert_eq!(r.reply(), b"+OK\r\n");
-    }
+    support::set_keys(&mut r, 100_000, &"v".repeat(100));
     check(&mut r, &["BGSAVE"], "+Background saving started\r\n");
     check(&mut r, &["FLUSHALL"], "+OK\r\n");
     assert_eq!(srv.info_field("persistence", "rdb_bgsave_in_progress"), "0");

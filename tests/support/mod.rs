@@ -312,6 +312,20 @@ pub fn check(r: &mut Raw, args: &[&str], expected: &str) {
     assert_eq!(String::from_utf8_lossy(&got), expected, "reply to {args:?}");
 }
 
+/// Sets `key:0` .. `key:{count-1}` to `value` in one pipelined write and
+/// checks every reply.
+pub fn set_keys(r: &mut Raw, count: usize, value: &str) {
+    let mut batch = Vec::new();
+    for i in 0..count {
+        let key = format!("key:{i}");
+        batch.extend_from_slice(&frame(&[b"SET", key.as_bytes(), value.as_bytes()]));
+    }
+    r.send(&batch);
+    for _ in 0..count {
+        assert_eq!(r.reply(), b"+OK\r\n");
+    }
+}
+
 /// A raw connection: send bytes, read whole RESP replies.
 pub struct Raw {
     pub s: TcpStream,
