@@ -342,6 +342,36 @@ macro_rules! file_name_param {
     };
 }
 
+/// A `u64` size in bytes that takes memory units (`64`, `1kb`), from `$min`
+/// (default 0) to i64::MAX, refused with Redis's messages.
+macro_rules! memory_u64_param {
+    ($name:literal, $field:ident) => {
+        memory_u64_param!($name, $field, 0)
+    };
+    ($name:literal, $field:ident, $min:expr) => {
+        Param {
+            name: $name,
+            mutable: true,
+            get: |c| c.$field.to_string(),
+            set: |c, v| {
+                let n = parse_memory(v)?;
+                if n > i64::MAX as u64 {
+                    return Err("argument must be a memory value".into());
+                }
+                let min: u64 = $min;
+                if n < min {
+                    return Err(format!(
+                        "argument must be between {min} and {} inclusive",
+                        i64::MAX
+                    ));
+                }
+                c.$field = n;
+                Ok(())
+            },
+        }
+    };
+}
+
 /// A size in bytes that takes memory units (`64`, `1kb`), capped at i64::MAX.
 macro_rules! memory_param {
     ($name:literal, $field:ident) => {
@@ -537,15 +567,7 @@ pub static PARAMS: &[Param] = &[
         i64::MAX,
         true
     ),
-    Param {
-        name: "auto-aof-rewrite-min-size",
-        mutable: true,
-        get: |c| c.auto_aof_rewrite_min_size.to_string(),
-        set: |c, v| {
-            c.auto_aof_rewrite_min_size = parse_memory(v)?;
-            Ok(())
-        },
-    },
+    memory_u64_param!("auto-aof-rewrite-min-size", auto_aof_rewrite_min_size),
     bool_param!("aof-load-truncated", aof_load_truncated, true),
     bool_param!("aof-use-rdb-preamble", aof_use_rdb_preamble, true),
     Param {
@@ -577,32 +599,12 @@ pub static PARAMS: &[Param] = &[
             Ok(())
         },
     },
-    Param {
-        name: "proto-max-bulk-len",
-        mutable: true,
-        get: |c| c.proto_max_bulk_len.to_string(),
-        set: |c, v| {
-            let n = parse_memory(v)?;
-            if n < 1024 * 1024 {
-                return Err("argument must be a memory value of at least 1mb".into());
-            }
-            c.proto_max_bulk_len = n;
-            Ok(())
-        },
-    },
-    Param {
-        name: "client-query-buffer-limit",
-        mutable: true,
-        get: |c| c.client_query_buffer_limit.to_string(),
-        set: |c, v| {
-            let n = parse_memory(v)?;
-            if n < 1024 * 1024 {
-                return Err("argument must be a memory value of at least 1mb".into());
-            }
-            c.client_query_buffer_limit = n;
-            Ok(())
-        },
-    },
+    memory_u64_param!("proto-max-bulk-len", proto_max_bulk_len, 1024 * 1024),
+    memory_u64_param!(
+        "client-query-buffer-limit",
+        client_query_buffer_limit,
+        1024 * 1024
+    ),
     int_param!(
         "slowlog-log-slower-than",
         slowlog_log_slower_than,
@@ -644,19 +646,7 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.client_output_buffer_limit.render(),
         set: |c, v| c.client_output_buffer_limit.apply(v),
     },
-    Param {
-        name: "hll-sparse-max-bytes",
-        mutable: true,
-        get: |c| c.hll_sparse_max_bytes.to_string(),
-        set: |c, v| {
-            let n = parse_memory(v)?;
-            if n > i64::MAX as u64 {
-                return Err("argument must be a memory value".into());
-            }
-            c.hll_sparse_max_bytes = n;
-            Ok(())
-        },
-    },
+    memory_u64_param!("hll-sparse-max-bytes", hll_sparse_max_bytes),
     Param {
         name: "hash-max-listpack-value",
         mutable: true,

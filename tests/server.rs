@@ -107,6 +107,10 @@ fn config_set_validates_like_redis() {
     );
     assert_eq!(r.cmd(&["CONFIG", "SET", "loglevel", "debug"]), b"+OK\r\n");
     assert_eq!(
+        r.cmd(&["CONFIG", "SET", "proto-max-bulk-len", "1000"]),
+        &b"-ERR CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - argument must be between 1048576 and 9223372036854775807 inclusive\r\n"[..]
+    );
+    assert_eq!(
         r.cmd(&["CONFIG", "SET", "dir", "/tmp"]),
         &b"-ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config\r\n"[..]
     );

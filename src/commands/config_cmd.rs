@@ -137,10 +137,11 @@ const DENY_LOADING: &[&str] = &["appendonly", "dir", "dbfilename"];
 fn protected_allowed(ctx: &mut Ctx) -> bool {
     match ctx.server.config.enable_protected_configs.as_str() {
         "yes" => true,
-        "local" => {
-            let addr = &ctx.client().addr;
-            addr.starts_with("127.") || addr.starts_with("[::1]")
-        }
+        "local" => ctx
+            .client()
+            .addr
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| crate::server::is_loopback(a.ip())),
         _ => false,
     }
 }

@@ -284,10 +284,18 @@ fn debug(ctx: &mut Ctx, argv: Argv) {
         let save = match argv.len() {
             2 => true,
             3 if args::is(argv.get(2), "nosave") => false,
+            _ if argv
+                .iter_from(2)
+                .any(|o| args::is(o, "merge") || args::is(o, "noflush")) =>
+            {
+                return ctx
+                    .out
+                    .error("ERR DEBUG RELOAD MERGE and NOFLUSH are not supported")
+            }
             _ => {
                 return ctx
                     .out
-                    .error("ERR DEBUG RELOAD only supports the NOSAVE option.")
+                    .error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
             }
         };
         match ctx.server.reload(ctx.store, ctx.clients, save) {

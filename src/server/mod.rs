@@ -753,7 +753,8 @@ fn bind_listener(addr: SocketAddr) -> io::Result<TcpListener> {
     TcpListener::bind(addr)
 }
 
-fn is_loopback(ip: IpAddr) -> bool {
+/// True for 127.0.0.0/8, ::1 and IPv4-mapped loopback addresses.
+pub fn is_loopback(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_loopback(),
         IpAddr::V6(v6) => {

@@ -150,7 +150,7 @@ impl ServerState {
         let started = Instant::now();
         let target = rdb_path(&self.config);
         let temp = temp_rdb_path(&target);
-        let views: Vec<_> = store.dbs.iter().map(|db| db.snapshot()).collect();
+        let views = store.snapshot();
         let options = rdb_options(&self.config, false);
         let never = std::sync::atomic::AtomicBool::new(false);
         match save_rdb(views, &target, &temp, options, &mut drop, &never) {
@@ -193,7 +193,7 @@ impl ServerState {
         }
         let target = rdb_path(&self.config);
         let temp = temp_rdb_path(&target);
-        let views = store.dbs.iter().map(|db| db.snapshot()).collect();
+        let views = store.snapshot();
         self.persist.last_bgsave_try = Some(Instant::now());
         let options = rdb_options(&self.config, false);
         match SaveJob::spawn(JobKind::Rdb, views, target, temp, options, self.dirty) {
@@ -228,7 +228,7 @@ impl ServerState {
         self.propagation.forget_selected_db();
         let target = aof.paths.file(&rewrite.base);
         let temp = aof.rewrite_temp_path();
-        let views = store.dbs.iter().map(|db| db.snapshot()).collect();
+        let views = store.snapshot();
         let options = rdb_options(&self.config, true);
         match SaveJob::spawn(
             JobKind::AofRewrite,
@@ -485,7 +485,7 @@ impl ServerState {
 
     /// Opens a new AOF while the dataset already holds data, and starts the
     /// rewrite that writes its first base.
-    pub fn open_aof_over_data(
+    fn open_aof_over_data(
         &mut self,
         store: &Store,
         paths: crate::persistence::aof::AofPaths,
@@ -510,9 +510,7 @@ impl ServerState {
         }
         Ok(())
     }
-}
 
-impl ServerState {
     /// DEBUG RELOAD: saves (unless `save` is false), then replaces the
     /// dataset with what `dir/dbfilename` holds. The file is read into a
     /// fresh store first: a bad file leaves the data as it was.

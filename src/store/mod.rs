@@ -182,6 +182,11 @@ impl Store {
         self.access.initial()
     }
 
+    /// A point-in-time view of every database (for a background save).
+    pub fn snapshot(&self) -> Vec<db::DbView> {
+        self.dbs.iter().map(|db| db.snapshot()).collect()
+    }
+
     /// Total keys over all databases.
     pub fn total_keys(&self) -> usize {
         self.dbs.iter().map(Db::len).sum()
