@@ -65,7 +65,8 @@ pub struct OwnedArgv {
 impl OwnedArgv {
     /// Copies `argv`.
     pub fn from_argv(argv: Argv) -> OwnedArgv {
-        let mut bytes = Vec::new();
+        let total = argv.iter_from(0).map(<[u8]>::len).sum();
+        let mut bytes = Vec::with_capacity(total);
         let mut ranges = Vec::with_capacity(argv.len());
         for arg in argv.iter_from(0) {
             ranges.push(bytes.len()..bytes.len() + arg.len());
@@ -77,5 +78,11 @@ impl OwnedArgv {
     /// A borrowed view.
     pub fn as_argv(&self) -> Argv<'_> {
         Argv::new(&self.bytes, &self.ranges)
+    }
+
+    /// Heap bytes held (argument bytes and their ranges), for the client
+    /// memory that INFO and CLIENT LIST report.
+    pub fn heap_size(&self) -> usize {
+        self.bytes.capacity() + self.ranges.capacity() * std::mem::size_of::<Range<usize>>()
     }
 }

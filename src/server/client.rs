@@ -4,8 +4,39 @@
 use crate::commands::table::CommandId;
 use crate::resp::{OwnedArgv, Reply};
 use mio::net::TcpStream;
+use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::time::Instant;
+
+/// Bytes read from one client per loop iteration (Redis's PROTO_IOBUF_LEN):
+/// a client pipelining a million commands gets this much parsed and run,
+/// then the other clients get their turn. More when one incomplete command
+/// is bigger (a large bulk), so it arrives in O(log size) reads.
+pub const READ_BUDGET: usize = 16 * 1024;
+
+/// Reply bytes written to one client per loop iteration before the others
+/// get their turn (Redis's NET_MAX_WRITES_PER_EVENT).
+pub const WRITE_BUDGET: usize = 64 * 1024;
+
+/// What one budgeted read of a client socket found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadOutcome {
+    /// Bytes appended to the query buffer.
+    pub bytes: usize,
+    /// The peer closed its side (or the socket failed): nothing more comes.
+    pub eof: bool,
+    /// The read filled its budget: the socket may hold more.
+    pub more: bool,
+}
+
+/// What one budgeted write of a client's reply did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteOutcome {
+    /// Bytes the socket took.
+    pub bytes: usize,
+    /// The socket would block: wait for WRITABLE.
+    pub would_block: bool,
+}
 
 /// CLIENT REPLY mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +114,14 @@ pub struct Client {
     pub subs: super::pubsub::Subscriptions,
     /// Since when the pending output has been over the soft limit.
     pub over_soft_limit_since: Option<Instant>,
+    /// The peer shut its side down: read until end of stream.
+    pub peer_closed: bool,
+    /// The socket may hold input not read yet (the last read filled its
+    /// budget): the loop reads again on its next iteration, without waiting
+    /// for a readiness edge that will not come.
+    pub input_pending: bool,
+    /// Queued in the loop's list of clients to read again.
+    pub queued_for_input: bool,
 }
 
 /// A MULTI in progress.
@@ -149,6 +188,9 @@ impl Client {
             in_exec: false,
             subs: Default::default(),
             over_soft_limit_since: None,
+            peer_closed: false,
+            input_pending: false,
+            queued_for_input: false,
         }
     }
 
@@ -173,6 +215,99 @@ impl Client {
         }
         let new_len = (self.query.len() * 2).max(self.query_end + want);
         self.query.resize(new_len, 0);
+    }
+
+    /// Reads one budget's worth of input ([`READ_BUDGET`], or the size of the
+    /// incomplete command already buffered if larger). After the peer closed,
+    /// keeps reading short reads until end of stream (no new edge will come).
+    pub fn read_input(&mut self) -> ReadOutcome {
+        let mut outcome = ReadOutcome::default();
+        let budget = READ_BUDGET.max(self.query_len());
+        while outcome.bytes < budget {
+            let want = budget - outcome.bytes;
+            self.reserve_query(want);
+            let end = self.query_end;
+            let Some(stream) = self.stream.as_mut() else {
+                break;
+            };
+            match stream.read(&mut self.query[end..end + want]) {
+                Ok(0) => {
+                    outcome.eof = true;
+                    return outcome;
+                }
+                Ok(n) => {
+                    self.query_end += n;
+                    outcome.bytes += n;
+                    // A short read drained the socket: data arriving later
+                    // raises a new edge, so the extra read that would return
+                    // WouldBlock (one syscall per request) is skipped.
+                    if n < want && !self.peer_closed {
+                        return outcome;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return outcome,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    outcome.eof = true;
+                    return outcome;
+                }
+            }
+        }
+        outcome.more = outcome.bytes >= budget;
+        outcome
+    }
+
+    /// Writes pending reply bytes until the socket would block or, unless
+    /// `unbounded`, [`WRITE_BUDGET`] bytes went out this call.
+    pub fn write_output(&mut self, unbounded: bool) -> io::Result<WriteOutcome> {
+        let mut outcome = WriteOutcome::default();
+        let Some(stream) = self.stream.as_mut() else {
+            // The AOF loader: nobody reads its replies.
+            self.sent = self.reply.buf.len();
+            return Ok(outcome);
+        };
+        while self.sent < self.reply.buf.len() {
+            if outcome.bytes >= WRITE_BUDGET && !unbounded {
+                break;
+            }
+            match stream.write(&self.reply.buf[self.sent..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.sent += n;
+                    outcome.bytes += n;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    outcome.would_block = true;
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Memory of the queued MULTI commands (CLIENT LIST `multi-mem`).
+    pub fn multi_memory(&self) -> usize {
+        self.multi.as_ref().map_or(0, |t| {
+            t.queued.capacity() * std::mem::size_of::<(CommandId, OwnedArgv)>()
+                + t.queued.iter().map(|(_, argv)| argv.heap_size()).sum::<usize>()
+        })
+    }
+
+    /// Everything this connection holds: the structure, its query and reply
+    /// buffers, parse scratch, queued MULTI commands, a blocked command and
+    /// watched keys (CLIENT LIST `tot-mem`, INFO `mem_clients_normal`).
+    pub fn memory_usage(&self) -> usize {
+        let range = std::mem::size_of::<Range<usize>>();
+        std::mem::size_of::<Client>()
+            + self.query.capacity()
+            + self.args.capacity() * range
+            + self.scratch.capacity()
+            + self.reply.buf.capacity()
+            + self.multi_memory()
+            + self.blocked.as_ref().map_or(0, |b| b.command.heap_size())
+            + self.watched.iter().map(|(_, key)| key.len()).sum::<usize>()
     }
 
     /// Drops the parsed prefix; shrinks a large, idle buffer.

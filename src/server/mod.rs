@@ -41,7 +41,7 @@ use log::{info, warn};
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -52,8 +52,6 @@ use std::time::{Duration, Instant};
 const HTTP_TOKEN_BASE: usize = usize::MAX / 2;
 const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
 const METRICS_LISTENER_BASE: usize = usize::MAX - 32;
-/// Bytes read per `read` call (more if a big bulk is pending).
-const READ_CHUNK: usize = 16 * 1024;
 
 /// Redis 7.0's protected-mode refusal, word for word (its typo included).
 const DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
@@ -72,6 +70,11 @@ pub struct Server {
     expire: ActiveExpire,
     /// Clients with output to write before sleeping.
     pending_writes: Vec<usize>,
+    /// Clients whose socket may hold more input than the last read took.
+    pending_input: Vec<usize>,
+    /// A client's write stopped at its budget, not at a full socket: the
+    /// next poll must not sleep.
+    output_left: bool,
     /// Clients to close before sleeping.
     to_close: Vec<usize>,
     limits: Limits,
@@ -110,6 +113,8 @@ impl Server {
             state: ServerState::new(config, port),
             expire: ActiveExpire::default(),
             pending_writes: Vec::new(),
+            pending_input: Vec::new(),
+            output_left: false,
             to_close: Vec::new(),
             limits,
             stop,
@@ -131,7 +136,12 @@ impl Server {
                 Some(deadline) => deadline.min(next_cron),
                 None => next_cron,
             };
-            let timeout = wake_at.saturating_duration_since(Instant::now());
+            // Input or output left over by a budget is served without sleeping.
+            let timeout = if self.pending_input.is_empty() && !self.output_left {
+                wake_at.saturating_duration_since(Instant::now())
+            } else {
+                Duration::ZERO
+            };
             match self.poll.poll(&mut events, Some(timeout)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -144,6 +154,7 @@ impl Server {
             }
             self.refresh_clock();
             self.handle_events(&events);
+            self.serve_pending_input();
             if !self.state.blocking.is_empty() {
                 self.time_out_blocked_clients();
             }
@@ -261,61 +272,73 @@ impl Server {
         }
     }
 
-    /// Reads everything available, then runs every complete command.
-    /// `closing`: the peer hung up, so read until end of stream.
+    /// A readiness event for client `key`: reads one budget of input and
+    /// runs the complete commands in it. `closing`: the peer hung up, so
+    /// read until end of stream. A client already queued to read again is
+    /// served by [`Server::serve_pending_input`] this iteration instead.
     fn handle_readable(&mut self, key: usize, closing: bool) {
-        let limit = self.state.config.client_query_buffer_limit as usize;
         let Some(client) = self.clients.get_mut(key) else {
             return;
         };
-        let mut eof = false;
-        loop {
-            client.reserve_query(READ_CHUNK);
-            let end = client.query_end;
-            let Some(stream) = client.stream.as_mut() else {
-                break;
-            };
-            match stream.read(&mut client.query[end..]) {
-                Ok(0) => {
-                    eof = true;
-                    break;
-                }
-                Ok(n) => {
-                    client.query_end += n;
-                    self.state.net_input_bytes += n as u64;
-                    if client.query_len() > limit {
-                        warn!(
-                            target: "net",
-                            "client_closed reason=query_buffer_limit id={} addr={}",
-                            client.id, client.addr
-                        );
-                        client.close_asap = true;
-                        break;
-                    }
-                    // A short read drained the socket: data arriving later raises a
-                    // new edge, so the extra read that would return WouldBlock
-                    // (one syscall per request) is skipped.
-                    if !closing && end + n < client.query.len() {
-                        break;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => {
-                    eof = true;
-                    break;
-                }
-            }
+        client.peer_closed |= closing;
+        if !client.queued_for_input {
+            self.read_and_process(key);
+        }
+    }
+
+    /// Reads one budget of the client's input ([`client::READ_BUDGET`]),
+    /// runs every complete command read, and queues the client to be read
+    /// again next iteration when its socket may hold more: one client's
+    /// pipeline never holds the loop longer than one budget.
+    fn read_and_process(&mut self, key: usize) {
+        let limit = self.state.config.client_query_buffer_limit as usize;
+        let client = &mut self.clients[key];
+        let outcome = client.read_input();
+        self.state.net_input_bytes += outcome.bytes as u64;
+        client.input_pending = outcome.more;
+        if client.query_len() > limit {
+            warn!(
+                target: "net",
+                "client_closed reason=query_buffer_limit id={} addr={}",
+                client.id, client.addr
+            );
+            client.close_asap = true;
         }
         client.last_interaction = Instant::now();
         if !client.close_asap {
             self.process_query(key);
         }
         let client = &mut self.clients[key];
-        if eof || client.close_asap {
+        if outcome.eof || client.close_asap {
             self.to_close.push(key);
+        } else if client.input_pending && client.blocked.is_none() {
+            self.queue_read(key);
         }
         self.queue_write(key);
+    }
+
+    /// Queues client `key` to be read again on the next iteration.
+    fn queue_read(&mut self, key: usize) {
+        let client = &mut self.clients[key];
+        if !client.queued_for_input {
+            client.queued_for_input = true;
+            self.pending_input.push(key);
+        }
+    }
+
+    /// Reads again the clients whose last read filled its budget. A client
+    /// blocked meanwhile keeps `input_pending` and is queued again when it
+    /// is unblocked.
+    fn serve_pending_input(&mut self) {
+        for key in std::mem::take(&mut self.pending_input) {
+            let Some(client) = self.clients.get_mut(key) else {
+                continue;
+            };
+            client.queued_for_input = false;
+            if client.blocked.is_none() && !client.close_asap && !client.close_after_reply {
+                self.read_and_process(key);
+            }
+        }
     }
 
     /// Parses and runs every complete command in the client's query buffer.
@@ -442,6 +465,10 @@ impl Server {
         if self.clients[key].query_len() > 0 {
             self.process_query(key);
         }
+        let client = &self.clients[key];
+        if client.input_pending && client.blocked.is_none() {
+            self.queue_read(key);
+        }
     }
 
     /// Replies the timeout value to blocked clients whose deadline passed.
@@ -558,6 +585,9 @@ impl Server {
         };
         let pending = std::mem::take(&mut self.pending_writes);
         let mut still_pending = Vec::new();
+        self.output_left = false;
+        // Over maxmemory, replies drain without a budget (they are memory too).
+        let over_maxmemory = self.state.over_maxmemory();
         for &key in &pending {
             if held.contains(&key) {
                 still_pending.push(key);
@@ -570,13 +600,14 @@ impl Server {
             if client.close_asap {
                 continue;
             }
-            match write_pending(client) {
-                Ok(written) => self.state.net_output_bytes += written as u64,
+            let outcome = match client.write_output(over_maxmemory) {
+                Ok(outcome) => outcome,
                 Err(_) => {
                     self.to_close.push(key);
                     continue;
                 }
-            }
+            };
+            self.state.net_output_bytes += outcome.bytes as u64;
             let done = client.sent == client.reply.buf.len();
             if done {
                 client.reply.buf.clear();
@@ -596,6 +627,13 @@ impl Server {
                     client.id, client.addr
                 );
                 self.to_close.push(key);
+                continue;
+            }
+            if !done && !outcome.would_block {
+                // Stopped at the write budget: the rest goes next iteration.
+                client.pending_write = true;
+                still_pending.push(key);
+                self.output_left = true;
                 continue;
             }
             let want_writable = !done;
@@ -761,29 +799,6 @@ pub fn is_loopback(ip: IpAddr) -> bool {
             v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
         }
     }
-}
-
-/// Writes as much of the client's reply as the socket takes; returns bytes written.
-fn write_pending(client: &mut Client) -> io::Result<usize> {
-    let mut written = 0;
-    let Some(stream) = client.stream.as_mut() else {
-        // The AOF loader: nobody reads its replies.
-        client.sent = client.reply.buf.len();
-        return Ok(0);
-    };
-    while client.sent < client.reply.buf.len() {
-        match stream.write(&client.reply.buf[client.sent..]) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => {
-                client.sent += n;
-                written += n;
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(written)
 }
 
 #[cfg(test)]
