@@ -6,9 +6,9 @@
 //! The tests of this file run one at a time (`SERIAL`): the latency bound
 //! means nothing while another test of the file loads the machine.
 
-mod support;
 #[path = "support/reference.rs"]
 mod reference;
+mod support;
 
 use reference::Reference;
 use std::io::{Read, Write};
@@ -16,7 +16,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use support::{frame, Server, DEADLINE};
+use support::{frame, wait_until, Server, DEADLINE};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -34,7 +34,9 @@ fn set_frames(range: std::ops::Range<usize>, value: &[u8]) -> Vec<u8> {
 /// error reply. Returns the number of `-` replies.
 fn pipeline_sets(port: u16, count: usize, value: &[u8]) -> usize {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
     let mut writer = stream.try_clone().unwrap();
     let value = value.to_vec();
     let sender = std::thread::spawn(move || {
@@ -74,7 +76,10 @@ fn probe_while<F: FnOnce() + Send + 'static>(port: u16, busy: F) -> Vec<Duration
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut pong = [0u8; 7];
     while !worker.is_finished() {
-        assert!(Instant::now() < deadline, "the loading client never finished");
+        assert!(
+            Instant::now() < deadline,
+            "the loading client never finished"
+        );
         let sent = Instant::now();
         probe.write_all(b"PING\r\n").unwrap();
         probe.read_exact(&mut pong).unwrap();
@@ -104,7 +109,11 @@ fn a_million_pipelined_sets_do_not_starve_a_probe() {
         p(0.99),
         rtts[rtts.len() - 1]
     );
-    assert!(p(0.99) < Duration::from_millis(10), "probe p99 {:?}", p(0.99));
+    assert!(
+        p(0.99) < Duration::from_millis(10),
+        "probe p99 {:?}",
+        p(0.99)
+    );
     assert!(rtts.len() >= 50, "too few probes ({}) to judge", rtts.len());
     let mut con = srv.client();
     let keys: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
@@ -116,7 +125,13 @@ fn a_million_pipelined_sets_do_not_starve_a_probe() {
 fn keys_after_pipeline(con: &mut redis::Connection, port: u16) -> i64 {
     redis::cmd("FLUSHALL").query::<()>(con).unwrap();
     redis::cmd("CONFIG")
-        .arg(&["SET", "maxmemory", "10mb", "maxmemory-policy", "allkeys-lru"])
+        .arg(&[
+            "SET",
+            "maxmemory",
+            "10mb",
+            "maxmemory-policy",
+            "allkeys-lru",
+        ])
         .query::<()>(con)
         .unwrap();
     assert_eq!(pipeline_sets(port, 100_000, &[b'v'; 100]), 0);
@@ -171,7 +186,10 @@ fn bulk_loads_under_maxmemory_keep_as_many_keys_as_redis() {
     let mut con = srv.client();
     let ours_pipeline = keys_after_pipeline(&mut con, srv.port);
     let ours_pipe = keys_after_redis_cli_pipe(&mut con, srv.port);
-    assert_eq!(ours_pipe, 100_000, "redis-cli --pipe of the same keys evicted");
+    assert_eq!(
+        ours_pipe, 100_000,
+        "redis-cli --pipe of the same keys evicted"
+    );
     let Some(redis) = Reference::start() else {
         // Not installed (never on CI): the absolute checks above still ran.
         assert!(ours_pipeline > 40_000, "kept {ours_pipeline} keys");
@@ -182,4 +200,80 @@ fn bulk_loads_under_maxmemory_keep_as_many_keys_as_redis() {
     let redis_pipe = keys_after_redis_cli_pipe(&mut rcon, redis.port);
     assert_keeps_as_many("100k-SET pipeline", ours_pipeline, redis_pipeline);
     assert_keeps_as_many("redis-cli --pipe", ours_pipe, redis_pipe);
+}
+
+/// One `field=value` of a CLIENT LIST line.
+fn client_field<'a>(line: &'a str, field: &str) -> &'a str {
+    line.split(' ')
+        .find_map(|kv| kv.strip_prefix(field)?.strip_prefix('='))
+        .unwrap_or_else(|| panic!("no {field} in {line}"))
+}
+
+/// INFO memory's numeric fields, from one INFO call.
+fn info_memory(con: &mut redis::Connection) -> redis::InfoDict {
+    redis::cmd("INFO").arg("memory").query(con).unwrap()
+}
+
+#[test]
+fn client_buffers_show_in_client_list_and_info_memory() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let srv = Server::start(&[]);
+    let mut queued = srv.raw();
+    queued.cmd(&["MULTI"]);
+    for _ in 0..3 {
+        assert_eq!(queued.cmd(&["SET", "a", "b"]), b"+QUEUED\r\n");
+    }
+    // Half of a 200 KB bulk: it waits in the query buffer.
+    let mut partial = srv.raw();
+    partial.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$200000\r\n");
+    partial.send(&[b'x'; 100_000]);
+    let mut con = srv.client();
+    let list = || -> String {
+        redis::cmd("CLIENT")
+            .arg("LIST")
+            .query(&mut srv.client())
+            .unwrap()
+    };
+    wait_until("the partial bulk is buffered", || {
+        list()
+            .lines()
+            .any(|l| client_field(l, "qbuf").parse::<usize>().unwrap() >= 100_000)
+    });
+    let text = list();
+    let line = |pred: &dyn Fn(&str) -> bool| text.lines().find(|l| pred(l)).unwrap().to_string();
+    let big = line(&|l| client_field(l, "qbuf").parse::<usize>().unwrap() >= 100_000);
+    let qbuf: usize = client_field(&big, "qbuf").parse().unwrap();
+    let tot: usize = client_field(&big, "tot-mem").parse().unwrap();
+    assert!(tot >= qbuf, "{big}");
+    let multi = line(&|l| client_field(l, "multi") == "3");
+    assert_eq!(client_field(&multi, "flags"), "x");
+    assert!(client_field(&multi, "multi-mem").parse::<usize>().unwrap() > 0);
+    let me = line(&|l| client_field(l, "cmd") == "client|list");
+    assert_eq!(client_field(&me, "argv-mem"), "10", "{me}");
+    assert!(
+        client_field(&me, "rbs").parse::<usize>().unwrap() > 0,
+        "{me}"
+    );
+    assert!(
+        client_field(&me, "qbuf-free").parse::<usize>().unwrap() > 0,
+        "{me}"
+    );
+
+    let info = info_memory(&mut con);
+    let field = |name: &str| -> usize { info.get(name).unwrap() };
+    let clients = field("mem_clients_normal");
+    assert!(clients >= qbuf, "mem_clients_normal {clients} < {qbuf}");
+    let (used, overhead) = (field("used_memory"), field("used_memory_overhead"));
+    assert!(
+        overhead >= clients && overhead <= used,
+        "{overhead} of {used}"
+    );
+    assert_eq!(field("used_memory_dataset"), used - overhead);
+    assert_eq!(field("mem_not_counted_for_evict"), 0);
+    assert_eq!(field("mem_aof_buffer"), 0);
+    let max_input: usize = srv
+        .info_field("clients", "client_recent_max_input_buffer")
+        .parse()
+        .unwrap();
+    assert!(max_input >= 100_000);
 }

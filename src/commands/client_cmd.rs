@@ -4,7 +4,7 @@
 use super::table::{flags::*, registry, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
-use crate::resp::Argv;
+use crate::resp::{Argv, Reply};
 use crate::server::{Client, ReplyMode};
 use std::os::fd::AsRawFd;
 use std::time::Instant;
@@ -224,16 +224,18 @@ fn reply(ctx: &mut Ctx, argv: Argv) {
 }
 
 /// One CLIENT LIST line (without newline), in Redis's field order.
-fn describe(c: &Client, now: Instant, resp3: bool) -> String {
+/// `argv_mem`: bytes of the command the client is running (the caller's
+/// own CLIENT LIST/INFO; 0 for the others, which run nothing meanwhile).
+/// `reply`: the client's reply buffer in use ([`Client::memory_usage`]).
+fn describe(c: &Client, reply: &Reply, now: Instant, argv_mem: usize) -> String {
     let cmd = registry()
         .full_names
         .get(c.last_cmd)
         .map(String::as_str)
         .unwrap_or("NULL");
-    let flags = if c.monitor { "O" } else { "N" };
     let events = if c.writable_registered { "rw" } else { "r" };
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 oll=0 omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={argv_mem} multi-mem={} rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
         c.id,
         c.addr,
         c.laddr,
@@ -241,34 +243,61 @@ fn describe(c: &Client, now: Instant, resp3: bool) -> String {
         String::from_utf8_lossy(&c.name),
         now.duration_since(c.created).as_secs(),
         now.duration_since(c.last_interaction).as_secs(),
-        flags,
+        client_flags(c),
         c.db,
+        c.subs.channels.len(),
+        c.subs.patterns.len(),
+        c.subs.shard_channels.len(),
+        c.multi.as_ref().map_or(-1, |t| t.queued.len() as i64),
         c.query_len(),
-        c.query.len().saturating_sub(c.query_end),
-        c.query.len(),
-        c.reply.buf.len().saturating_sub(c.sent),
-        c.query.len() + c.reply.buf.capacity(),
+        c.query_buffer_len().saturating_sub(c.query_end),
+        c.multi_memory(),
+        reply.buf.capacity(),
+        reply.buf.capacity(),
+        reply.buf.len().saturating_sub(c.sent),
+        c.memory_usage(reply) + argv_mem,
         events,
         cmd,
-        if resp3 { 3 } else { 2 },
+        if reply.resp3 { 3 } else { 2 },
         String::from_utf8_lossy(&c.lib_name),
         String::from_utf8_lossy(&c.lib_ver),
     )
 }
 
-/// The caller's reply buffer is out of its `Client` while it runs: its own
-/// protocol comes from `ctx.out`.
-fn resp3_of(ctx: &Ctx, key: usize) -> bool {
-    if key == ctx.me {
-        ctx.out.resp3
-    } else {
-        ctx.clients[key].reply.resp3
+/// CLIENT LIST `flags=`, as Redis spells them: O monitor, P pub/sub,
+/// x in MULTI, b blocked, d a watched key changed, c close after reply,
+/// A close as soon as possible, e no-evict; N when none applies.
+fn client_flags(c: &Client) -> String {
+    let mut flags = String::new();
+    for (set, flag) in [
+        (c.monitor, 'O'),
+        (c.subs.any(), 'P'),
+        (c.multi.is_some(), 'x'),
+        (c.blocked.is_some(), 'b'),
+        (c.watch_dirty, 'd'),
+        (c.close_after_reply, 'c'),
+        (c.close_asap, 'A'),
+        (c.no_evict, 'e'),
+    ] {
+        if set {
+            flags.push(flag);
+        }
     }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    flags
+}
+
+/// Bytes of a command's arguments (CLIENT LIST `argv-mem`).
+fn argv_bytes(argv: Argv) -> usize {
+    argv.iter_from(0).map(<[u8]>::len).sum()
 }
 
 /// `CLIENT INFO`
-fn info(ctx: &mut Ctx, _argv: Argv) {
-    let mut line = describe(&ctx.clients[ctx.me], Instant::now(), ctx.out.resp3);
+fn info(ctx: &mut Ctx, argv: Argv) {
+    let argv_mem = argv_bytes(argv);
+    let mut line = describe(&ctx.clients[ctx.me], ctx.out, Instant::now(), argv_mem);
     line.push('\n');
     ctx.out.verbatim(line.as_bytes());
 }
@@ -326,7 +355,8 @@ fn list(ctx: &mut Ctx, argv: Argv) {
                 continue;
             }
         }
-        text.push_str(&describe(c, now, resp3_of(ctx, key)));
+        let argv_mem = if key == ctx.me { argv_bytes(argv) } else { 0 };
+        text.push_str(&describe(c, ctx.reply_of(key), now, argv_mem));
         text.push('\n');
     }
     ctx.out.verbatim(text.as_bytes());

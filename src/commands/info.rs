@@ -117,35 +117,16 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
         "clients" => {
             let _ = write!(
                 t,
-                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
+                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
                 ctx.clients.len(),
                 cfg.maxclients,
+                ctx.clients.iter().map(|(_, c)| c.query_buffer_len()).max().unwrap_or(0),
+                ctx.clients.iter().map(|(k, _)| ctx.reply_of(k).buf.capacity()).max().unwrap_or(0),
                 s.blocking.blocked_clients(),
                 s.blocking.with_deadline(),
             );
         }
-        "memory" => {
-            let used = used_memory();
-            let rss = rss_bytes();
-            let peak = s.peak_memory.max(used);
-            let dataset = used.saturating_sub(s.startup_memory);
-            let _ = write!(
-                t,
-                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{}\r\nused_memory_startup:{}\r\nused_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\ntotal_system_memory:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2}\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\n",
-                human(used),
-                human(rss),
-                human(peak),
-                used as f64 * 100.0 / peak.max(1) as f64,
-                s.startup_memory,
-                s.startup_memory,
-                dataset as f64 * 100.0 / used.max(1) as f64,
-                total_system_memory(),
-                cfg.maxmemory,
-                human(cfg.maxmemory as usize),
-                cfg.maxmemory_policy.name(),
-                rss as f64 / used.max(1) as f64,
-            );
-        }
+        "memory" => memory_section(t, ctx),
         "persistence" => persistence_section(t, s),
         "stats" => {
             let _ = write!(
@@ -252,6 +233,54 @@ fn percentile_usec(buckets: &[u64], calls: u64, q: f64) -> f64 {
         }
     }
     (1u64 << (buckets.len() - 1)) as f64
+}
+
+/// INFO memory, in Redis 7.0's field order. The overhead is what is not
+/// data: the empty server, clients' buffers, the AOF buffer; the dataset is
+/// the rest. Buffers not counted for eviction are reported as Redis does.
+fn memory_section(t: &mut String, ctx: &Ctx) {
+    let s = &*ctx.server;
+    let cfg = &s.config;
+    let used = used_memory();
+    let rss = rss_bytes();
+    let peak = s.peak_memory.max(used);
+    let clients = ctx.clients_memory();
+    let aof_buffer = s.aof_buffer_memory();
+    let overhead = s.startup_memory + clients + aof_buffer + ctx.store.keyspace_overhead();
+    let dataset = used.saturating_sub(overhead);
+    let net = used.saturating_sub(s.startup_memory).max(1);
+    let _ = write!(
+        t,
+        "# Memory\r\n\
+         used_memory:{used}\r\nused_memory_human:{}\r\n\
+         used_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\n\
+         used_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\n\
+         used_memory_peak_perc:{:.2}%\r\n\
+         used_memory_overhead:{overhead}\r\nused_memory_startup:{}\r\n\
+         used_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\n\
+         total_system_memory:{}\r\ntotal_system_memory_human:{}\r\n\
+         maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n\
+         mem_fragmentation_ratio:{:.2}\r\nmem_fragmentation_bytes:{}\r\n\
+         mem_not_counted_for_evict:{}\r\nmem_replication_backlog:0\r\n\
+         mem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\n\
+         mem_clients_normal:{clients}\r\nmem_cluster_links:0\r\n\
+         mem_aof_buffer:{aof_buffer}\r\nmem_allocator:libc\r\n\
+         active_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
+        human(used),
+        human(rss),
+        human(peak),
+        used as f64 * 100.0 / peak.max(1) as f64,
+        s.startup_memory,
+        dataset as f64 * 100.0 / net as f64,
+        total_system_memory(),
+        human(total_system_memory() as usize),
+        cfg.maxmemory,
+        human(cfg.maxmemory as usize),
+        cfg.maxmemory_policy.name(),
+        rss as f64 / used.max(1) as f64,
+        rss as i64 - used as i64,
+        s.memory_not_counted_for_evict(),
+    );
 }
 
 fn total_system_memory() -> u64 {

@@ -60,6 +60,24 @@ impl Ctx<'_> {
         &mut self.clients[self.me]
     }
 
+    /// Client `key`'s reply buffer in use: the caller's is out of its
+    /// `Client` while it runs (it is `out`).
+    pub fn reply_of(&self, key: usize) -> &Reply {
+        if key == self.me {
+            self.out
+        } else {
+            &self.clients[key].reply
+        }
+    }
+
+    /// Memory of every connected client (INFO `mem_clients_normal`).
+    pub fn clients_memory(&self) -> usize {
+        self.clients
+            .iter()
+            .map(|(key, c)| c.memory_usage(self.reply_of(key)))
+            .sum()
+    }
+
     /// Publishes keyspace event `event` (of notify class `class`, see
     /// `server::event_class`) for `key` in the selected database.
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {

@@ -66,6 +66,9 @@ pub struct Client {
     pub query: Vec<u8>,
     pub query_start: usize,
     pub query_end: usize,
+    /// The query buffer's size while the loop has it out to parse and run
+    /// its commands (`query` is empty then); 0 otherwise.
+    pub lent_query_len: usize,
     /// Argument ranges of the command being parsed (reused).
     pub args: Vec<Range<usize>>,
     /// Unquoted inline arguments (reused).
@@ -162,6 +165,7 @@ impl Client {
             query: Vec::new(),
             query_start: 0,
             query_end: 0,
+            lent_query_len: 0,
             args: Vec::new(),
             scratch: Vec::new(),
             reply: Reply::default(),
@@ -192,6 +196,11 @@ impl Client {
             input_pending: false,
             queued_for_input: false,
         }
+    }
+
+    /// Size of the query buffer, also while it is lent to the parser.
+    pub fn query_buffer_len(&self) -> usize {
+        self.query.len().max(self.lent_query_len)
     }
 
     /// Unparsed bytes in the query buffer.
@@ -291,20 +300,27 @@ impl Client {
     pub fn multi_memory(&self) -> usize {
         self.multi.as_ref().map_or(0, |t| {
             t.queued.capacity() * std::mem::size_of::<(CommandId, OwnedArgv)>()
-                + t.queued.iter().map(|(_, argv)| argv.heap_size()).sum::<usize>()
+                + t.queued
+                    .iter()
+                    .map(|(_, argv)| argv.heap_size())
+                    .sum::<usize>()
         })
     }
 
     /// Everything this connection holds: the structure, its query and reply
     /// buffers, parse scratch, queued MULTI commands, a blocked command and
     /// watched keys (CLIENT LIST `tot-mem`, INFO `mem_clients_normal`).
-    pub fn memory_usage(&self) -> usize {
+    /// `reply` is the reply buffer in use: the client's own, or the one a
+    /// running command of this client writes to (it is out of the client
+    /// meanwhile, as are the query buffer and parse scratch: see
+    /// [`Client::lent_query_len`]).
+    pub fn memory_usage(&self, reply: &Reply) -> usize {
         let range = std::mem::size_of::<Range<usize>>();
         std::mem::size_of::<Client>()
-            + self.query.capacity()
+            + self.query_buffer_len()
             + self.args.capacity() * range
             + self.scratch.capacity()
-            + self.reply.buf.capacity()
+            + reply.buf.capacity()
             + self.multi_memory()
             + self.blocked.as_ref().map_or(0, |b| b.command.heap_size())
             + self.watched.iter().map(|(_, key)| key.len()).sum::<usize>()

@@ -345,6 +345,7 @@ impl Server {
     fn process_query(&mut self, key: usize) {
         let client = &mut self.clients[key];
         let query = std::mem::take(&mut client.query);
+        client.lent_query_len = query.len();
         let mut args = std::mem::take(&mut client.args);
         let mut scratch = std::mem::take(&mut client.scratch);
         let mut reply = std::mem::take(&mut client.reply);
@@ -404,6 +405,7 @@ impl Server {
         }
         let client = &mut self.clients[key];
         client.query = query;
+        client.lent_query_len = 0;
         client.args = args;
         client.scratch = scratch;
         client.reply = reply;

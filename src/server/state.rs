@@ -235,7 +235,30 @@ impl ServerState {
         }
     }
 
-    /// Evicts keys until used memory is under maxmemory; false if it cannot.
+    /// Heap bytes of the AOF buffer: writes not yet handed to the file.
+    pub fn aof_buffer_memory(&self) -> usize {
+        match self.propagation.buf.capacity() {
+            0 => 0,
+            cap => crate::alloc::charged_size(cap),
+        }
+    }
+
+    /// Memory maxmemory does not count, as in Redis: the AOF buffer (later
+    /// the replicas' output buffers). Evicting data to make room for them
+    /// would only shrink the dataset they are about to carry.
+    pub fn memory_not_counted_for_evict(&self) -> usize {
+        self.aof_buffer_memory()
+    }
+
+    /// Used memory, less what is not counted for eviction, is over a set
+    /// maxmemory.
+    pub fn over_maxmemory(&self) -> bool {
+        let limit = self.config.maxmemory as usize;
+        limit > 0 && used_memory().saturating_sub(self.memory_not_counted_for_evict()) > limit
+    }
+
+    /// Evicts keys until used memory, less what is not counted for eviction,
+    /// is under maxmemory; false if it cannot.
     pub fn free_memory_if_needed(&mut self, store: &mut Store, clients: &mut Slab<Client>) -> bool {
         let limit = self.config.maxmemory as usize;
         if limit == 0 {
@@ -246,7 +269,7 @@ impl ServerState {
             samples: self.config.maxmemory_samples,
             decay_time: self.config.lfu_decay_time,
         };
-        while used_memory() > limit {
+        while self.over_maxmemory() {
             match self.evictor.evict_one(store, &cfg) {
                 Some((db, key)) => self.on_key_removed(clients, db, &key, Removal::Evicted),
                 None => return false,

@@ -42,6 +42,19 @@ impl Segment {
     pub fn iter(&self) -> impl Iterator<Item = &Entry> + Clone {
         self.table.iter()
     }
+
+    /// Bytes of the table itself (its slots and control bytes, used or
+    /// not) and the segment's allocation: what Redis reports as the main
+    /// dictionary's overhead, as opposed to the keys' and values' own heap.
+    pub fn table_overhead(&self) -> usize {
+        let slots = self.table.capacity();
+        let table = if slots == 0 {
+            0
+        } else {
+            slots * (std::mem::size_of::<Entry>() + 1) + 16
+        };
+        crate::alloc::charged_size(std::mem::size_of::<Segment>() + 16) + table
+    }
 }
 
 /// A frozen, shareable view of a database (for snapshots).
@@ -96,6 +109,18 @@ impl Db {
     /// Number of keys with an expire time.
     pub fn volatile(&self) -> usize {
         self.volatile
+    }
+
+    /// Bytes of the keyspace's structure: the segment vector and each
+    /// segment's table ([`Segment::table_overhead`]).
+    pub fn table_overhead(&self) -> usize {
+        self.segments.capacity() * std::mem::size_of::<Option<Arc<Segment>>>()
+            + self
+                .segments
+                .iter()
+                .flatten()
+                .map(|segment| segment.table_overhead())
+                .sum::<usize>()
     }
 
     /// Segment `slot`, if it holds anything.

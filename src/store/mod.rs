@@ -57,6 +57,12 @@ impl Store {
         }
     }
 
+    /// Bytes of every database's keyspace structure (INFO memory counts
+    /// them as overhead, not dataset).
+    pub fn keyspace_overhead(&self) -> usize {
+        self.dbs.iter().map(Db::table_overhead).sum()
+    }
+
     /// A read lookup: lazy expiry, LRU/LFU touch, hit/miss counting.
     #[inline]
     pub fn read(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
