@@ -13,8 +13,12 @@ release:
 	$(CARGO) build --release
 
 # Runs in the foreground on 127.0.0.1:6379 with the documented defaults.
+# `make run PORT=7000` serves another port; ARGS passes any other flags
+# (`make run ARGS="--maxmemory 100mb --appendonly yes"`).
+PORT ?=
+ARGS ?=
 run: release
-	./target/release/ferrocache conf/ferrocache.yaml
+	./target/release/ferrocache conf/ferrocache.yaml $(if $(PORT),--port $(PORT)) $(ARGS)
 
 # What the tests use, installed only when missing: redis-cli and
 # redis-check-rdb (redis-tools), redis-server (reference replies),
