@@ -196,7 +196,7 @@ fn length(rng: &mut Rng, real: usize) -> Vec<u8> {
         4 => (real + 1).to_string(),
         5 => real.saturating_sub(1).to_string(),
         6 => rng
-            .pick(&["", "+1", "01", "-0", " 1", "1 ", "1\02"])
+            .pick(&["", "+1", "01", "-0", " 1", "1 ", "1\x002"])
             .to_string(),
         7 => (rng.below(1 << 20)).to_string(),
         _ => real.to_string(),
@@ -286,7 +286,8 @@ fn any_byte_mostly_letters(rng: &mut Rng) -> u8 {
 /// Input around the 64 KB limits: a long inline line or header, with or
 /// without a NUL before its end, complete or not.
 fn oversized(rng: &mut Rng) -> Vec<u8> {
-    let head: &[u8] = *rng.pick(&[&b"PING"[..], b"PING\0", b"*1", b"*1\r\n$4", b"*1\0"]);
+    const HEADS: [&[u8]; 5] = [b"PING", b"PING\0", b"*1", b"*1\r\n$4", b"*1\0"];
+    let head = *rng.pick(&HEADS);
     let fill = 65_536 - 16 + rng.below(64) as usize;
     let filler = if head.starts_with(b"*") { b'7' } else { b'x' };
     let mut data = head.to_vec();
