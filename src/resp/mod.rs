@@ -5,6 +5,7 @@ pub mod argv;
 /// Parser invariant checks for the property test and the cargo-fuzz target.
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod check;
+pub mod fuzz_input;
 #[cfg(test)]
 mod fuzz_tests;
 pub mod parser;
