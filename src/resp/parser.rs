@@ -92,20 +92,28 @@ fn no_line(
 }
 
 /// The end of the `*`/`$` header line starting at `buf[at]`, found as
-/// Redis's processMultibulkBuffer finds it: the first `\r` (one more byte
-/// must follow; Redis skips it unchecked, so do we). `Ok(None)`: no line yet.
+/// Redis's processMultibulkBuffer finds it: the first `\r`, with one more
+/// byte after it (Redis skips that byte unchecked, so do we). None: see
+/// [`no_header`].
 #[inline(always)]
-fn header_end(
+fn header_end(buf: &[u8], at: usize) -> Option<usize> {
+    let cr = at + memchr(b'\r', &buf[at..])?;
+    (cr + 1 < buf.len()).then_some(cr)
+}
+
+/// No whole header line at `buf[at]`: too big without any `\r` in sight,
+/// else wait (Redis makes the size check only when its search fails).
+#[cold]
+fn no_header(
     buf: &[u8],
     at: usize,
     limits: &Limits,
     too_big: &'static str,
-) -> Result<Option<usize>, &'static str> {
-    match memchr(b'\r', &buf[at..]) {
-        None => no_line(buf.len() - at, limits, too_big).map(|_| None),
-        Some(off) if at + off + 1 >= buf.len() => Ok(None),
-        Some(off) => Ok(Some(at + off)),
+) -> Result<Parsed, &'static str> {
+    if memchr(b'\r', &buf[at..]).is_some() {
+        return Ok(Parsed::Incomplete);
     }
+    no_line(buf.len() - at, limits, too_big)
 }
 
 /// A header `line` (from its `*`/`$` to its `\r`) that did not parse. Redis
@@ -161,8 +169,8 @@ fn parse_multibulk(
     limits: &Limits,
     args: &mut Vec<Range<usize>>,
 ) -> Result<Parsed, &'static str> {
-    let Some(cr) = header_end(buf, 0, limits, TOO_BIG_COUNT)? else {
-        return Ok(Parsed::Incomplete);
+    let Some(cr) = header_end(buf, 0) else {
+        return no_header(buf, 0, limits, TOO_BIG_COUNT);
     };
     let count = match parse_i64(&buf[1..cr]) {
         Some(n) if n <= limits.max_multibulk_len as i64 => n,
@@ -177,8 +185,8 @@ fn parse_multibulk(
     }
     // Each pass either returns or moves `pos` past a header (3+ bytes).
     for _ in 0..count {
-        let Some(cr) = header_end(buf, pos, limits, TOO_BIG_BULK)? else {
-            return Ok(Parsed::Incomplete);
+        let Some(cr) = header_end(buf, pos) else {
+            return no_header(buf, pos, limits, TOO_BIG_BULK);
         };
         let header = &buf[pos..cr]; // empty when buf[pos] is the '\r'
         if buf[pos] != b'$' {
