@@ -12,6 +12,7 @@
 //! - [`config`]: parameters shared by the YAML file, `--name value` and CONFIG.
 //! - [`metrics`]: Prometheus exposition and its tiny HTTP responder.
 //! - [`alloc`]: the counting allocator behind INFO used_memory and maxmemory.
+//! - [`test_rng`]: seeded random inputs for tests and fuzzing (not used by the server).
 
 pub mod alloc;
 pub mod commands;
@@ -22,7 +23,6 @@ pub mod persistence;
 pub mod resp;
 pub mod server;
 pub mod store;
-#[cfg(test)]
 pub mod test_rng;
 pub mod types;
 

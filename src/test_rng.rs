@@ -1,10 +1,21 @@
-//! A tiny deterministic xorshift generator for unit tests (random inputs
-//! that reproduce from their seed, with no dependency).
+//! A tiny deterministic xorshift generator for tests and fuzzing (random
+//! inputs that reproduce from their seed, with no dependency), and the
+//! seed plumbing they share: an environment override and a reproduction
+//! hint printed when a seeded test fails.
 
-/// Xorshift64 state; seed it with any non-zero value.
+/// Xorshift64 state; seed it with any non-zero value (or use [`Rng::seeded`]).
 pub struct Rng(pub u64);
 
 impl Rng {
+    /// A generator for any `seed`, 0 included (splitmix64 scrambles it, so
+    /// neighbouring seeds give unrelated streams).
+    pub fn seeded(seed: u64) -> Rng {
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Rng((z ^ (z >> 31)) | 1)
+    }
+
     /// The next 64 random bits.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> u64 {
@@ -19,8 +30,59 @@ impl Rng {
         self.next() % n.max(1)
     }
 
+    /// True one time in `n`.
+    pub fn one_in(&mut self, n: u64) -> bool {
+        self.below(n) == 0
+    }
+
+    /// A random element of a non-empty slice.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
     /// `n` random bytes.
     pub fn bytes(&mut self, n: usize) -> Vec<u8> {
         (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+/// The seed in environment variable `var` (decimal, or hex after `0x`;
+/// `random` takes one from the clock), else `default`. Panics on a value
+/// that is none of these, so a typo never silently runs the default.
+pub fn seed_from_env(var: &str, default: u64) -> u64 {
+    let Ok(text) = std::env::var(var) else {
+        return default;
+    };
+    let text = text.trim();
+    if text == "random" {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        return now.map_or(default, |d| d.as_nanos() as u64);
+    }
+    let parsed = match text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    parsed.unwrap_or_else(|_| panic!("{var}={text:?} is not a seed"))
+}
+
+/// Prints how to re-run a seeded case if dropped while the thread panics
+/// (a failing assertion anywhere in the case): `{var}={seed}` and `what`.
+pub struct ReproOnPanic {
+    /// The environment variable that takes the seed.
+    pub var: &'static str,
+    /// The seed that reproduces the failure.
+    pub seed: u64,
+    /// What that seed runs (a case, a whole test).
+    pub what: &'static str,
+}
+
+impl Drop for ReproOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "reproduce {}: {}={:#x} (seed {})",
+                self.what, self.var, self.seed, self.seed
+            );
+        }
     }
 }

@@ -2,6 +2,12 @@
 //! inline) and the reply encoder for RESP2 and RESP3.
 
 pub mod argv;
+/// Parser invariant checks for the property test and the cargo-fuzz target.
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod check;
+pub mod fuzz_input;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod parser;
 pub mod reply;
 

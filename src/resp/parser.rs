@@ -66,26 +66,71 @@ pub fn parse_command(
     }
 }
 
-/// Position of the `\r` of the first `\r\n` at or after `from`, if any.
-#[inline]
-fn find_crlf(buf: &[u8], from: usize) -> Option<usize> {
-    let mut i = from;
-    while let Some(off) = memchr(b'\r', &buf[i..]) {
-        let pos = i + off;
-        if pos + 1 >= buf.len() {
-            return None;
-        }
-        if buf[pos + 1] == b'\n' {
-            return Some(pos);
-        }
-        i = pos + 1;
-    }
-    None
-}
+const TOO_BIG_INLINE: &str = "Protocol error: too big inline request";
+const TOO_BIG_COUNT: &str = "Protocol error: too big mbulk count string";
+const TOO_BIG_BULK: &str = "Protocol error: too big bulk count string";
+const UNBALANCED: &str = "Protocol error: unbalanced quotes in request";
 
 #[inline]
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
+}
+
+/// No line end in sight: wait for more input, or fail with `too_big` once
+/// the `unparsed` bytes exceed the inline limit (Redis's
+/// PROTO_INLINE_MAX_SIZE check, made only when its search found no line).
+#[cold]
+fn no_line(
+    unparsed: usize,
+    limits: &Limits,
+    too_big: &'static str,
+) -> Result<Parsed, &'static str> {
+    if unparsed > limits.max_inline_len {
+        return Err(too_big);
+    }
+    Ok(Parsed::Incomplete)
+}
+
+/// The end of the `*`/`$` header line starting at `buf[at]`, found as
+/// Redis's processMultibulkBuffer finds it: the first `\r`, with one more
+/// byte after it (Redis skips that byte unchecked, so do we). None: see
+/// [`no_header`].
+#[inline(always)]
+fn header_end(buf: &[u8], at: usize) -> Option<usize> {
+    let cr = at + memchr(b'\r', &buf[at..])?;
+    (cr + 1 < buf.len()).then_some(cr)
+}
+
+/// No whole header line at `buf[at]`: too big without any `\r` in sight,
+/// else wait (Redis makes the size check only when its search fails).
+#[cold]
+fn no_header(
+    buf: &[u8],
+    at: usize,
+    limits: &Limits,
+    too_big: &'static str,
+) -> Result<Parsed, &'static str> {
+    if memchr(b'\r', &buf[at..]).is_some() {
+        return Ok(Parsed::Incomplete);
+    }
+    no_line(buf.len() - at, limits, too_big)
+}
+
+/// A header `line` (from its `*`/`$` to its `\r`) that did not parse. Redis
+/// looks for the `\r` with strchr, which stops at a NUL: a line holding one
+/// is "no line yet" there, not an error. Only error paths pay for this.
+#[cold]
+fn bad_header(
+    line: &[u8],
+    unparsed: usize,
+    limits: &Limits,
+    too_big: &'static str,
+    error: &'static str,
+) -> Result<Parsed, &'static str> {
+    if line.contains(&0) {
+        return no_line(unparsed, limits, too_big);
+    }
+    Err(error)
 }
 
 /// Parses a decimal integer the way Redis's string2ll does (no '+', no spaces).
@@ -124,39 +169,39 @@ fn parse_multibulk(
     limits: &Limits,
     args: &mut Vec<Range<usize>>,
 ) -> Result<Parsed, &'static str> {
-    let Some(eol) = find_crlf(buf, 1) else {
-        if buf.len() > limits.max_inline_len {
-            return Err("Protocol error: too big mbulk count string");
-        }
-        return Ok(Parsed::Incomplete);
+    let Some(cr) = header_end(buf, 0) else {
+        return no_header(buf, 0, limits, TOO_BIG_COUNT);
     };
-    let count = match parse_i64(&buf[1..eol]) {
+    let count = match parse_i64(&buf[1..cr]) {
         Some(n) if n <= limits.max_multibulk_len as i64 => n,
-        _ => return Err("Protocol error: invalid multibulk length"),
+        _ => {
+            let error = "Protocol error: invalid multibulk length";
+            return bad_header(&buf[..cr], buf.len(), limits, TOO_BIG_COUNT, error);
+        }
     };
-    let mut pos = eol + 2;
+    let mut pos = cr + 2;
     if count <= 0 {
         return Ok(Parsed::Empty { consumed: pos });
     }
+    // Each pass either returns or moves `pos` past a header (3+ bytes).
     for _ in 0..count {
-        if pos >= buf.len() {
-            return Ok(Parsed::Incomplete);
-        }
+        let Some(cr) = header_end(buf, pos) else {
+            return no_header(buf, pos, limits, TOO_BIG_BULK);
+        };
+        let header = &buf[pos..cr]; // empty when buf[pos] is the '\r'
         if buf[pos] != b'$' {
-            return Err(expected_dollar(buf[pos]));
+            let error = expected_dollar(buf[pos]);
+            return bad_header(header, buf.len() - pos, limits, TOO_BIG_BULK, error);
         }
-        let Some(eol) = find_crlf(buf, pos + 1) else {
-            if buf.len() - pos > limits.max_inline_len {
-                return Err("Protocol error: too big bulk count string");
-            }
-            return Ok(Parsed::Incomplete);
-        };
-        let len = match parse_i64(&buf[pos + 1..eol]) {
+        let len = match parse_i64(&header[1..]) {
             Some(n) if n >= 0 && n as u64 <= limits.max_bulk_len as u64 => n as usize,
-            _ => return Err("Protocol error: invalid bulk length"),
+            _ => {
+                let error = "Protocol error: invalid bulk length";
+                return bad_header(header, buf.len() - pos, limits, TOO_BIG_BULK, error);
+            }
         };
-        let start = eol + 2;
-        if buf.len() < start + len + 2 {
+        let start = cr + 2;
+        if buf.len() - start < len + 2 {
             return Ok(Parsed::Incomplete);
         }
         args.push(start..start + len);
@@ -184,17 +229,19 @@ fn expected_dollar(got: u8) -> &'static str {
     table.get(got as usize).copied().unwrap_or(MSGS[0])
 }
 
+/// An inline request: the line up to the first `\n` (a `\r` before it is
+/// dropped). Redis finds that `\n` with strchr, which stops at a NUL: a NUL
+/// before the first `\n` means no line at all, so nothing is replied and the
+/// connection waits until the too-big limit closes it, as Redis does.
 fn parse_inline(
     buf: &[u8],
     limits: &Limits,
     args: &mut Vec<Range<usize>>,
     scratch: &mut Vec<u8>,
 ) -> Result<Parsed, &'static str> {
-    let Some(nl) = memchr(b'\n', buf) else {
-        if buf.len() > limits.max_inline_len {
-            return Err("Protocol error: too big inline request");
-        }
-        return Ok(Parsed::Incomplete);
+    let nl = match buf.iter().position(|&b| b == b'\n' || b == 0) {
+        Some(nl) if buf[nl] == b'\n' => nl,
+        _ => return no_line(buf.len(), limits, TOO_BIG_INLINE),
     };
     let mut line = &buf[..nl];
     if line.last() == Some(&b'\r') {
@@ -211,97 +258,117 @@ fn parse_inline(
     })
 }
 
+/// C's isspace in the C locale (Rust's is_ascii_whitespace lacks `\v`).
+fn is_c_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
 /// Splits an inline line like Redis's sdssplitargs: spaces separate arguments,
 /// "double quotes" take \n \r \t \b \a \\ \" and \xHH escapes, 'single quotes'
-/// only \'. A closing quote must be followed by a space or the end.
+/// only \'. A closing quote must be followed by a space or the end. Like
+/// sdssplitargs (which reads a C string) it stops at a NUL byte.
 fn split_args(
     line: &[u8],
     args: &mut Vec<Range<usize>>,
     out: &mut Vec<u8>,
 ) -> Result<(), &'static str> {
-    const UNBALANCED: &str = "Protocol error: unbalanced quotes in request";
+    let line = &line[..memchr(0, line).unwrap_or(line.len())];
     let mut i = 0;
-    let n = line.len();
     loop {
-        while i < n && line[i].is_ascii_whitespace() {
+        while i < line.len() && is_c_space(line[i]) {
             i += 1;
         }
-        if i >= n {
+        if i == line.len() {
             return Ok(());
         }
         let start = out.len();
-        let mut in_dq = false;
-        let mut in_sq = false;
-        loop {
-            if in_dq {
-                if i >= n {
-                    return Err(UNBALANCED);
-                }
-                let c = line[i];
-                if c == b'\\' && i + 3 < n && line[i + 1] == b'x' {
-                    if let (Some(h), Some(l)) = (hex(line[i + 2]), hex(line[i + 3])) {
-                        out.push(h * 16 + l);
-                        i += 4;
-                        continue;
-                    }
-                }
-                if c == b'\\' && i + 1 < n {
-                    i += 1;
-                    out.push(match line[i] {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 8,
-                        b'a' => 7,
-                        other => other,
-                    });
-                } else if c == b'"' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
-                        return Err(UNBALANCED);
-                    }
-                    i += 1;
-                    break;
-                } else {
-                    out.push(c);
-                }
-                i += 1;
-            } else if in_sq {
-                if i >= n {
-                    return Err(UNBALANCED);
-                }
-                let c = line[i];
-                if c == b'\\' && i + 1 < n && line[i + 1] == b'\'' {
-                    out.push(b'\'');
-                    i += 2;
-                    continue;
-                } else if c == b'\'' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
-                        return Err(UNBALANCED);
-                    }
-                    i += 1;
-                    break;
-                }
-                out.push(c);
-                i += 1;
-            } else {
-                if i >= n {
-                    break;
-                }
-                match line[i] {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => break,
-                    b'"' => in_dq = true,
-                    b'\'' => in_sq = true,
-                    c => out.push(c),
-                }
-                i += 1;
-            }
-        }
+        i = token(line, i, out)?;
         args.push(start..out.len());
     }
 }
 
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
+/// Appends the token at `line[i]` (not a space) to `out`, unquoted; returns
+/// the index after it. Every branch moves past at least one byte or returns.
+fn token(line: &[u8], mut i: usize, out: &mut Vec<u8>) -> Result<usize, &'static str> {
+    while let Some(&c) = line.get(i) {
+        match c {
+            b' ' | b'\n' | b'\r' | b'\t' => return Ok(i + 1),
+            b'"' => return double_quoted(line, i + 1, out),
+            b'\'' => return single_quoted(line, i + 1, out),
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    Ok(i)
+}
+
+/// The rest of a "double quoted" token from `line[i]`, escapes resolved.
+fn double_quoted(line: &[u8], mut i: usize, out: &mut Vec<u8>) -> Result<usize, &'static str> {
+    loop {
+        match (line.get(i), line.get(i + 1)) {
+            (None, _) => return Err(UNBALANCED),
+            (Some(b'\\'), Some(&e)) => match (e, hex_pair(line, i + 2)) {
+                (b'x', Some(byte)) => {
+                    out.push(byte);
+                    i += 4;
+                }
+                _ => {
+                    out.push(unescape(e));
+                    i += 2;
+                }
+            },
+            (Some(b'"'), _) => return closing_quote(line, i),
+            (Some(&c), _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// The byte a backslash escape in double quotes stands for.
+fn unescape(e: u8) -> u8 {
+    match e {
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        b'b' => 8,
+        b'a' => 7,
+        other => other,
+    }
+}
+
+/// The rest of a 'single quoted' token from `line[i]` (only \' is an escape).
+fn single_quoted(line: &[u8], mut i: usize, out: &mut Vec<u8>) -> Result<usize, &'static str> {
+    loop {
+        match (line.get(i), line.get(i + 1)) {
+            (None, _) => return Err(UNBALANCED),
+            (Some(b'\\'), Some(b'\'')) => {
+                out.push(b'\'');
+                i += 2;
+            }
+            (Some(b'\''), _) => return closing_quote(line, i),
+            (Some(&c), _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Past the closing quote at `line[i]`, which must end the line or be
+/// followed by a space.
+fn closing_quote(line: &[u8], i: usize) -> Result<usize, &'static str> {
+    match line.get(i + 1) {
+        Some(&c) if !is_c_space(c) => Err(UNBALANCED),
+        _ => Ok(i + 1),
+    }
+}
+
+/// The byte written as two hex digits at `line[i..i + 2]`, if they are.
+fn hex_pair(line: &[u8], i: usize) -> Option<u8> {
+    let digit = |c: &u8| (*c as char).to_digit(16).map(|d| d as u8);
+    Some(digit(line.get(i)?)? * 16 + digit(line.get(i + 1)?)?)
 }
 
 #[cfg(test)]
@@ -452,6 +519,131 @@ mod tests {
             }
             let _ = parse_all(&buf);
         }
+    }
+
+    /// Every case replies nothing in redis-server 7.0.15: its strchr for
+    /// the line end stops at the NUL, so the connection waits.
+    const NUL_BEFORE_LINE_END: &[&[u8]] = &[
+        b"PING\0\r\n",
+        b"PING\0\r\nPING\r\n",
+        b"SET a\0b v\r\nGET a\r\n",
+        b"\0PING\r\n",
+        b"PING \0\r\n",
+        b"ECHO \"a\0b\"\r\n",
+        b"*1\0\r\n$4\r\nPING\r\n",
+        b"*1\r\n$4\0\r\nPING\r\n",
+        b"*1\r\n\0\r\n",
+    ];
+
+    #[test]
+    fn nul_before_the_line_end_waits_like_redis() {
+        for case in NUL_BEFORE_LINE_END {
+            assert_eq!(parse_all(case), Ok(vec![]), "{case:?}");
+        }
+    }
+
+    #[test]
+    fn nul_then_a_flood_is_too_big_like_redis() {
+        let flood = |head: &[u8]| [head, &[b'x'; 70_000][..], b"\r\n"].concat();
+        let cases: [(&[u8], &str); 3] = [
+            (b"PING\0\r\n", "Protocol error: too big inline request"),
+            (b"*1\0\r\n", "Protocol error: too big mbulk count string"),
+            (
+                b"*1\r\n$4\0\r\n",
+                "Protocol error: too big bulk count string",
+            ),
+        ];
+        for (head, error) in cases {
+            assert_eq!(parse_all(&flood(head)), Err(error), "{head:?}");
+        }
+    }
+
+    #[test]
+    fn nul_after_a_whole_command_only_stalls_what_follows() {
+        assert_eq!(parse_all(b"PING\r\n\0PING\r\n").unwrap(), [[b"PING"]]);
+        assert_eq!(
+            parse_all(b"*1\r\n$4\r\nPING\r\n\0PING\r\n").unwrap(),
+            [[b"PING"]]
+        );
+    }
+
+    #[test]
+    fn nul_inside_a_bulk_is_an_ordinary_byte() {
+        assert_eq!(parse_all(b"*1\r\n$4\r\nPI\0G\r\n").unwrap(), [[b"PI\0G"]]);
+    }
+
+    #[test]
+    fn quoted_hex_nul_makes_a_binary_argument() {
+        let cmds = parse_all(b"SET \"a\\x00b\" v\r\nGET \"a\\x00b\"\r\n").unwrap();
+        assert_eq!(cmds[0], [&b"SET"[..], b"a\0b", b"v"]);
+        assert_eq!(cmds[1], [&b"GET"[..], b"a\0b"]);
+    }
+
+    #[test]
+    fn split_args_stops_at_a_nul_like_sdssplitargs() {
+        let split = |line: &[u8]| {
+            let (mut args, mut out) = (Vec::new(), Vec::new());
+            split_args(line, &mut args, &mut out).map(|()| {
+                args.iter()
+                    .map(|r| out[r.clone()].to_vec())
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(split(b"a\0b c"), Ok(vec![b"a".to_vec()]));
+        assert_eq!(split(b"\0"), Ok(vec![]));
+        assert_eq!(split(b" \0 x"), Ok(vec![]));
+        assert_eq!(split(b"\"a\0\""), Err(UNBALANCED));
+        assert_eq!(split(b"'a\0'"), Err(UNBALANCED));
+    }
+
+    #[test]
+    fn inline_spaces_are_c_isspace() {
+        // Leading \v and \f are skipped; inside a token only " \t\r\n" split.
+        assert_eq!(parse_all(b"\x0bPING\r\n").unwrap(), [[b"PING"]]);
+        assert_eq!(parse_all(b"\x0cPING\r\n").unwrap(), [[b"PING"]]);
+        assert_eq!(
+            parse_all(b"ECHO a\x0bb\r\n").unwrap()[0],
+            [&b"ECHO"[..], b"a\x0bb"]
+        );
+        assert_eq!(
+            parse_all(b"ECHO \"a\"\x0b\r\n").unwrap()[0],
+            [&b"ECHO"[..], b"a"]
+        );
+        assert_eq!(
+            parse_all(b"ECHO 'a'\x0c\r\n").unwrap()[0],
+            [&b"ECHO"[..], b"a"]
+        );
+    }
+
+    #[test]
+    fn inline_escapes_match_redis() {
+        let one = |input: &[u8]| parse_all(input).map(|c| c[0][1].clone());
+        assert_eq!(one(b"ECHO \"\\x4g\"\r\n"), Ok(b"x4g".to_vec()));
+        assert_eq!(one(b"ECHO \"x\\x41\"\r\n"), Ok(b"xA".to_vec()));
+        assert_eq!(one(b"ECHO \"\\\"\\q\"\r\n"), Ok(b"\"q".to_vec()));
+        assert_eq!(one(b"ECHO 'a\\'b'\r\n"), Ok(b"a'b".to_vec()));
+        assert_eq!(one(b"ECHO 'a\\nb'\r\n"), Ok(b"a\\nb".to_vec()));
+        assert_eq!(one(b"ECHO \"ab\\\r\n"), Err(UNBALANCED));
+        assert_eq!(one(b"ECHO a\"b c\"d\r\n"), Err(UNBALANCED));
+        assert_eq!(one(b"ECHO a\"b c\" d\r\n"), Ok(b"ab c".to_vec()));
+    }
+
+    #[test]
+    fn header_lines_end_at_the_first_cr_like_redis() {
+        // Redis skips the byte after the '\r' unchecked.
+        assert_eq!(parse_all(b"*1\r\n$4\rXPING\r\n").unwrap(), [[b"PING"]]);
+        assert_eq!(parse_all(b"*1\rX$4\r\nPING\r\n").unwrap(), [[b"PING"]]);
+        // The '$' is checked once the header line is whole.
+        assert_eq!(parse_all(b"*1\r\n\x80"), Ok(vec![]));
+        assert_eq!(parse_all(b"*1\r\n\r"), Ok(vec![]));
+        assert_eq!(
+            parse_all(b"*1\r\n\r\n"),
+            Err("Protocol error: expected '$', got '\r'")
+        );
+        assert_eq!(
+            parse_all(b"*1\r\n$\r\n"),
+            Err("Protocol error: invalid bulk length")
+        );
     }
 
     #[test]

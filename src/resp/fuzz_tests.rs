@@ -1,0 +1,125 @@
+//! Seeded, time-bounded fuzzing of the request parser on stable Rust:
+//! random and structured-random inputs (RESP frames with random, huge and
+//! negative lengths; inline lines with every byte value, quotes, escapes,
+//! CR/LF/NUL anywhere), each checked against [`super::check`] whole and
+//! split into reads. FERRO_FUZZ_SEED picks the first case's seed (a failure
+//! prints the one that reproduces it); FERRO_FUZZ_SECONDS the time budget.
+
+use super::check::check_input;
+use super::fuzz_input::input;
+use super::parser::Limits;
+use crate::test_rng::{seed_from_env, ReproOnPanic, Rng};
+use std::io::Write;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+const SEED_VAR: &str = "FERRO_FUZZ_SEED";
+const DEFAULT_SEED: u64 = 0xF3E2_0C4C_5EED_0009;
+/// A case that takes longer than this is stuck in a loop.
+const STALL: Duration = Duration::from_secs(2);
+/// Inputs up to this long are also checked at every split point.
+const EVERY_CUT_UP_TO: usize = 48;
+
+#[test]
+fn seeded_parser_fuzz() {
+    let seconds = std::env::var("FERRO_FUZZ_SECONDS").map_or(2.0, |s| s.parse().unwrap());
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let first_seed = seed_from_env(SEED_VAR, DEFAULT_SEED);
+    // The cases run on a worker that reports each case's seed before it
+    // starts: a parser loop that never ends shows up here as silence.
+    let (beat, beats) = mpsc::channel();
+    let worker = std::thread::spawn(move || run_cases(first_seed, deadline, beat));
+    let mut current = first_seed;
+    loop {
+        match beats.recv_timeout(STALL) {
+            Ok(seed) => current = seed,
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => {
+                // The stuck thread cannot be stopped (and may be eating
+                // memory): say which case it is, bypassing the test's
+                // output capture, and end the test process.
+                let msg = format!(
+                    "seeded_parser_fuzz: a parser call made no progress for {STALL:?}; \
+                     reproduce: {SEED_VAR}={current:#x}\n"
+                );
+                let _ = std::io::stderr().write_all(msg.as_bytes());
+                std::process::abort();
+            }
+        }
+    }
+    let (cases, bytes) = worker
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+    eprintln!("seeded_parser_fuzz: {cases} cases, {bytes} bytes in {seconds}s");
+    assert!(cases > 100, "too few cases ran: {cases}");
+}
+
+/// Runs cases from `seed` until `deadline`, sending each case's seed on
+/// `beat` first; returns how many cases and input bytes ran.
+fn run_cases(mut seed: u64, deadline: Instant, beat: mpsc::Sender<u64>) -> (u64, usize) {
+    let limits = Limits::default();
+    let (mut cases, mut bytes) = (0, 0);
+    while Instant::now() < deadline {
+        let _ = beat.send(seed);
+        let _repro = ReproOnPanic {
+            var: SEED_VAR,
+            seed,
+            what: "this parser case as the first one",
+        };
+        let mut rng = Rng::seeded(seed);
+        let data = input(&mut rng);
+        check_cuts(&mut rng, &data, &limits);
+        bytes += data.len();
+        cases += 1;
+        seed = rng.next(); // the next case's seed: each case reproduces alone
+    }
+    (cases, bytes)
+}
+
+/// Every byte value before, inside and after a command, unquoted and in
+/// both kinds of quotes, at every split point.
+#[test]
+fn every_byte_value_in_inline_lines() {
+    let limits = Limits::default();
+    for b in 0..=255u8 {
+        for shape in [
+            &b"PING#\r\n"[..],
+            b"#PING\r\n",
+            b"ECHO a#b\r\n",
+            b"ECHO \"a#b\"\r\n",
+            b"ECHO 'a#b'\r\n",
+            b"ECHO \"a\"#\r\n",
+            b"ECHO \"\\#\"\r\n",
+            b"*1\r\n$#\r\nPING\r\n",
+            b"*1\r\n#4\r\nPING\r\n",
+        ] {
+            let data: Vec<u8> = shape
+                .iter()
+                .map(|&c| if c == b'#' { b } else { c })
+                .collect();
+            let data = [&data[..], b"PING\r\n"].concat();
+            for cut in 0..=data.len() {
+                check_input(&data, &[cut], &limits);
+            }
+        }
+    }
+}
+
+/// Checks `data` in one read, then split in pieces: at every point for a
+/// short input, byte by byte too, else at a few random points.
+fn check_cuts(rng: &mut Rng, data: &[u8], limits: &Limits) {
+    if data.len() <= EVERY_CUT_UP_TO {
+        for cut in 0..=data.len() {
+            check_input(data, &[cut], limits);
+        }
+        check_input(data, &(1..data.len()).collect::<Vec<_>>(), limits);
+        return;
+    }
+    for _ in 0..3 {
+        let mut cuts: Vec<usize> = (0..rng.below(4) + 1)
+            .map(|_| rng.below(data.len() as u64) as usize)
+            .collect();
+        cuts.sort_unstable();
+        check_input(data, &cuts, limits);
+    }
+}
