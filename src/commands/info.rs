@@ -147,22 +147,7 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
             );
         }
         "persistence" => persistence_section(t, s),
-        "stats" => {
-            let _ = write!(
-                t,
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\ntotal_error_replies:{}\r\n",
-                s.connections_received,
-                s.commands_processed,
-                s.net_input_bytes,
-                s.net_output_bytes,
-                s.rejected_connections,
-                ctx.store.expired_keys(),
-                ctx.store.evicted,
-                ctx.store.hits,
-                ctx.store.misses,
-                s.total_error_replies,
-            );
-        }
+        "stats" => stats_section(t, s, ctx.store),
         "replication" => {
             let _ = write!(
                 t,
@@ -239,6 +224,81 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
         }
         _ => {}
     }
+}
+
+/// INFO stats in Redis 7.0's field order. Fields of features ferrocache
+/// does not have (replication, defrag, client tracking, forks, io-threads)
+/// are 0; the read/write-call and reply-buffer counters of the I/O path
+/// (`total_reads_processed`, `reply_buffer_shrinks`...) are not reported yet.
+fn stats_section(t: &mut String, s: &crate::server::ServerState, store: &crate::store::Store) {
+    use crate::server::{Instantaneous, Scope};
+    let inst = &s.instantaneous;
+    let fields: [(&str, String); 44] = [
+        (
+            "total_connections_received",
+            s.connections_received.to_string(),
+        ),
+        ("total_commands_processed", s.commands_processed.to_string()),
+        ("instantaneous_ops_per_sec", inst.ops.per_sec().to_string()),
+        ("total_net_input_bytes", s.net_input_bytes.to_string()),
+        ("total_net_output_bytes", s.net_output_bytes.to_string()),
+        ("total_net_repl_input_bytes", "0".into()),
+        ("total_net_repl_output_bytes", "0".into()),
+        (
+            "instantaneous_input_kbps",
+            Instantaneous::kbps(&inst.net_input),
+        ),
+        (
+            "instantaneous_output_kbps",
+            Instantaneous::kbps(&inst.net_output),
+        ),
+        ("instantaneous_input_repl_kbps", "0.00".into()),
+        ("instantaneous_output_repl_kbps", "0.00".into()),
+        ("rejected_connections", s.rejected_connections.to_string()),
+        ("sync_full", "0".into()),
+        ("sync_partial_ok", "0".into()),
+        ("sync_partial_err", "0".into()),
+        ("expired_keys", store.expired_keys().to_string()),
+        ("expired_stale_perc", "0.00".into()),
+        ("expired_time_cap_reached_count", "0".into()),
+        ("expire_cycle_cpu_milliseconds", "0".into()),
+        ("evicted_keys", store.evicted.to_string()),
+        ("evicted_clients", "0".into()),
+        ("total_eviction_exceeded_time", "0".into()),
+        ("current_eviction_exceeded_time", "0".into()),
+        ("keyspace_hits", store.hits.to_string()),
+        ("keyspace_misses", store.misses.to_string()),
+        (
+            "pubsub_channels",
+            s.pubsub.channel_count(Scope::Channel).to_string(),
+        ),
+        ("pubsub_patterns", s.pubsub.pattern_count().to_string()),
+        (
+            "pubsubshard_channels",
+            s.pubsub.channel_count(Scope::Shard).to_string(),
+        ),
+        ("latest_fork_usec", "0".into()),
+        ("total_forks", "0".into()),
+        ("migrate_cached_sockets", "0".into()),
+        ("slave_expires_tracked_keys", "0".into()),
+        ("active_defrag_hits", "0".into()),
+        ("active_defrag_misses", "0".into()),
+        ("active_defrag_key_hits", "0".into()),
+        ("active_defrag_key_misses", "0".into()),
+        ("total_active_defrag_time", "0".into()),
+        ("current_active_defrag_time", "0".into()),
+        ("tracking_total_keys", "0".into()),
+        ("tracking_total_items", "0".into()),
+        ("tracking_total_prefixes", "0".into()),
+        ("unexpected_error_replies", "0".into()),
+        ("total_error_replies", s.total_error_replies.to_string()),
+        ("dump_payload_sanitizations", "0".into()),
+    ];
+    t.push_str("# Stats\r\n");
+    for (name, value) in fields {
+        let _ = write!(t, "{name}:{value}\r\n");
+    }
+    t.push_str("io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n");
 }
 
 /// The upper bound (µs) of the histogram bucket holding quantile `q`.

@@ -8,6 +8,7 @@
 
 mod blocking;
 mod client;
+mod instant;
 mod latency;
 mod loading;
 mod notify;
@@ -20,6 +21,7 @@ mod watch;
 
 pub use blocking::{BlockedOn, Blocking, TimeoutReply, WaitKey};
 pub use client::{Client, ReplyMode, Transaction};
+pub use instant::Instantaneous;
 pub use latency::LatencyMonitor;
 pub use loading::LOAD_INTERRUPTED;
 pub use notify::class as event_class;
@@ -640,9 +642,10 @@ impl Server {
         }
     }
 
-    /// The periodic timer: active expiry, idle-client timeouts, memory peak,
-    /// background saves and AOF fsyncs.
+    /// The periodic timer: instantaneous rates, active expiry, idle-client
+    /// timeouts, memory peak, background saves and AOF fsyncs.
     fn cron(&mut self) {
+        self.state.sample_instantaneous();
         self.state.persistence_cron(&self.store);
         let cfg = &self.state.config;
         let hz = cfg.hz.max(1) as u64;

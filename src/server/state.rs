@@ -81,6 +81,8 @@ pub struct ServerState {
     pub peak_memory: usize,
     /// used_memory of an empty server, for used_memory_dataset.
     pub startup_memory: usize,
+    /// Recent commands/s and network rates (INFO instantaneous_*).
+    pub instantaneous: super::Instantaneous,
 }
 
 impl ServerState {
@@ -126,7 +128,19 @@ impl ServerState {
             next_client_id: 1,
             peak_memory: 0,
             startup_memory: used_memory(),
+            instantaneous: super::Instantaneous::new(Instant::now()),
         }
+    }
+
+    /// Timer hook: samples the command and network counters for the
+    /// instantaneous rates (every 100 ms, as Redis's serverCron).
+    pub fn sample_instantaneous(&mut self) {
+        self.instantaneous.maybe_sample(
+            Instant::now(),
+            self.commands_processed,
+            self.net_input_bytes,
+            self.net_output_bytes,
+        );
     }
 
     /// Closes client `key` before the loop sleeps, dropping its pending output.
