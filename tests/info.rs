@@ -119,3 +119,53 @@ fn stats_fields_come_in_redis_order() {
     sub.cmd(&["SUBSCRIBE", "b"]);
     assert_eq!(srv.info_field("stats", "pubsub_channels"), "2");
 }
+
+/// The `avg_ttl` of `INFO keyspace`'s line for database `db` (None if absent).
+fn avg_ttl(srv: &Server, db: usize) -> Option<u64> {
+    let reply = srv.raw().cmd(&["INFO", "keyspace"]);
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("db{db}:")))?
+        .to_string();
+    let value = line.rsplit_once("avg_ttl=")?.1;
+    Some(value.trim().parse().unwrap())
+}
+
+#[test]
+fn keyspace_avg_ttl_estimates_the_ttls_of_each_database() {
+    let srv = Server::start(&[]);
+    let mut r = srv.raw();
+    let mut batch = Vec::new();
+    for i in 0..500 {
+        let key = format!("k{i}");
+        // db 0: 100 s; db 2: 10 s; plus keys without TTL that do not count.
+        batch.extend(frame(&[b"SET", key.as_bytes(), b"v", b"EX", b"100"]));
+        batch.extend(frame(&[b"SET", format!("p{i}").as_bytes(), b"v"]));
+    }
+    batch.extend(frame(&[b"SELECT", b"2"]));
+    for i in 0..500 {
+        let key = format!("k{i}");
+        batch.extend(frame(&[b"SET", key.as_bytes(), b"v", b"PX", b"10000"]));
+    }
+    r.send(&batch);
+    for _ in 0..1501 {
+        assert_eq!(r.reply(), b"+OK\r\n");
+    }
+    // The active expire cycle (10 times a second) samples the live TTLs.
+    wait_until("avg_ttl estimates", || {
+        avg_ttl(&srv, 0).is_some_and(|t| t > 0) && avg_ttl(&srv, 2).is_some_and(|t| t > 0)
+    });
+    let (db0, db2) = (avg_ttl(&srv, 0).unwrap(), avg_ttl(&srv, 2).unwrap());
+    assert!((90_000..=100_000).contains(&db0), "db0 avg_ttl={db0}");
+    assert!((5_000..=10_000).contains(&db2), "db2 avg_ttl={db2}");
+    // SWAPDB moves the estimate with the data (as Redis); FLUSHDB drops it.
+    r.cmd(&["SWAPDB", "0", "2"]);
+    let swapped = avg_ttl(&srv, 0).unwrap();
+    assert!(swapped <= 10_000, "db0 after SWAPDB: {swapped}");
+    // (this client is in db 2, which now holds the 100 s keys)
+    assert!(avg_ttl(&srv, 2).unwrap() > 50_000);
+    r.cmd(&["FLUSHDB"]);
+    r.cmd(&["SET", "x", "1"]);
+    assert_eq!(avg_ttl(&srv, 2), Some(0));
+}

@@ -215,9 +215,10 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
                 if !db.is_empty() {
                     let _ = write!(
                         t,
-                        "db{i}:keys={},expires={},avg_ttl=0\r\n",
+                        "db{i}:keys={},expires={},avg_ttl={}\r\n",
                         db.len(),
-                        db.volatile()
+                        db.volatile(),
+                        db.avg_ttl
                     );
                 }
             }
@@ -233,6 +234,7 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
 fn stats_section(t: &mut String, s: &crate::server::ServerState, store: &crate::store::Store) {
     use crate::server::{Instantaneous, Scope};
     let inst = &s.instantaneous;
+    let expire = &store.expire_stats;
     let fields: [(&str, String); 44] = [
         (
             "total_connections_received",
@@ -259,9 +261,18 @@ fn stats_section(t: &mut String, s: &crate::server::ServerState, store: &crate::
         ("sync_partial_ok", "0".into()),
         ("sync_partial_err", "0".into()),
         ("expired_keys", store.expired_keys().to_string()),
-        ("expired_stale_perc", "0.00".into()),
-        ("expired_time_cap_reached_count", "0".into()),
-        ("expire_cycle_cpu_milliseconds", "0".into()),
+        (
+            "expired_stale_perc",
+            format!("{:.2}", expire.stale_perc * 100.0),
+        ),
+        (
+            "expired_time_cap_reached_count",
+            expire.time_cap_reached_count.to_string(),
+        ),
+        (
+            "expire_cycle_cpu_milliseconds",
+            (expire.cycle_usec / 1000).to_string(),
+        ),
         ("evicted_keys", store.evicted.to_string()),
         ("evicted_clients", "0".into()),
         ("total_eviction_exceeded_time", "0".into()),
