@@ -169,3 +169,35 @@ fn keyspace_avg_ttl_estimates_the_ttls_of_each_database() {
     r.cmd(&["SET", "x", "1"]);
     assert_eq!(avg_ttl(&srv, 2), Some(0));
 }
+
+#[test]
+fn cpu_section_has_redis_fields_and_the_loop_thread_time() {
+    let srv = Server::start(&[]);
+    // Some work for the loop thread to account for.
+    pings(&mut srv.raw(), 20_000);
+    assert_eq!(
+        field_names(&srv, "cpu"),
+        [
+            "used_cpu_sys",
+            "used_cpu_user",
+            "used_cpu_sys_children",
+            "used_cpu_user_children",
+            "used_cpu_sys_main_thread",
+            "used_cpu_user_main_thread",
+        ]
+    );
+    let secs = |field: &str| -> f64 {
+        let v = srv.info_field("cpu", field);
+        // Redis's format: seconds with six decimals.
+        assert_eq!(v.split_once('.').map(|(_, d)| d.len()), Some(6), "{v}");
+        v.parse().unwrap()
+    };
+    let main = secs("used_cpu_sys_main_thread") + secs("used_cpu_user_main_thread");
+    let process = secs("used_cpu_sys") + secs("used_cpu_user");
+    assert!(main > 0.0, "the loop thread ran 20,000 commands");
+    // (the kernel samples thread and process times separately: a tick of slack)
+    assert!(
+        main <= process + 0.01,
+        "main thread {main} > process {process}"
+    );
+}

@@ -69,20 +69,26 @@ pub fn rss_bytes() -> usize {
         .unwrap_or(0)
 }
 
-/// (user, system) CPU seconds of this process, from /proc/self/stat.
-fn cpu_seconds() -> (f64, f64) {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 100.0
-    };
-    // After the command name: state is field 0, utime is 11, stime is 12.
-    (ticks(11), ticks(12))
+/// (sys, user) CPU time of `who` (RUSAGE_SELF, _CHILDREN, _THREAD) as
+/// Redis prints it: seconds with six decimals ("0.000000" if unavailable).
+fn cpu_times(who: libc::c_int) -> (String, String) {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(who, &mut usage) };
+    let fmt = |t: libc::timeval| format!("{}.{:06}", t.tv_sec, t.tv_usec);
+    (fmt(usage.ru_stime), fmt(usage.ru_utime))
+}
+
+/// INFO cpu, Redis 7.0's fields and order. INFO runs on the event loop's
+/// thread, so RUSAGE_THREAD is the loop's own time (`*_main_thread`).
+fn cpu_section(t: &mut String) {
+    let (sys, user) = cpu_times(libc::RUSAGE_SELF);
+    let (sys_children, user_children) = cpu_times(libc::RUSAGE_CHILDREN);
+    let (sys_main, user_main) = cpu_times(libc::RUSAGE_THREAD);
+    let _ = write!(
+        t,
+        "# CPU\r\nused_cpu_sys:{sys}\r\nused_cpu_user:{user}\r\nused_cpu_sys_children:{sys_children}\r\nused_cpu_user_children:{user_children}\r\nused_cpu_sys_main_thread:{sys_main}\r\nused_cpu_user_main_thread:{user_main}\r\n"
+    );
 }
 
 fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
@@ -155,13 +161,7 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
                 s.run_id
             );
         }
-        "cpu" => {
-            let (user, sys) = cpu_seconds();
-            let _ = write!(
-                t,
-                "# CPU\r\nused_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\n"
-            );
-        }
+        "cpu" => cpu_section(t),
         "modules" => t.push_str("# Modules\r\n"),
         "commandstats" => {
             t.push_str("# Commandstats\r\n");
