@@ -648,7 +648,8 @@ impl Server {
     }
 
     /// The periodic timer: instantaneous rates, active expiry, idle-client
-    /// timeouts, memory peak, background saves and AOF fsyncs.
+    /// timeouts, end of eviction episodes, memory peak, background saves and
+    /// AOF fsyncs.
     fn cron(&mut self) {
         self.state.sample_instantaneous();
         self.state.persistence_cron(&self.store);
@@ -688,6 +689,7 @@ impl Server {
                 self.state.kill(&mut self.clients, key);
             }
         }
+        self.state.check_eviction_stopped();
         let used = crate::alloc::used_memory();
         if used > self.state.peak_memory {
             self.state.peak_memory = used;

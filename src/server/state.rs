@@ -13,6 +13,10 @@ use slab::Slab;
 use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+/// How long no write must have needed room before an eviction episode
+/// counts as over (writes that each evict a key or two are one episode).
+const EVICTION_QUIET: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Why the server deleted a key by itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Removal {
@@ -83,6 +87,9 @@ pub struct ServerState {
     pub startup_memory: usize,
     /// Recent commands/s and network rates (INFO instantaneous_*).
     pub instantaneous: super::Instantaneous,
+    /// The current eviction episode: (when it started, when a write last
+    /// found memory over maxmemory); None when there is none.
+    pub eviction: Option<(Instant, Instant)>,
 }
 
 impl ServerState {
@@ -129,6 +136,7 @@ impl ServerState {
             peak_memory: 0,
             startup_memory: used_memory(),
             instantaneous: super::Instantaneous::new(Instant::now()),
+            eviction: None,
         }
     }
 
@@ -255,6 +263,10 @@ impl ServerState {
         if limit == 0 {
             return true;
         }
+        let used = used_memory();
+        if used > limit {
+            self.note_memory_pressure(used, limit);
+        }
         let cfg = EvictionConfig {
             policy: self.config.maxmemory_policy,
             samples: self.config.maxmemory_samples,
@@ -267,6 +279,40 @@ impl ServerState {
             }
         }
         true
+    }
+
+    /// A write found used memory over maxmemory: logs `eviction_started`
+    /// at the start of an eviction episode (not per key).
+    fn note_memory_pressure(&mut self, used: usize, maxmemory: usize) {
+        let now = Instant::now();
+        if self.eviction.is_none() {
+            log::warn!(
+                target: "memory",
+                "eviction_started used={used} maxmemory={maxmemory} policy={}",
+                self.config.maxmemory_policy.name()
+            );
+        }
+        let since = self.eviction.map_or(now, |(since, _)| since);
+        self.eviction = Some((since, now));
+    }
+
+    /// Timer hook: ends an eviction episode, logging `eviction_stopped`, once
+    /// memory is under maxmemory and no write needed room for
+    /// `EVICTION_QUIET` (or maxmemory was turned off).
+    pub fn check_eviction_stopped(&mut self) {
+        let Some((since, last)) = self.eviction else {
+            return;
+        };
+        let limit = self.config.maxmemory as usize;
+        let used = used_memory();
+        if limit == 0 || (used <= limit && last.elapsed() >= EVICTION_QUIET) {
+            log::info!(
+                target: "memory",
+                "eviction_stopped used={used} maxmemory={limit} ms={}",
+                since.elapsed().as_millis()
+            );
+            self.eviction = None;
+        }
     }
 
     /// Sends `argv` to every MONITOR client, as Redis formats it:
