@@ -6,6 +6,7 @@
 
 use crate::store::evict::Policy;
 use crate::store::glob::glob_match_nocase;
+use std::collections::BTreeMap;
 
 /// The server's settings. Field names are Redis's, with `_` for `-`.
 #[derive(Clone, Debug)]
@@ -79,6 +80,11 @@ pub struct Config {
     pub hash_max_listpack_value: usize,
     /// Most members a set of integers keeps in its intset encoding.
     pub set_max_intset_entries: usize,
+    /// listen() backlog of the client listeners (tcp-backlog).
+    pub tcp_backlog: i32,
+    /// Values of the parameters in [`INERT`] that were set, by primary name
+    /// (unset ones read as their Redis default).
+    pub inert: BTreeMap<&'static str, String>,
     /// The YAML file the server started from, if any (INFO config_file).
     pub config_file: String,
 }
@@ -147,6 +153,8 @@ impl Default for Config {
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
+            tcp_backlog: 511,
+            inert: BTreeMap::new(),
             config_file: String::new(),
         }
     }
@@ -237,13 +245,24 @@ fn parse_bool(v: &str) -> Result<bool, String> {
     }
 }
 
+/// Parses an integer parameter with Redis's rules and messages: digits
+/// with an optional `-`, no `+`, spaces or leading zeros (string2ll), then
+/// the range check.
 fn parse_int(v: &str, min: i64, max: i64) -> Result<i64, String> {
-    match v.parse::<i64>() {
-        Ok(n) if n >= min && n <= max => Ok(n),
-        _ => Err(format!(
+    let digits = v.strip_prefix('-').unwrap_or(v);
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    let n: i128 = match v.parse() {
+        Ok(n) if canonical && v != "-0" => n,
+        _ => return Err("argument couldn't be parsed into an integer".into()),
+    };
+    if n < min as i128 || n > max as i128 {
+        return Err(format!(
             "argument must be between {min} and {max} inclusive"
-        )),
+        ));
     }
+    Ok(n as i64)
 }
 
 /// Parses a memory amount: `100`, `100b`, `1k`, `1kb`, `100mb`, `1gb` (k = 1000,
@@ -255,7 +274,12 @@ pub fn parse_memory(v: &str) -> Result<u64, String> {
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(lower.len());
     let (num, unit) = lower.split_at(digits_end);
-    let n: u64 = num.parse().map_err(|_| err())?;
+    // As Redis's memtoull: an empty value is 0.
+    let n: u64 = if num.is_empty() && unit.is_empty() {
+        0
+    } else {
+        num.parse().map_err(|_| err())?
+    };
     let mul: u64 = match unit {
         "" | "b" => 1,
         "k" => 1000,
@@ -399,6 +423,288 @@ fn set_hash_max_listpack_value(c: &mut Config, v: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// hz bounds: CONFIG SET hz takes any non-negative int and clamps it, as
+/// Redis's CONFIG_MIN_HZ / CONFIG_MAX_HZ.
+const MIN_HZ: i64 = 1;
+const MAX_HZ: i64 = 500;
+
+/// A Redis 7.0 parameter that ferrocache accepts and shows, with Redis's
+/// default and validation, but that has no effect here (replication,
+/// cluster, TLS, defrag, lazy freeing, threads, syslog, ...). Listed in the
+/// README's "Accepted, no effect" section. Values are kept as CONFIG GET
+/// shows them.
+pub enum Inert {
+    /// yes / no.
+    Bool(bool),
+    /// An integer in `min..=max`.
+    Int { default: i64, min: i64, max: i64 },
+    /// A byte count with memory units (`1mb`) in `min..=max`.
+    Memory { default: u64, min: u64, max: u64 },
+    /// One of `options` (case-insensitive).
+    Enum {
+        default: &'static str,
+        options: &'static [&'static str],
+    },
+    /// Any string.
+    Str(&'static str),
+    /// maxmemory-clients: a memory value or a percentage up to 100%.
+    MemoryOrPercent,
+    /// unixsocketperm: octal permissions, 0 to 0777.
+    Octal,
+    /// oom-score-adj-values: three integers in -2000..=2000.
+    OomScoreAdjValues,
+    /// latency-tracking-info-percentiles: numbers in 0..=100.
+    Percentiles,
+    /// replicaof: `<host> <port>`, or empty.
+    ReplicaOf,
+    /// shutdown-on-sigint/-sigterm: a set of SHUTDOWN flags (`default`,
+    /// `save`, `nosave`, `now`, `force`).
+    ShutdownFlags,
+    /// repl-backlog-size: a memory value, raised to 16 KB as Redis does.
+    ReplBacklogSize,
+    /// cluster-announce-hostname: letters, digits, `-` and `.` only.
+    Hostname,
+    /// proc-title-template: `{variable}`s Redis knows, not empty.
+    ProcTitle,
+    /// activedefrag: `no` only, as a Redis built without its own jemalloc.
+    NoDefrag,
+}
+
+/// The flags of shutdown-on-sigint/-sigterm, in Redis's order.
+const SHUTDOWN_FLAGS: &[&str] = &["default", "save", "nosave", "now", "force"];
+
+impl Inert {
+    /// The value Redis 7.0 starts with, as CONFIG GET shows it.
+    fn default_text(&self) -> String {
+        match self {
+            Inert::Bool(b) => yes_no(*b),
+            Inert::Int { default, .. } => default.to_string(),
+            Inert::Memory { default, .. } => default.to_string(),
+            Inert::Enum { default, .. } => default.to_string(),
+            Inert::Str(s) => s.to_string(),
+            Inert::MemoryOrPercent | Inert::Octal => "0".into(),
+            Inert::OomScoreAdjValues => "0 200 800".into(),
+            Inert::Percentiles => "50 99 99.9".into(),
+            Inert::ReplicaOf => String::new(),
+            Inert::ShutdownFlags => "default".into(),
+            Inert::ReplBacklogSize => "1048576".into(),
+            Inert::Hostname => String::new(),
+            Inert::ProcTitle => "{title} {listen-addr} {server-mode}".into(),
+            Inert::NoDefrag => "no".into(),
+        }
+    }
+
+    /// Validates `v` with Redis's rules and messages; returns it as CONFIG
+    /// GET will show it.
+    fn parse(&self, v: &str) -> Result<String, String> {
+        match self {
+            Inert::Bool(_) => parse_bool(v).map(yes_no),
+            Inert::Int { min, max, .. } => parse_int(v, *min, *max).map(|n| n.to_string()),
+            Inert::Memory { min, max, .. } => {
+                let n = parse_memory(v)?;
+                if n < *min || n > *max {
+                    return Err(format!(
+                        "argument must be between {min} and {max} inclusive"
+                    ));
+                }
+                Ok(n.to_string())
+            }
+            // Redis shows the first name of the value (oom-score-adj relative -> yes).
+            Inert::Enum { options, .. } => {
+                one_of(v, options).map(|o| if o == "relative" { "yes".into() } else { o })
+            }
+            Inert::Str(_) => Ok(v.to_string()),
+            Inert::MemoryOrPercent => {
+                let err = || "argument must be a memory or percent value".to_string();
+                if let Some(p) = v.strip_suffix('%') {
+                    let n = parse_int(p, 0, 100).map_err(|_| err())?;
+                    return Ok(if n == 0 { "0".into() } else { format!("{n}%") });
+                }
+                let n = parse_memory(v).map_err(|_| err())?;
+                if n > i64::MAX as u64 {
+                    return Err(err());
+                }
+                Ok(n.to_string())
+            }
+            Inert::Octal => match u32::from_str_radix(v, 8) {
+                Ok(n) if n <= 0o777 => Ok(format!("{n:o}")),
+                _ => Err("argument must be between 0 and 511 inclusive".into()),
+            },
+            Inert::OomScoreAdjValues => {
+                let words: Vec<&str> = v.split_whitespace().collect();
+                if words.len() != 3 {
+                    return Err("wrong number of arguments".into());
+                }
+                let values: Vec<i64> = words
+                    .iter()
+                    .map(|w| parse_int(w, -2000, 2000))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| {
+                        "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
+                            .to_string()
+                    })?;
+                Ok(values
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" "))
+            }
+            Inert::Percentiles => {
+                let mut shown = Vec::new();
+                for w in v.split_whitespace() {
+                    let p: f64 = w.parse().map_err(|_| {
+                        "Invalid latency-tracking-info-percentiles parameters".to_string()
+                    })?;
+                    if !(0.0..=100.0).contains(&p) {
+                        return Err("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]".into());
+                    }
+                    shown.push(p.to_string());
+                }
+                Ok(shown.join(" "))
+            }
+            Inert::ReplBacklogSize => {
+                let n = parse_memory(v)?;
+                if !(1..=i64::MAX as u64).contains(&n) {
+                    return Err(format!(
+                        "argument must be between 1 and {} inclusive",
+                        i64::MAX
+                    ));
+                }
+                Ok(n.max(16 * 1024).to_string())
+            }
+            Inert::Hostname => {
+                if !v
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                {
+                    return Err(
+                        "Hostnames may only contain alphanumeric characters, hyphens or dots"
+                            .into(),
+                    );
+                }
+                Ok(v.to_string())
+            }
+            Inert::ProcTitle => {
+                if !valid_proc_title(v) {
+                    return Err("template format is invalid or contains unknown variables".into());
+                }
+                Ok(v.to_string())
+            }
+            Inert::NoDefrag => {
+                if parse_bool(v)? {
+                    return Err("Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution".into());
+                }
+                Ok("no".into())
+            }
+            Inert::ReplicaOf => {
+                let words: Vec<&str> = v.split_whitespace().collect();
+                match words.as_slice() {
+                    [] => Ok(String::new()),
+                    [no, one]
+                        if no.eq_ignore_ascii_case("no") && one.eq_ignore_ascii_case("one") =>
+                    {
+                        Ok(String::new())
+                    }
+                    [host, port] => {
+                        parse_int(port, 0, 65535)?;
+                        Ok(format!("{host} {port}"))
+                    }
+                    _ => Err("wrong number of arguments".into()),
+                }
+            }
+            Inert::ShutdownFlags => {
+                if v.split_whitespace().next().is_none() {
+                    return Err(one_of("", SHUTDOWN_FLAGS).unwrap_err());
+                }
+                let mut chosen = Vec::new();
+                for w in v.split_whitespace() {
+                    chosen.push(one_of(w, SHUTDOWN_FLAGS)?);
+                }
+                let has = |f: &str| chosen.iter().any(|c| c == f);
+                if has("save") && has("nosave") {
+                    return Err(
+                        "shutdown options SAVE and NOSAVE can't be used simultaneously".into(),
+                    );
+                }
+                let shown: Vec<&str> = SHUTDOWN_FLAGS[1..]
+                    .iter()
+                    .copied()
+                    .filter(|f| has(f))
+                    .collect();
+                Ok(if shown.is_empty() {
+                    "default".into()
+                } else {
+                    shown.join(" ")
+                })
+            }
+        }
+    }
+}
+
+/// A process title template Redis accepts: not blank, braces balanced,
+/// only the variables Redis knows.
+fn valid_proc_title(v: &str) -> bool {
+    const VARS: &[&str] = &[
+        "title",
+        "listen-addr",
+        "server-mode",
+        "port",
+        "tls-port",
+        "unixsocket",
+        "config-file",
+    ];
+    if v.trim().is_empty() {
+        return false;
+    }
+    let mut rest = v;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest.as_bytes()[open] == b'}' {
+            return false;
+        }
+        let Some(close) = rest[open..].find('}') else {
+            return false;
+        };
+        if !VARS.contains(&&rest[open + 1..open + close]) {
+            return false;
+        }
+        rest = &rest[open + close + 1..];
+    }
+    true
+}
+
+impl Config {
+    /// The current value of inert parameter `key` (its default if never set).
+    fn inert_get(&self, key: &'static str, kind: &Inert) -> String {
+        self.inert
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| kind.default_text())
+    }
+
+    /// Validates and stores a value of inert parameter `key`.
+    fn inert_set(&mut self, key: &'static str, kind: &Inert, v: &str) -> Result<(), String> {
+        let value = kind.parse(v)?;
+        self.inert.insert(key, value);
+        Ok(())
+    }
+}
+
+/// A parameter of [`Inert`] kind `$kind`; `"alias" => "primary"` shares the
+/// primary's value, as Redis's aliases do.
+macro_rules! inert {
+    ($name:literal, $mutable:expr, $kind:expr) => {
+        inert!($name => $name, $mutable, $kind)
+    };
+    ($name:literal => $key:literal, $mutable:expr, $kind:expr) => {
+        Param {
+            name: $name,
+            mutable: $mutable,
+            get: |c| c.inert_get($key, &$kind),
+            set: |c, v| c.inert_set($key, &$kind, v),
+        }
+    };
+}
+
 /// Every parameter, in CONFIG GET order.
 pub static PARAMS: &[Param] = &[
     int_param!("port", port, u16, 0, 65535, false),
@@ -440,12 +746,11 @@ pub static PARAMS: &[Param] = &[
         mutable: true,
         get: |c| c.loglevel.clone(),
         set: |c, v| {
-            c.loglevel = one_of(
-                v,
-                &[
-                    "debug", "verbose", "notice", "warning", "info", "warn", "error",
-                ],
-            )?;
+            // The usual names (info, warn, error) work too; the message
+            // lists Redis's.
+            const REDIS_LEVELS: &[&str] = &["debug", "verbose", "notice", "warning"];
+            c.loglevel = one_of(v, &[REDIS_LEVELS, &["info", "warn", "error"]].concat())
+                .map_err(|_| one_of(v, REDIS_LEVELS).unwrap_err())?;
             Ok(())
         },
     },
@@ -490,7 +795,17 @@ pub static PARAMS: &[Param] = &[
         i32::MAX as i64,
         true
     ),
-    int_param!("hz", hz, u32, 1, 500, true),
+    Param {
+        name: "hz",
+        mutable: true,
+        get: |c| c.hz.to_string(),
+        set: |c, v| {
+            // As Redis's updateHZ: any int is accepted, then clamped to 1..=500.
+            c.hz = parse_int(v, 0, i32::MAX as i64)?.clamp(MIN_HZ, MAX_HZ) as u32;
+            Ok(())
+        },
+    },
+    int_param!("tcp-backlog", tcp_backlog, i32, 0, i32::MAX as i64, false),
     int_param!(
         "active-expire-effort",
         active_expire_effort,
@@ -549,7 +864,7 @@ pub static PARAMS: &[Param] = &[
         mutable: true,
         get: |c| c.appendfsync.name().into(),
         set: |c, v| {
-            c.appendfsync = match one_of(v, &["always", "everysec", "no"])?.as_str() {
+            c.appendfsync = match one_of(v, &["everysec", "always", "no"])?.as_str() {
                 "always" => AppendFsync::Always,
                 "everysec" => AppendFsync::EverySec,
                 _ => AppendFsync::No,
@@ -564,7 +879,7 @@ pub static PARAMS: &[Param] = &[
         auto_aof_rewrite_percentage,
         u64,
         0,
-        i64::MAX,
+        i32::MAX as i64,
         true
     ),
     memory_u64_param!("auto-aof-rewrite-min-size", auto_aof_rewrite_min_size),
@@ -690,6 +1005,527 @@ pub static PARAMS: &[Param] = &[
     },
 ];
 
+/// Redis 7.0's parameters that are accepted and shown but change nothing
+/// here (see [`Inert`]; the README's "Accepted, no effect" lists them), in
+/// CONFIG GET order after [`PARAMS`].
+pub static INERT_PARAMS: &[Param] = &[
+    inert!(
+        "acl-pubsub-default",
+        true,
+        Inert::Enum {
+            default: "resetchannels",
+            options: &["allchannels", "resetchannels"]
+        }
+    ),
+    inert!("aclfile", false, Inert::Str("")),
+    inert!(
+        "acllog-max-len",
+        true,
+        Inert::Int {
+            default: 128,
+            min: 0,
+            max: i64::MAX
+        }
+    ),
+    inert!(
+        "active-defrag-cycle-max",
+        true,
+        Inert::Int {
+            default: 25,
+            min: 1,
+            max: 99
+        }
+    ),
+    inert!(
+        "active-defrag-cycle-min",
+        true,
+        Inert::Int {
+            default: 1,
+            min: 1,
+            max: 99
+        }
+    ),
+    inert!(
+        "active-defrag-ignore-bytes",
+        true,
+        Inert::Memory {
+            default: 104857600,
+            min: 1,
+            max: i64::MAX as u64
+        }
+    ),
+    inert!(
+        "active-defrag-max-scan-fields",
+        true,
+        Inert::Int {
+            default: 1000,
+            min: 1,
+            max: i64::MAX
+        }
+    ),
+    inert!(
+        "active-defrag-threshold-lower",
+        true,
+        Inert::Int {
+            default: 10,
+            min: 0,
+            max: 1000
+        }
+    ),
+    inert!(
+        "active-defrag-threshold-upper",
+        true,
+        Inert::Int {
+            default: 100,
+            min: 0,
+            max: 1000
+        }
+    ),
+    inert!("activedefrag", true, Inert::NoDefrag),
+    inert!("activerehashing", true, Inert::Bool(true)),
+    inert!("always-show-logo", false, Inert::Bool(false)),
+    inert!("aof-disable-auto-gc", true, Inert::Bool(false)),
+    inert!("aof-rewrite-incremental-fsync", true, Inert::Bool(true)),
+    inert!("aof-timestamp-enabled", true, Inert::Bool(false)),
+    inert!("aof_rewrite_cpulist", false, Inert::Str("")),
+    inert!("bgsave_cpulist", false, Inert::Str("")),
+    inert!("bind-source-addr", true, Inert::Str("")),
+    inert!("bio_cpulist", false, Inert::Str("")),
+    inert!(
+        "busy-reply-threshold",
+        true,
+        Inert::Int {
+            default: 5000,
+            min: 0,
+            max: i64::MAX
+        }
+    ),
+    inert!(
+        "cluster-allow-pubsubshard-when-down",
+        true,
+        Inert::Bool(true)
+    ),
+    inert!("cluster-allow-reads-when-down", true, Inert::Bool(false)),
+    inert!("cluster-allow-replica-migration", true, Inert::Bool(true)),
+    inert!(
+        "cluster-announce-bus-port",
+        true,
+        Inert::Int {
+            default: 0,
+            min: 0,
+            max: 65535
+        }
+    ),
+    inert!("cluster-announce-hostname", true, Inert::Hostname),
+    inert!("cluster-announce-ip", true, Inert::Str("")),
+    inert!(
+        "cluster-announce-port",
+        true,
+        Inert::Int {
+            default: 0,
+            min: 0,
+            max: 65535
+        }
+    ),
+    inert!(
+        "cluster-announce-tls-port",
+        true,
+        Inert::Int {
+            default: 0,
+            min: 0,
+            max: 65535
+        }
+    ),
+    inert!("cluster-config-file", false, Inert::Str("nodes.conf")),
+    inert!("cluster-enabled", false, Inert::Bool(false)),
+    inert!(
+        "cluster-link-sendbuf-limit",
+        true,
+        Inert::Memory {
+            default: 0,
+            min: 0,
+            max: u64::MAX
+        }
+    ),
+    inert!(
+        "cluster-migration-barrier",
+        true,
+        Inert::Int {
+            default: 1,
+            min: 0,
+            max: i32::MAX as i64
+        }
+    ),
+    inert!(
+        "cluster-node-timeout",
+        true,
+        Inert::Int {
+            default: 15000,
+            min: 0,
+            max: i64::MAX
+        }
+    ),
+    inert!(
+        "cluster-port",
+        false,
+        Inert::Int {
+            default: 0,
+            min: 0,
+            max: 65535
+        }
+    ),
+    inert!(
+        "cluster-preferred-endpoint-type",
+        true,
+        Inert::Enum {
+            default: "ip",
+            options: &["ip", "hostname", "unknown-endpoint"]
+        }
+    ),
+    inert!("cluster-replica-no-failover", true, Inert::Bool(false)),
+    inert!(
+        "cluster-replica-validity-factor",
+        true,
+        Inert::Int {
+            default: 10,
+            min: 0,
+            max: i32::MAX as i64
+        }
+    ),
+    inert!("cluster-require-full-coverage", true, Inert::Bool(true)),
+    inert!("cluster-slave-no-failover" => "cluster-replica-no-failover", true, Inert::Bool(false)),
+    inert!("cluster-slave-validity-factor" => "cluster-replica-validity-factor", true, Inert::Int { default: 10, min: 0, max: i32::MAX as i64 }),
+    inert!("crash-log-enabled", true, Inert::Bool(true)),
+    inert!("crash-memcheck-enabled", true, Inert::Bool(true)),
+    inert!("disable-thp", false, Inert::Bool(true)),
+    inert!("dynamic-hz", true, Inert::Bool(true)),
+    inert!(
+        "enable-debug-command",
+        false,
+        Inert::Enum {
+            default: "no",
+            options: &["no", "yes", "local"]
+        }
+    ),
+    inert!(
+        "enable-module-command",
+        false,
+        Inert::Enum {
+            default: "no",
+            options: &["no", "yes", "local"]
+        }
+    ),
+    inert!("ignore-warnings", true, Inert::Str("")),
+    inert!(
+        "io-threads",
+        false,
+        Inert::Int {
+            default: 1,
+            min: 1,
+            max: 128
+        }
+    ),
+    inert!("io-threads-do-reads", false, Inert::Bool(false)),
+    inert!("jemalloc-bg-thread", true, Inert::Bool(true)),
+    inert!("latency-tracking", true, Inert::Bool(true)),
+    inert!(
+        "latency-tracking-info-percentiles",
+        true,
+        Inert::Percentiles
+    ),
+    inert!("lazyfree-lazy-eviction", true, Inert::Bool(false)),
+    inert!("lazyfree-lazy-expire", true, Inert::Bool(false)),
+    inert!("lazyfree-lazy-server-del", true, Inert::Bool(false)),
+    inert!("lazyfree-lazy-user-del", true, Inert::Bool(false)),
+    inert!("lazyfree-lazy-user-flush", true, Inert::Bool(false)),
+    inert!(
+        "list-compress-depth",
+        true,
+        Inert::Int {
+            default: 0,
+            min: 0,
+            max: i32::MAX as i64
+        }
+    ),
+    inert!("lua-time-limit" => "busy-reply-threshold", true, Inert::Int { default: 5000, min: 0, max: i64::MAX }),
+    inert!("masterauth", true, Inert::Str("")),
+    inert!("masteruser", true, Inert::Str("")),
+    inert!("maxmemory-clients", true, Inert::MemoryOrPercent),
+    inert!(
+        "maxmemory-eviction-tenacity",
+        true,
+        Inert::Int {
+            default: 10,
+            min: 0,
+            max: 100
+        }
+    ),
+    inert!(
+        "min-replicas-max-lag",
+        true,
+        Inert::Int {
+            default: 10,
+            min: 0,
+            max: i32::MAX as i64
+        }
+    ),
+    inert!(
+        "min-replicas-to-write",
+        true,
+        Inert::Int {
+            default: 0,
+            min: 0,
+            max: i32::MAX as i64
+        }
+    ),
+    inert!("min-slaves-max-lag" => "min-replicas-max-lag", true, Inert::Int { default: 10, min: 0, max: i32::MAX as i64 }),
+    inert!("min-slaves-to-write" => "min-replicas-to-write", true, Inert::Int { default: 0, min: 0, max: i32::MAX as i64 }),
+    inert!("no-appendfsync-on-rewrite", true, Inert::Bool(false)),
+    inert!(
+        "oom-score-adj",
+        true,
+        Inert::Enum {
+            default: "no",
+            options: &["no", "yes", "relative", "absolute"]
+        }
+    ),
+    inert!("oom-score-adj-values", true, Inert::OomScoreAdjValues),
+    inert!("pidfile", false, Inert::Str("")),
+    inert!(
+        "propagation-error-behavior",
+        true,
+        Inert::Enum {
+            default: "ignore",
+            options: &["ignore", "panic", "panic-on-replicas"]
+        }
+    ),
+    inert!("proc-title-template", true, Inert::ProcTitle),
+    inert!("rdb-del-sync-files", true, Inert::Bool(false)),
+    inert!("rdb-save-incremental-fsync", true, Inert::Bool(true)),
+    inert!("repl-backlog-size", true, Inert::ReplBacklogSize),
+    inert!(
+        "repl-backlog-ttl",
+        true,
+        Inert::Int {
+            default: 3600,
+            min: 0,
+            max: i64::MAX
+        }
+    ),
+    inert!("repl-disable-tcp-nodelay", true, Inert::Bool(false)),
+    inert!(
+        "repl-diskless-load",
+        true,
+        Inert::Enum {
+            default: "disabled",
+            options: &["disabled", "on-empty-db", "swapdb"]
+        }
+    ),
+    inert!("repl-diskless-sync", true, Inert::Bool(true)),
+    inert!(
+        "repl-diskless-sync-delay",
+        true,
+        Inert::Int {
+            default: 5,
+            min: 0,
+            max: i32::MAX as i64
+        }
+    ),
+    inert!(
+        "repl-diskless-sync-max-replicas",
+        true,
+        Inert::Int {
+            default: 0,
+            min: 0,
+            max: i32::MAX as i64
+        }
+    ),
+    inert!(
+        "repl-ping-replica-period",
+        true,
+        Inert::Int {
+            default: 10,
+            min: 1,
+            max: i32::MAX as i64
+        }
+    ),
+    inert!("repl-ping-slave-period" => "repl-ping-replica-period", true, Inert::Int { default: 10, min: 1, max: i32::MAX as i64 }),
+    inert!(
+        "repl-timeout",
+        true,
+        Inert::Int {
+            default: 60,
+            min: 1,
+            max: i32::MAX as i64
+        }
+    ),
+    inert!("replica-announce-ip", true, Inert::Str("")),
+    inert!(
+        "replica-announce-port",
+        true,
+        Inert::Int {
+            default: 0,
+            min: 0,
+            max: 65535
+        }
+    ),
+    inert!("replica-announced", true, Inert::Bool(true)),
+    inert!("replica-ignore-disk-write-errors", true, Inert::Bool(false)),
+    inert!("replica-ignore-maxmemory", true, Inert::Bool(true)),
+    inert!("replica-lazy-flush", true, Inert::Bool(false)),
+    inert!(
+        "replica-priority",
+        true,
+        Inert::Int {
+            default: 100,
+            min: 0,
+            max: i32::MAX as i64
+        }
+    ),
+    inert!("replica-read-only", true, Inert::Bool(true)),
+    inert!("replica-serve-stale-data", true, Inert::Bool(true)),
+    inert!("replicaof", false, Inert::ReplicaOf),
+    inert!(
+        "sanitize-dump-payload",
+        true,
+        Inert::Enum {
+            default: "no",
+            options: &["no", "yes", "clients"]
+        }
+    ),
+    inert!("server_cpulist", false, Inert::Str("")),
+    inert!("set-proc-title", false, Inert::Bool(true)),
+    inert!("shutdown-on-sigint", true, Inert::ShutdownFlags),
+    inert!("shutdown-on-sigterm", true, Inert::ShutdownFlags),
+    inert!(
+        "shutdown-timeout",
+        true,
+        Inert::Int {
+            default: 10,
+            min: 0,
+            max: i32::MAX as i64
+        }
+    ),
+    inert!("slave-announce-ip" => "replica-announce-ip", true, Inert::Str("")),
+    inert!("slave-announce-port" => "replica-announce-port", true, Inert::Int { default: 0, min: 0, max: 65535 }),
+    inert!("slave-ignore-maxmemory" => "replica-ignore-maxmemory", true, Inert::Bool(true)),
+    inert!("slave-lazy-flush" => "replica-lazy-flush", true, Inert::Bool(false)),
+    inert!("slave-priority" => "replica-priority", true, Inert::Int { default: 100, min: 0, max: i32::MAX as i64 }),
+    inert!("slave-read-only" => "replica-read-only", true, Inert::Bool(true)),
+    inert!("slave-serve-stale-data" => "replica-serve-stale-data", true, Inert::Bool(true)),
+    inert!("slaveof" => "replicaof", false, Inert::ReplicaOf),
+    inert!(
+        "socket-mark-id",
+        false,
+        Inert::Int {
+            default: 0,
+            min: 0,
+            max: u32::MAX as i64
+        }
+    ),
+    inert!(
+        "stream-node-max-bytes",
+        true,
+        Inert::Memory {
+            default: 4096,
+            min: 0,
+            max: i64::MAX as u64
+        }
+    ),
+    inert!(
+        "stream-node-max-entries",
+        true,
+        Inert::Int {
+            default: 100,
+            min: 0,
+            max: i64::MAX
+        }
+    ),
+    inert!(
+        "supervised",
+        false,
+        Inert::Enum {
+            default: "no",
+            options: &["upstart", "systemd", "auto", "no"]
+        }
+    ),
+    inert!("syslog-enabled", false, Inert::Bool(false)),
+    inert!(
+        "syslog-facility",
+        false,
+        Inert::Enum {
+            default: "local0",
+            options: &[
+                "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6",
+                "local7"
+            ]
+        }
+    ),
+    inert!("syslog-ident", false, Inert::Str("redis")),
+    inert!(
+        "tls-auth-clients",
+        true,
+        Inert::Enum {
+            default: "yes",
+            options: &["no", "yes", "optional"]
+        }
+    ),
+    inert!("tls-ca-cert-dir", true, Inert::Str("")),
+    inert!("tls-ca-cert-file", true, Inert::Str("")),
+    inert!("tls-cert-file", true, Inert::Str("")),
+    inert!("tls-ciphers", true, Inert::Str("")),
+    inert!("tls-ciphersuites", true, Inert::Str("")),
+    inert!("tls-client-cert-file", true, Inert::Str("")),
+    inert!("tls-client-key-file", true, Inert::Str("")),
+    inert!("tls-client-key-file-pass", true, Inert::Str("")),
+    inert!("tls-cluster", true, Inert::Bool(false)),
+    inert!("tls-dh-params-file", true, Inert::Str("")),
+    inert!("tls-key-file", true, Inert::Str("")),
+    inert!("tls-key-file-pass", true, Inert::Str("")),
+    inert!(
+        "tls-port",
+        true,
+        Inert::Int {
+            default: 0,
+            min: 0,
+            max: 65535
+        }
+    ),
+    inert!("tls-prefer-server-ciphers", true, Inert::Bool(false)),
+    inert!("tls-protocols", true, Inert::Str("")),
+    inert!("tls-replication", true, Inert::Bool(false)),
+    inert!(
+        "tls-session-cache-size",
+        true,
+        Inert::Int {
+            default: 20480,
+            min: 0,
+            max: i32::MAX as i64
+        }
+    ),
+    inert!(
+        "tls-session-cache-timeout",
+        true,
+        Inert::Int {
+            default: 300,
+            min: 0,
+            max: i32::MAX as i64
+        }
+    ),
+    inert!("tls-session-caching", true, Inert::Bool(true)),
+    inert!(
+        "tracking-table-max-keys",
+        true,
+        Inert::Int {
+            default: 1000000,
+            min: 0,
+            max: i64::MAX
+        }
+    ),
+    inert!("unixsocket", false, Inert::Str("")),
+    inert!("unixsocketperm", false, Inert::Octal),
+];
+
 /// One client class's output limits: disconnect beyond `hard` bytes, or
 /// beyond `soft` bytes for more than `soft_seconds` (0 = no limit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -784,9 +1620,14 @@ impl OutputBufferLimits {
 /// (they pick where the server writes files).
 pub const PROTECTED: &[&str] = &["dir", "dbfilename"];
 
+/// Every parameter: the working ones, then the inert ones.
+pub fn all_params() -> impl Iterator<Item = &'static Param> {
+    PARAMS.iter().chain(INERT_PARAMS)
+}
+
 /// The parameter called `name` (case-insensitive).
 pub fn find_param(name: &str) -> Option<&'static Param> {
-    PARAMS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+    all_params().find(|p| p.name.eq_ignore_ascii_case(name))
 }
 
 impl Config {
@@ -798,8 +1639,7 @@ impl Config {
 
     /// Every (name, value) whose name matches the glob `pattern` (CONFIG GET).
     pub fn matching(&self, pattern: &[u8]) -> Vec<(&'static str, String)> {
-        PARAMS
-            .iter()
+        all_params()
             .filter(|p| glob_match_nocase(pattern, p.name.as_bytes(), true))
             .map(|p| (p.name, (p.get)(self)))
             .collect()

@@ -80,6 +80,12 @@ fn main() -> ExitCode {
             return fail(&format!("cannot load the dataset: {e}"));
         }
     }
+    // Redis's wording: scripts and supervisors wait for this line.
+    log::info!(
+        target: "server",
+        "ready port={} msg=\"Ready to accept connections\"",
+        server.port()
+    );
     match server.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&format!("event loop failed: {e}")),

@@ -38,6 +38,9 @@ fn metrics_and_health_over_http() {
         "redis_errors_total{err=\"ERR\"} 1\n",
         "redis_commands_latencies_usec_count{cmd=\"set\"} 1\n",
         "# TYPE redis_commands_latencies_usec histogram\n",
+        "# TYPE redis_instantaneous_commands_per_second gauge\n",
+        "# TYPE redis_instantaneous_input_bytes_per_second gauge\n",
+        "# TYPE redis_instantaneous_output_bytes_per_second gauge\n",
     ] {
         assert!(resp.contains(needle), "missing {needle:?} in\n{resp}");
     }

@@ -273,6 +273,56 @@ fn monitor_streams_other_clients_commands() {
     assert!(line.ends_with("\"SET\" \"k\" \"v\\\"1\"\r\n"), "{line}");
 }
 
+/// The database in each line is the client's after the command ran (as
+/// redis-server 7.0: `SELECT 3` shows 3), EXEC follows the commands it ran,
+/// and a blocked command served later is shown once.
+#[test]
+fn monitor_shows_the_database_after_the_command_and_exec_last() {
+    let srv = Server::start(&[]);
+    let mut m = srv.raw();
+    assert_eq!(m.cmd(&["MONITOR"]), b"+OK\r\n");
+    let mut r = srv.raw();
+    r.cmd(&["SELECT", "3"]);
+    r.cmd(&["SET", "a", "b"]);
+    r.cmd(&["MULTI"]);
+    r.cmd(&["GET", "a"]);
+    r.cmd(&["EXEC"]);
+    r.cmd(&["SELECT", "0"]);
+    let mut blocked = srv.raw();
+    blocked.send(b"BLPOP q 5\r\n");
+    wait_until("BLPOP to block", || {
+        srv.info_field("clients", "blocked_clients") == "1"
+    });
+    r.cmd(&["RPUSH", "q", "x"]);
+    assert_eq!(blocked.reply(), b"*2\r\n$1\r\nq\r\n$1\r\nx\r\n");
+    r.cmd(&["PING"]);
+    let expected = [
+        "[3 ] \"SELECT\" \"3\"",
+        "[3 ] \"SET\" \"a\" \"b\"",
+        "[3 ] \"MULTI\"",
+        "[3 ] \"GET\" \"a\"",
+        "[3 ] \"EXEC\"",
+        "[0 ] \"SELECT\" \"0\"",
+        "[0 ] \"BLPOP\" \"q\" \"5\"",
+        "[0 ] \"RPUSH\" \"q\" \"x\"",
+        "[0 ] \"PING\"",
+    ];
+    let mut seen = Vec::new();
+    while seen.len() < expected.len() {
+        let line = String::from_utf8(m.reply()).unwrap();
+        // `+<secs>.<usecs> [<db> <addr>] args`: the address varies.
+        let (time, rest) = line.split_once(" [").unwrap();
+        assert!(time.starts_with('+') && time.contains('.'), "{line}");
+        let (db, rest) = rest.split_once(' ').unwrap();
+        let args = rest.split_once("] ").unwrap().1.trim_end();
+        if !args.starts_with("\"INFO\"") {
+            // (the test's own polling for the blocked client)
+            seen.push(format!("[{db} ] {args}"));
+        }
+    }
+    assert_eq!(seen, expected);
+}
+
 #[test]
 fn shutdown_command_and_sigterm_stop_the_server() {
     let mut srv = Server::start(&[]);

@@ -1,7 +1,7 @@
 //! The dispatch checks, run once per command in Redis's order: unknown command
 //! or subcommand → arity → authentication → maxmemory → MULTI queueing →
-//! call, then statistics, MONITOR feed, and the keys it modified (blocked
-//! clients to serve, WATCHes to break).
+//! call, then statistics, the keys it modified (blocked clients to serve,
+//! WATCHes to break) and the MONITOR feed.
 
 use super::errors;
 use super::table::{flags, registry, CommandId};
@@ -104,17 +104,14 @@ fn refuse(ctx: &mut Ctx, id: Option<CommandId>, reply_start: usize) {
     apply_reply_mode(ctx, reply_start);
 }
 
-/// Calls command `id` (already checked): MONITOR feed, the handler, then
-/// waking blocked clients and failing WATCHes on the keys it modified, and
-/// statistics. EXEC calls this for each queued command.
+/// Calls command `id` (already checked): the handler, then waking blocked
+/// clients and failing WATCHes on the keys it modified, statistics, and the
+/// MONITOR feed. EXEC calls this for each queued command.
 pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     let spec = registry().specs[id];
-    if !ctx.server.monitors.is_empty()
-        && !spec.has(flags::SKIP_MONITOR | flags::ADMIN)
-        && ctx.server.persist.loading.is_none()
-    {
-        ctx.server.feed_monitors(ctx.clients, ctx.me, ctx.db, argv);
-    }
+    // A blocked client's command runs again when a key gets ready: MONITOR
+    // showed it the first time.
+    let rerun = ctx.clients[ctx.me].blocked.is_some();
 
     let events = ctx.server.config.notify_keyspace_events;
     ctx.store.log_misses = events & event_class::KEY_MISS != 0;
@@ -198,6 +195,17 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
         ctx.server.record_error(ctx.out);
     }
     ctx.server.commands_processed += 1;
+
+    // After the call, as Redis 7.0 does: the line shows the database the
+    // client is in once the command ran (SELECT 3 shows 3), and EXEC follows
+    // the commands it ran.
+    if !ctx.server.monitors.is_empty()
+        && !rerun
+        && !spec.has(flags::SKIP_MONITOR | flags::ADMIN)
+        && ctx.server.persist.loading.is_none()
+    {
+        ctx.server.feed_monitors(ctx.clients, ctx.me, ctx.db, argv);
+    }
 }
 
 /// Runs a handler; a panic (a bug) becomes an error reply for this client

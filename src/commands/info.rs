@@ -69,20 +69,26 @@ pub fn rss_bytes() -> usize {
         .unwrap_or(0)
 }
 
-/// (user, system) CPU seconds of this process, from /proc/self/stat.
-fn cpu_seconds() -> (f64, f64) {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 100.0
-    };
-    // After the command name: state is field 0, utime is 11, stime is 12.
-    (ticks(11), ticks(12))
+/// (sys, user) CPU time of `who` (RUSAGE_SELF, _CHILDREN, _THREAD) as
+/// Redis prints it: seconds with six decimals ("0.000000" if unavailable).
+fn cpu_times(who: libc::c_int) -> (String, String) {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(who, &mut usage) };
+    let fmt = |t: libc::timeval| format!("{}.{:06}", t.tv_sec, t.tv_usec);
+    (fmt(usage.ru_stime), fmt(usage.ru_utime))
+}
+
+/// INFO cpu, Redis 7.0's fields and order. INFO runs on the event loop's
+/// thread, so RUSAGE_THREAD is the loop's own time (`*_main_thread`).
+fn cpu_section(t: &mut String) {
+    let (sys, user) = cpu_times(libc::RUSAGE_SELF);
+    let (sys_children, user_children) = cpu_times(libc::RUSAGE_CHILDREN);
+    let (sys_main, user_main) = cpu_times(libc::RUSAGE_THREAD);
+    let _ = write!(
+        t,
+        "# CPU\r\nused_cpu_sys:{sys}\r\nused_cpu_user:{user}\r\nused_cpu_sys_children:{sys_children}\r\nused_cpu_user_children:{user_children}\r\nused_cpu_sys_main_thread:{sys_main}\r\nused_cpu_user_main_thread:{user_main}\r\n"
+    );
 }
 
 fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
@@ -128,22 +134,7 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
         }
         "memory" => memory_section(t, ctx),
         "persistence" => persistence_section(t, s),
-        "stats" => {
-            let _ = write!(
-                t,
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\ntotal_error_replies:{}\r\n",
-                s.connections_received,
-                s.commands_processed,
-                s.net_input_bytes,
-                s.net_output_bytes,
-                s.rejected_connections,
-                ctx.store.expired_keys(),
-                ctx.store.evicted,
-                ctx.store.hits,
-                ctx.store.misses,
-                s.total_error_replies,
-            );
-        }
+        "stats" => stats_section(t, s, ctx.store),
         "replication" => {
             let _ = write!(
                 t,
@@ -151,13 +142,7 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
                 s.run_id
             );
         }
-        "cpu" => {
-            let (user, sys) = cpu_seconds();
-            let _ = write!(
-                t,
-                "# CPU\r\nused_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\n"
-            );
-        }
+        "cpu" => cpu_section(t),
         "modules" => t.push_str("# Modules\r\n"),
         "commandstats" => {
             t.push_str("# Commandstats\r\n");
@@ -211,15 +196,101 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
                 if !db.is_empty() {
                     let _ = write!(
                         t,
-                        "db{i}:keys={},expires={},avg_ttl=0\r\n",
+                        "db{i}:keys={},expires={},avg_ttl={}\r\n",
                         db.len(),
-                        db.volatile()
+                        db.volatile(),
+                        db.avg_ttl
                     );
                 }
             }
         }
         _ => {}
     }
+}
+
+/// INFO stats in Redis 7.0's field order. Fields of features ferrocache
+/// does not have (replication, defrag, client tracking, forks, io-threads)
+/// are 0; the read/write-call and reply-buffer counters of the I/O path
+/// (`total_reads_processed`, `reply_buffer_shrinks`...) are not reported yet.
+fn stats_section(t: &mut String, s: &crate::server::ServerState, store: &crate::store::Store) {
+    use crate::server::{Instantaneous, Scope};
+    let inst = &s.instantaneous;
+    let expire = &store.expire_stats;
+    let fields: [(&str, String); 44] = [
+        (
+            "total_connections_received",
+            s.connections_received.to_string(),
+        ),
+        ("total_commands_processed", s.commands_processed.to_string()),
+        ("instantaneous_ops_per_sec", inst.ops.per_sec().to_string()),
+        ("total_net_input_bytes", s.net_input_bytes.to_string()),
+        ("total_net_output_bytes", s.net_output_bytes.to_string()),
+        ("total_net_repl_input_bytes", "0".into()),
+        ("total_net_repl_output_bytes", "0".into()),
+        (
+            "instantaneous_input_kbps",
+            Instantaneous::kbps(&inst.net_input),
+        ),
+        (
+            "instantaneous_output_kbps",
+            Instantaneous::kbps(&inst.net_output),
+        ),
+        ("instantaneous_input_repl_kbps", "0.00".into()),
+        ("instantaneous_output_repl_kbps", "0.00".into()),
+        ("rejected_connections", s.rejected_connections.to_string()),
+        ("sync_full", "0".into()),
+        ("sync_partial_ok", "0".into()),
+        ("sync_partial_err", "0".into()),
+        ("expired_keys", store.expired_keys().to_string()),
+        (
+            "expired_stale_perc",
+            format!("{:.2}", expire.stale_perc * 100.0),
+        ),
+        (
+            "expired_time_cap_reached_count",
+            expire.time_cap_reached_count.to_string(),
+        ),
+        (
+            "expire_cycle_cpu_milliseconds",
+            (expire.cycle_usec / 1000).to_string(),
+        ),
+        ("evicted_keys", store.evicted.to_string()),
+        ("evicted_clients", "0".into()),
+        ("total_eviction_exceeded_time", "0".into()),
+        ("current_eviction_exceeded_time", "0".into()),
+        ("keyspace_hits", store.hits.to_string()),
+        ("keyspace_misses", store.misses.to_string()),
+        (
+            "pubsub_channels",
+            s.pubsub.channel_count(Scope::Channel).to_string(),
+        ),
+        ("pubsub_patterns", s.pubsub.pattern_count().to_string()),
+        (
+            "pubsubshard_channels",
+            s.pubsub.channel_count(Scope::Shard).to_string(),
+        ),
+        ("latest_fork_usec", "0".into()),
+        ("total_forks", "0".into()),
+        ("migrate_cached_sockets", "0".into()),
+        ("slave_expires_tracked_keys", "0".into()),
+        ("active_defrag_hits", "0".into()),
+        ("active_defrag_misses", "0".into()),
+        ("active_defrag_key_hits", "0".into()),
+        ("active_defrag_key_misses", "0".into()),
+        ("total_active_defrag_time", "0".into()),
+        ("current_active_defrag_time", "0".into()),
+        ("tracking_total_keys", "0".into()),
+        ("tracking_total_items", "0".into()),
+        ("tracking_total_prefixes", "0".into()),
+        ("unexpected_error_replies", "0".into()),
+        ("total_error_replies", s.total_error_replies.to_string()),
+        ("dump_payload_sanitizations", "0".into()),
+    ];
+    t.push_str("# Stats\r\n");
+    for (name, value) in fields {
+        let _ = write!(t, "{name}:{value}\r\n");
+    }
+    t.push_str("io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n");
 }
 
 /// The upper bound (µs) of the histogram bucket holding quantile `q`.

@@ -52,7 +52,7 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 /// `SAVE`: writes the snapshot now; clients wait.
 fn save(ctx: &mut Ctx, _argv: Argv) {
-    match ctx.server.save(ctx.store) {
+    match ctx.server.save(ctx.store, "save_command") {
         Ok(()) => ctx.out.ok(),
         Err(e) => ctx.out.error(&e),
     }
@@ -75,7 +75,7 @@ fn bgsave(ctx: &mut Ctx, argv: Argv) {
         persist.bgsave_scheduled = true;
         return ctx.out.simple("Background saving scheduled");
     }
-    match ctx.server.start_bgsave(ctx.store) {
+    match ctx.server.start_bgsave(ctx.store, "bgsave_command") {
         Ok(()) => ctx.out.simple("Background saving started"),
         Err(e) => ctx.out.error(&e),
     }

@@ -172,7 +172,7 @@ fn flushall(ctx: &mut Ctx, argv: Argv) {
     // With save rules, Redis makes the empty dataset durable at once.
     ctx.server.cancel_bgsave();
     if !ctx.server.config.save.is_empty() {
-        let _ = ctx.server.save(ctx.store);
+        let _ = ctx.server.save(ctx.store, "flushall");
     }
     ctx.server.dirty += 1;
     ctx.force_propagate(argv);

@@ -75,6 +75,24 @@ pub fn render(state: &ServerState, store: &Store, connected_clients: usize) -> S
         "Bytes written to clients.",
         state.net_output_bytes,
     );
+    // redis_exporter's redis_instantaneous_ops_per_sec / _kbps, in base
+    // units (promtool refuses abbreviated units in names).
+    let inst = &state.instantaneous;
+    m.gauge(
+        "redis_instantaneous_commands_per_second",
+        "Commands per second over the last ~1.6 s (INFO instantaneous_ops_per_sec).",
+        inst.ops.per_sec(),
+    );
+    m.gauge(
+        "redis_instantaneous_input_bytes_per_second",
+        "Bytes per second read from clients over the last ~1.6 s (INFO instantaneous_input_kbps).",
+        inst.net_input.per_sec(),
+    );
+    m.gauge(
+        "redis_instantaneous_output_bytes_per_second",
+        "Bytes per second written to clients over the last ~1.6 s (INFO instantaneous_output_kbps).",
+        inst.net_output.per_sec(),
+    );
     m.counter(
         "redis_keyspace_hits_total",
         "Lookups that found the key.",

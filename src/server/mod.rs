@@ -8,6 +8,7 @@
 
 mod blocking;
 mod client;
+mod instant;
 mod latency;
 mod loading;
 mod notify;
@@ -20,6 +21,7 @@ mod watch;
 
 pub use blocking::{BlockedOn, Blocking, TimeoutReply, WaitKey};
 pub use client::{Client, ReplyMode, Transaction};
+pub use instant::Instantaneous;
 pub use latency::LatencyMonitor;
 pub use loading::LOAD_INTERRUPTED;
 pub use notify::class as event_class;
@@ -86,10 +88,15 @@ impl Server {
     /// the signal handlers.
     pub fn bind(config: Config, stop: Arc<AtomicBool>) -> Result<Server, String> {
         let poll = Poll::new().map_err(|e| format!("cannot create poll: {e}"))?;
-        let mut listeners = bind_all(&config.bind, config.port, "port")?;
+        let mut listeners = bind_all(&config.bind, config.port, "port", config.tcp_backlog)?;
         register_all(&poll, &mut listeners, LISTENER_TOKEN_BASE)?;
         let mut metrics_listeners = if config.metrics_port > 0 {
-            bind_all(&config.bind, config.metrics_port, "metrics-port")?
+            bind_all(
+                &config.bind,
+                config.metrics_port,
+                "metrics-port",
+                config.tcp_backlog,
+            )?
         } else {
             Vec::new()
         };
@@ -680,9 +687,11 @@ impl Server {
         }
     }
 
-    /// The periodic timer: active expiry, idle-client timeouts, memory peak,
-    /// background saves and AOF fsyncs.
+    /// The periodic timer: instantaneous rates, active expiry, idle-client
+    /// timeouts, end of eviction episodes, memory peak, background saves and
+    /// AOF fsyncs.
     fn cron(&mut self) {
+        self.state.sample_instantaneous();
         self.state.persistence_cron(&self.store);
         let cfg = &self.state.config;
         let hz = cfg.hz.max(1) as u64;
@@ -720,6 +729,7 @@ impl Server {
                 self.state.kill(&mut self.clients, key);
             }
         }
+        self.state.check_eviction_stopped();
         let used = crate::alloc::used_memory();
         if used > self.state.peak_memory {
             self.state.peak_memory = used;
@@ -742,8 +752,9 @@ fn set_keepalive(stream: &mio::net::TcpStream, seconds: u64) {
 }
 
 /// Binds `port` on every address of a bind spec (`127.0.0.1 -::1`; a
-/// leading `-` makes an address optional). Errors name `field`.
-fn bind_all(bind: &str, port: u16, field: &str) -> Result<Vec<TcpListener>, String> {
+/// leading `-` makes an address optional) with a listen queue of
+/// `backlog`. Errors name `field`.
+fn bind_all(bind: &str, port: u16, field: &str, backlog: i32) -> Result<Vec<TcpListener>, String> {
     let mut listeners = Vec::new();
     for spec in bind.split_whitespace() {
         let (optional, addr) = match spec.strip_prefix('-') {
@@ -757,7 +768,7 @@ fn bind_all(bind: &str, port: u16, field: &str) -> Result<Vec<TcpListener>, Stri
                 .parse()
                 .map_err(|_| format!("field 'bind': invalid address '{addr}'"))?,
         };
-        match bind_listener(SocketAddr::new(ip, port)) {
+        match bind_listener(SocketAddr::new(ip, port), backlog) {
             Ok(l) => listeners.push(l),
             Err(e) if optional => {
                 warn!(target: "net", "bind_skipped addr={addr} port={port} error=\"{e}\"")
@@ -788,9 +799,20 @@ fn register_all(
     Ok(())
 }
 
-fn bind_listener(addr: SocketAddr) -> io::Result<TcpListener> {
-    // std's bind sets SO_REUSEADDR on Unix (as mio's does), like Redis.
-    TcpListener::bind(addr)
+/// A non-blocking listener on `addr` with SO_REUSEADDR (IPV6_V6ONLY for IPv6
+/// addresses) and a listen queue of `backlog` connections, as Redis's
+/// anetTcpServer sets it up (std's bind would use a backlog of 128).
+fn bind_listener(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(backlog)?;
+    Ok(TcpListener::from_std(socket.into()))
 }
 
 /// True for 127.0.0.0/8, ::1 and IPv4-mapped loopback addresses.

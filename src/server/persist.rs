@@ -142,8 +142,10 @@ impl ServerState {
         None
     }
 
-    /// SAVE: writes the snapshot in the loop (clients wait).
-    pub fn save(&mut self, store: &Store) -> Result<(), String> {
+    /// SAVE: writes the snapshot in the loop (clients wait). `reason` names
+    /// what asked for it in the log (save_command, flushall, shutdown,
+    /// debug_reload).
+    pub fn save(&mut self, store: &Store, reason: &str) -> Result<(), String> {
         if self.persist.bgsave_in_progress() {
             return Err("ERR Background save already in progress".into());
         }
@@ -155,14 +157,14 @@ impl ServerState {
         let never = std::sync::atomic::AtomicBool::new(false);
         match save_rdb(views, &target, &temp, options, &mut drop, &never) {
             Ok(bytes) => {
-                log::info!(target: "rdb", "saved file={} bytes={bytes} ms={}", target.display(), started.elapsed().as_millis());
+                log::info!(target: "rdb", "saved reason={reason} file={} bytes={bytes} ms={} msg=\"DB saved on disk\"", target.display(), started.elapsed().as_millis());
                 self.saved(self.dirty);
                 Ok(())
             }
             Err(e) => {
                 // As Redis: a failed SAVE replies a bare ERR and leaves
                 // rdb_last_bgsave_status alone; the log says why.
-                log::warn!(target: "rdb", "save_failed file={} error=\"{e}\"", target.display());
+                log::warn!(target: "rdb", "save_failed reason={reason} file={} error=\"{e}\"", target.display());
                 Err("ERR".into())
             }
         }
@@ -182,8 +184,9 @@ impl ServerState {
     }
 
     /// BGSAVE: starts writing a snapshot from a copy-on-write view on a
-    /// background thread. Errors are Redis's replies.
-    pub fn start_bgsave(&mut self, store: &Store) -> Result<(), String> {
+    /// background thread. Errors are Redis's replies. `reason` names what
+    /// asked for it in the log (bgsave_command, save_rule, scheduled).
+    pub fn start_bgsave(&mut self, store: &Store, reason: &str) -> Result<(), String> {
         if self.persist.job.is_some() {
             return Err(if self.persist.bgsave_in_progress() {
                 "ERR Background save already in progress".into()
@@ -198,7 +201,7 @@ impl ServerState {
         let options = rdb_options(&self.config, false);
         match SaveJob::spawn(JobKind::Rdb, views, target, temp, options, self.dirty) {
             Ok(job) => {
-                log::info!(target: "rdb", "bgsave_started file={}", job.target.display());
+                log::info!(target: "rdb", "bgsave_started reason={reason} file={} msg=\"Background saving started\"", job.target.display());
                 self.persist.job = Some(job);
                 Ok(())
             }
@@ -273,9 +276,17 @@ impl ServerState {
                 self.persist.rewrite_scheduled = false;
                 self.persist.last_rewrite_try = Some(Instant::now());
                 let _ = self.start_rewrite(store);
-            } else if self.persist.bgsave_scheduled || self.save_rule_due() {
+            } else if self.persist.bgsave_scheduled {
                 self.persist.bgsave_scheduled = false;
-                let _ = self.start_bgsave(store);
+                let _ = self.start_bgsave(store, "scheduled");
+            } else if let Some(rule) = self.save_rule_due() {
+                // Redis's line names the rule, not the actual counts.
+                log::info!(
+                    target: "rdb",
+                    "save_rule_due seconds={} changes={} msg=\"{} changes in {} seconds. Saving...\"",
+                    rule.seconds, rule.changes, rule.changes, rule.seconds
+                );
+                let _ = self.start_bgsave(store, "save_rule");
             } else if rewrite_allowed
                 && self.persist.aof.as_ref().is_some_and(|a| {
                     a.wants_rewrite(
@@ -306,25 +317,26 @@ impl ServerState {
         }
     }
 
-    /// A save rule `seconds changes` holds (and a failed save is not retried
-    /// sooner than 5 s).
-    fn save_rule_due(&self) -> bool {
+    /// The first save rule `seconds changes` that holds (a failed save is
+    /// not retried sooner than 5 s).
+    fn save_rule_due(&self) -> Option<crate::config::SaveRule> {
         let changes = self.changes_since_save();
         if changes == 0 {
-            return false;
+            return None;
         }
         let p = &self.persist;
         if p.last_bgsave_error.is_some()
             && p.last_bgsave_try
                 .is_some_and(|t| t.elapsed() < BGSAVE_RETRY_DELAY)
         {
-            return false;
+            return None;
         }
         let elapsed = (unix_ms() / 1000).saturating_sub(p.last_save_unix);
         self.config
             .save
             .iter()
-            .any(|rule| changes >= rule.changes && elapsed >= rule.seconds)
+            .find(|rule| changes >= rule.changes && elapsed >= rule.seconds)
+            .copied()
     }
 
     fn finish_job(&mut self, job: SaveJob) {
@@ -336,7 +348,7 @@ impl ServerState {
                 self.persist.last_bgsave_secs = secs;
                 match result {
                     Ok(bytes) => {
-                        log::info!(target: "rdb", "bgsave_done file={} bytes={bytes} secs={secs}", target.display());
+                        log::info!(target: "rdb", "bgsave_done file={} bytes={bytes} secs={secs} msg=\"Background saving terminated with success\"", target.display());
                         self.saved(dirty_at_start);
                     }
                     Err(e) if e == crate::persistence::snapshot::CANCELLED => {
@@ -437,7 +449,8 @@ impl ServerState {
             aof.sync_now().map_err(|e| e.to_string())?;
         }
         if save {
-            self.save(store)
+            log::info!(target: "rdb", "shutdown_save msg=\"Saving the final RDB snapshot before exiting.\"");
+            self.save(store, "shutdown")
                 .map_err(|_| "the snapshot could not be written".to_string())?;
         }
         Ok(())
@@ -522,7 +535,7 @@ impl ServerState {
     ) -> Result<(), String> {
         if save {
             self.wait_for_job();
-            self.save(store)?;
+            self.save(store, "debug_reload")?;
         }
         let path = rdb_path(&self.config);
         let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;

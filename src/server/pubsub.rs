@@ -122,6 +122,11 @@ impl PubSub {
         self.table_ref(scope).get(name).map_or(0, Vec::len)
     }
 
+    /// Number of channels (or shard channels) with subscribers.
+    pub fn channel_count(&self, scope: Scope) -> usize {
+        self.table_ref(scope).len()
+    }
+
     /// Number of patterns with subscribers (PUBSUB NUMPAT).
     pub fn pattern_count(&self) -> usize {
         self.patterns.len()

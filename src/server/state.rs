@@ -13,6 +13,10 @@ use slab::Slab;
 use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+/// How long no write must have needed room before an eviction episode
+/// counts as over (writes that each evict a key or two are one episode).
+const EVICTION_QUIET: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Why the server deleted a key by itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Removal {
@@ -81,6 +85,11 @@ pub struct ServerState {
     pub peak_memory: usize,
     /// used_memory of an empty server, for used_memory_dataset.
     pub startup_memory: usize,
+    /// Recent commands/s and network rates (INFO instantaneous_*).
+    pub instantaneous: super::Instantaneous,
+    /// The current eviction episode: (when it started, when a write last
+    /// found memory over maxmemory); None when there is none.
+    pub eviction: Option<(Instant, Instant)>,
 }
 
 impl ServerState {
@@ -126,7 +135,20 @@ impl ServerState {
             next_client_id: 1,
             peak_memory: 0,
             startup_memory: used_memory(),
+            instantaneous: super::Instantaneous::new(Instant::now()),
+            eviction: None,
         }
+    }
+
+    /// Timer hook: samples the command and network counters for the
+    /// instantaneous rates (every 100 ms, as Redis's serverCron).
+    pub fn sample_instantaneous(&mut self) {
+        self.instantaneous.maybe_sample(
+            Instant::now(),
+            self.commands_processed,
+            self.net_input_bytes,
+            self.net_output_bytes,
+        );
     }
 
     /// Closes client `key` before the loop sleeps, dropping its pending output.
@@ -264,6 +286,10 @@ impl ServerState {
         if limit == 0 {
             return true;
         }
+        let used = used_memory();
+        if used > limit {
+            self.note_memory_pressure(used, limit);
+        }
         let cfg = EvictionConfig {
             policy: self.config.maxmemory_policy,
             samples: self.config.maxmemory_samples,
@@ -276,6 +302,40 @@ impl ServerState {
             }
         }
         true
+    }
+
+    /// A write found used memory over maxmemory: logs `eviction_started`
+    /// at the start of an eviction episode (not per key).
+    fn note_memory_pressure(&mut self, used: usize, maxmemory: usize) {
+        let now = Instant::now();
+        if self.eviction.is_none() {
+            log::warn!(
+                target: "memory",
+                "eviction_started used={used} maxmemory={maxmemory} policy={}",
+                self.config.maxmemory_policy.name()
+            );
+        }
+        let since = self.eviction.map_or(now, |(since, _)| since);
+        self.eviction = Some((since, now));
+    }
+
+    /// Timer hook: ends an eviction episode, logging `eviction_stopped`, once
+    /// memory is under maxmemory and no write needed room for
+    /// `EVICTION_QUIET` (or maxmemory was turned off).
+    pub fn check_eviction_stopped(&mut self) {
+        let Some((since, last)) = self.eviction else {
+            return;
+        };
+        let limit = self.config.maxmemory as usize;
+        let used = used_memory();
+        if limit == 0 || (used <= limit && last.elapsed() >= EVICTION_QUIET) {
+            log::info!(
+                target: "memory",
+                "eviction_stopped used={used} maxmemory={limit} ms={}",
+                since.elapsed().as_millis()
+            );
+            self.eviction = None;
+        }
     }
 
     /// Sends `argv` to every MONITOR client, as Redis formats it:

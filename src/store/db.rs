@@ -70,6 +70,9 @@ pub struct Db {
     hasher: RandomState,
     keys: usize,
     volatile: usize,
+    /// Estimated average TTL (ms) of the volatile keys, kept by the active
+    /// expire cycle (INFO keyspace avg_ttl; 0 = no estimate).
+    pub avg_ttl: u64,
     /// Keys found expired on access and deleted (INFO expired_keys).
     pub expired_on_access: u64,
     /// Keys deleted on access because they expired, not yet reported to the
@@ -81,6 +84,21 @@ pub struct Db {
     pub new_keys: Vec<Box<[u8]>>,
 }
 
+/// What one segment visit of the active expire cycle saw.
+#[derive(Debug, Default)]
+pub struct SegmentExpiry {
+    /// Keys in the segment.
+    pub examined: usize,
+    /// Keys with an expire time among them (expired ones included).
+    pub volatile: usize,
+    /// Keys removed because they had expired.
+    pub expired: Vec<Box<[u8]>>,
+    /// Sum of the remaining TTLs (ms) of the volatile keys still alive...
+    pub ttl_sum: u64,
+    /// ...and how many they are.
+    pub ttl_samples: u64,
+}
+
 impl Db {
     /// An empty database; its segment vector is allocated on the first write.
     pub fn new(hasher: RandomState) -> Db {
@@ -89,6 +107,7 @@ impl Db {
             hasher,
             keys: 0,
             volatile: 0,
+            avg_ttl: 0,
             expired_on_access: 0,
             lazily_expired: Vec::new(),
             log_new_keys: false,
@@ -293,6 +312,7 @@ impl Db {
     pub fn clear(&mut self) -> Vec<Option<Arc<Segment>>> {
         self.keys = 0;
         self.volatile = 0;
+        self.avg_ttl = 0;
         std::mem::take(&mut self.segments)
     }
 
@@ -308,24 +328,32 @@ impl Db {
         self.segments.len()
     }
 
-    /// Removes the expired keys of segment `slot`; returns (examined, removed keys).
-    pub fn expire_segment(&mut self, slot: usize, now_ms: u64) -> (usize, Vec<Box<[u8]>>) {
+    /// Removes the expired keys of segment `slot`; says what it saw.
+    pub fn expire_segment(&mut self, slot: usize, now_ms: u64) -> SegmentExpiry {
+        let mut out = SegmentExpiry::default();
         let Some(seg) = self.segment(slot) else {
-            return (0, Vec::new());
+            return out;
         };
         if seg.volatile == 0 {
-            return (0, Vec::new());
+            return out;
         }
-        let examined = seg.len();
-        let expired: Vec<Box<[u8]>> = seg
-            .iter()
-            .filter(|e| e.is_expired(now_ms))
-            .map(|e| e.key().into())
-            .collect();
-        for key in &expired {
+        out.examined = seg.len();
+        for e in seg.iter() {
+            let Some(at) = e.expire_at() else {
+                continue;
+            };
+            out.volatile += 1;
+            if at <= now_ms {
+                out.expired.push(e.key().into());
+            } else {
+                out.ttl_sum += at - now_ms;
+                out.ttl_samples += 1;
+            }
+        }
+        for key in &out.expired {
             self.remove(key);
         }
-        (examined, expired)
+        out
     }
 
     /// Every entry, expired ones included, segment by segment.
@@ -388,6 +416,7 @@ impl Db {
         std::mem::swap(&mut self.segments, &mut other.segments);
         std::mem::swap(&mut self.keys, &mut other.keys);
         std::mem::swap(&mut self.volatile, &mut other.volatile);
+        std::mem::swap(&mut self.avg_ttl, &mut other.avg_ttl);
     }
 }
 
@@ -514,9 +543,10 @@ mod tests {
         db.insert(Entry::new_string(b"{a}1", b"v", Some(10), 0));
         db.insert(Entry::new_string(b"{a}2", b"v", Some(100), 0));
         db.insert(Entry::new_string(b"{a}3", b"v", None, 0));
-        let (examined, removed) = db.expire_segment(key_slot(b"a"), 50);
-        assert_eq!(examined, 3);
-        assert_eq!(removed, vec![Box::from(&b"{a}1"[..])]);
+        let seen = db.expire_segment(key_slot(b"a"), 50);
+        assert_eq!((seen.examined, seen.volatile), (3, 2));
+        assert_eq!(seen.expired, vec![Box::from(&b"{a}1"[..])]);
+        assert_eq!((seen.ttl_sum, seen.ttl_samples), (50, 1));
         assert_eq!(db.len(), 2);
         assert_eq!(db.volatile(), 1);
     }

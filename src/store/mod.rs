@@ -34,6 +34,8 @@ pub struct Store {
     pub expired_active: u64,
     /// Keys removed by eviction.
     pub evicted: u64,
+    /// The active expire cycle's INFO counters.
+    pub expire_stats: expire::ExpireStats,
     /// Log read misses in `missed_keys` (keyspace events class `m`).
     pub log_misses: bool,
     /// Keys read lookups missed, for the keymiss event; dispatch drains it.
@@ -52,6 +54,7 @@ impl Store {
             misses: 0,
             expired_active: 0,
             evicted: 0,
+            expire_stats: expire::ExpireStats::default(),
             log_misses: false,
             missed_keys: Vec::new(),
         }
