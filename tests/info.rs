@@ -105,8 +105,12 @@ const REDIS_STATS_FIELDS: &[&str] = &[
     "unexpected_error_replies",
     "total_error_replies",
     "dump_payload_sanitizations",
+    "total_reads_processed",
+    "total_writes_processed",
     "io_threaded_reads_processed",
     "io_threaded_writes_processed",
+    // Not here: reply_buffer_shrinks/expands (Redis 7.0's resizable
+    // 16 KB reply buffer; ferrocache's reply buffer is one growable vector).
 ];
 
 #[test]
@@ -118,6 +122,16 @@ fn stats_fields_come_in_redis_order() {
     sub.cmd(&["SUBSCRIBE", "a"]);
     sub.cmd(&["SUBSCRIBE", "b"]);
     assert_eq!(srv.info_field("stats", "pubsub_channels"), "2");
+    // Each budgeted read and write of a client counts once.
+    let reads: u64 = srv
+        .info_field("stats", "total_reads_processed")
+        .parse()
+        .unwrap();
+    let writes: u64 = srv
+        .info_field("stats", "total_writes_processed")
+        .parse()
+        .unwrap();
+    assert!(reads >= 3 && writes >= 3, "reads {reads} writes {writes}");
 }
 
 /// The `avg_ttl` of `INFO keyspace`'s line for database `db` (None if absent).

@@ -290,7 +290,12 @@ fn stats_section(t: &mut String, s: &crate::server::ServerState, store: &crate::
     for (name, value) in fields {
         let _ = write!(t, "{name}:{value}\r\n");
     }
-    t.push_str("io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n");
+    let _ = write!(
+        t,
+        "total_reads_processed:{}\r\ntotal_writes_processed:{}\r\n\
+         io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n",
+        s.reads_processed, s.writes_processed
+    );
 }
 
 /// The upper bound (µs) of the histogram bucket holding quantile `q`.

@@ -302,6 +302,7 @@ impl Server {
         let client = &mut self.clients[key];
         let outcome = client.read_input();
         self.state.net_input_bytes += outcome.bytes as u64;
+        self.state.reads_processed += 1;
         client.input_pending = outcome.more;
         if client.query_len() > limit {
             warn!(
@@ -617,6 +618,7 @@ impl Server {
                 }
             };
             self.state.net_output_bytes += outcome.bytes as u64;
+            self.state.writes_processed += 1;
             let done = client.sent == client.reply.buf.len();
             if done {
                 client.reply.buf.clear();

@@ -45,6 +45,10 @@ pub struct ServerState {
     pub rejected_connections: u64,
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
+    /// Client socket reads and reply writes done (INFO total_reads_processed,
+    /// total_writes_processed): one per budgeted read or write of a client.
+    pub reads_processed: u64,
+    pub writes_processed: u64,
     /// Per-command statistics, by registry id.
     pub cmd_stats: Vec<CommandStats>,
     /// Error replies by code (INFO errorstats).
@@ -115,6 +119,8 @@ impl ServerState {
             rejected_connections: 0,
             net_input_bytes: 0,
             net_output_bytes: 0,
+            reads_processed: 0,
+            writes_processed: 0,
             cmd_stats: vec![CommandStats::default(); registry().specs.len()],
             error_stats: BTreeMap::new(),
             total_error_replies: 0,
