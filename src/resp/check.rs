@@ -14,7 +14,7 @@
 //! - reads don't matter: input arriving in pieces parses to the same
 //!   commands and end as the whole input at once.
 
-use super::parser::{parse_command, Limits, Parsed};
+use super::parser::{parse_command, Limits, ParseProgress, Parsed};
 
 /// What a byte stream parsed to, as the server's read loop would see it.
 #[derive(Debug, PartialEq, Eq)]
@@ -33,6 +33,7 @@ pub struct Outcome {
 pub fn parse_stream(data: &[u8], cuts: &[usize], limits: &Limits) -> Outcome {
     let mut args = Vec::new();
     let mut scratch = Vec::new();
+    let mut progress = ParseProgress::default();
     let mut out = Outcome {
         commands: Vec::new(),
         consumed: 0,
@@ -42,7 +43,7 @@ pub fn parse_stream(data: &[u8], cuts: &[usize], limits: &Limits) -> Outcome {
     for end in read_ends.chain([data.len()]) {
         while out.consumed < end {
             let buf = &data[out.consumed..end];
-            let parsed = parse_command(buf, limits, &mut args, &mut scratch);
+            let parsed = parse_command(buf, limits, &mut args, &mut scratch, &mut progress);
             assert_bounded_allocation(args.capacity(), scratch.capacity(), data.len());
             let consumed = match parsed {
                 Ok(Parsed::Incomplete) => break,

@@ -12,5 +12,5 @@ pub mod parser;
 pub mod reply;
 
 pub use argv::{Argv, OwnedArgv};
-pub use parser::{parse_command, Limits, Parsed};
+pub use parser::{parse_command, Limits, ParseProgress, Parsed};
 pub use reply::Reply;

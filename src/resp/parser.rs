@@ -41,11 +41,33 @@ pub enum Parsed {
     Empty { consumed: usize },
 }
 
+/// How far an incomplete multibulk frame was read, so that the next call
+/// goes on from there instead of reading its headers again (Redis keeps
+/// the same in its client: multibulklen and bulklen). Without it, a frame
+/// of many arguments arriving in many reads costs time quadratic in its
+/// size. The default is "no frame in progress".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ParseProgress {
+    /// Arguments still to read; 0 when no frame is in progress.
+    remaining: usize,
+    /// Offset, from the frame's start, of the next argument's header.
+    pos: usize,
+    /// Buffer length the frame needs before another look can progress
+    /// (the end of a bulk whose header was read): a big argument arriving
+    /// in many reads is not looked at again until it is whole.
+    need: usize,
+}
+
 /// Parses one command from the front of `buf`.
 ///
 /// Multibulk arguments are ranges into `buf`. Inline arguments are copied
 /// (unquoted) into `scratch` and the ranges point there. On error, the text to
 /// reply after `-ERR ` is returned.
+///
+/// After `Incomplete`, the next call must pass the same frame start with
+/// more bytes after it, and the same `args` and `progress`: the ranges read
+/// so far stay in `args` and `progress` says where to go on. A caller that
+/// drops the frame resets `progress` to its default.
 ///
 /// Always inlined, with `parse_multibulk`: once the AOF replay became a
 /// second caller, LLVM kept them out of the loop's `process_query`, and
@@ -57,11 +79,15 @@ pub fn parse_command(
     limits: &Limits,
     args: &mut Vec<Range<usize>>,
     scratch: &mut Vec<u8>,
+    progress: &mut ParseProgress,
 ) -> Result<Parsed, &'static str> {
+    if progress.remaining > 0 {
+        return resume_multibulk(buf, limits, args, progress);
+    }
     args.clear();
     match buf.first() {
         None => Ok(Parsed::Incomplete),
-        Some(b'*') => parse_multibulk(buf, limits, args),
+        Some(b'*') => parse_multibulk(buf, limits, args, progress),
         Some(_) => parse_inline(buf, limits, args, scratch),
     }
 }
@@ -168,6 +194,7 @@ fn parse_multibulk(
     buf: &[u8],
     limits: &Limits,
     args: &mut Vec<Range<usize>>,
+    progress: &mut ParseProgress,
 ) -> Result<Parsed, &'static str> {
     let Some(cr) = header_end(buf, 0) else {
         return no_header(buf, 0, limits, TOO_BIG_COUNT);
@@ -179,30 +206,64 @@ fn parse_multibulk(
             return bad_header(&buf[..cr], buf.len(), limits, TOO_BIG_COUNT, error);
         }
     };
-    let mut pos = cr + 2;
+    let pos = cr + 2;
     if count <= 0 {
         return Ok(Parsed::Empty { consumed: pos });
     }
+    parse_bulks(buf, limits, args, pos, count as usize, progress)
+}
+
+/// Goes on with the frame `progress` describes.
+#[cold]
+fn resume_multibulk(
+    buf: &[u8],
+    limits: &Limits,
+    args: &mut Vec<Range<usize>>,
+    progress: &mut ParseProgress,
+) -> Result<Parsed, &'static str> {
+    if buf.len() < progress.need {
+        return Ok(Parsed::Incomplete);
+    }
+    let (pos, count) = (progress.pos, progress.remaining);
+    *progress = ParseProgress::default();
+    parse_bulks(buf, limits, args, pos, count, progress)
+}
+
+/// Reads `count` bulk arguments from `buf[pos..]` into `args`. Expects
+/// `progress` at its default; on `Incomplete` records where to go on.
+#[inline(always)]
+fn parse_bulks(
+    buf: &[u8],
+    limits: &Limits,
+    args: &mut Vec<Range<usize>>,
+    mut pos: usize,
+    count: usize,
+    progress: &mut ParseProgress,
+) -> Result<Parsed, &'static str> {
     // Each pass either returns or moves `pos` past a header (3+ bytes).
-    for _ in 0..count {
+    for read in 0..count {
         let Some(cr) = header_end(buf, pos) else {
-            return no_header(buf, pos, limits, TOO_BIG_BULK);
+            let waiting = no_header(buf, pos, limits, TOO_BIG_BULK);
+            return stopped(waiting, progress, count - read, pos, 0);
         };
         let header = &buf[pos..cr]; // empty when buf[pos] is the '\r'
         if buf[pos] != b'$' {
             let error = expected_dollar(buf[pos]);
-            return bad_header(header, buf.len() - pos, limits, TOO_BIG_BULK, error);
+            let waiting = bad_header(header, buf.len() - pos, limits, TOO_BIG_BULK, error);
+            return stopped(waiting, progress, count - read, pos, 0);
         }
         let len = match parse_i64(&header[1..]) {
             Some(n) if n >= 0 && n as u64 <= limits.max_bulk_len as u64 => n as usize,
             _ => {
                 let error = "Protocol error: invalid bulk length";
-                return bad_header(header, buf.len() - pos, limits, TOO_BIG_BULK, error);
+                let waiting = bad_header(header, buf.len() - pos, limits, TOO_BIG_BULK, error);
+                return stopped(waiting, progress, count - read, pos, 0);
             }
         };
         let start = cr + 2;
         if buf.len() - start < len + 2 {
-            return Ok(Parsed::Incomplete);
+            let need = start + len + 2;
+            return stopped(Ok(Parsed::Incomplete), progress, count - read, pos, need);
         }
         args.push(start..start + len);
         pos = start + len + 2; // Redis does not check the trailing CRLF either
@@ -211,6 +272,27 @@ fn parse_multibulk(
         consumed: pos,
         inline: false,
     })
+}
+
+/// A frame stopped before its end: on `Incomplete`, `progress` records
+/// the `remaining` arguments from the header at `pos` and the length
+/// `need`ed before looking again; an error leaves it at its default.
+#[cold]
+fn stopped(
+    result: Result<Parsed, &'static str>,
+    progress: &mut ParseProgress,
+    remaining: usize,
+    pos: usize,
+    need: usize,
+) -> Result<Parsed, &'static str> {
+    if result == Ok(Parsed::Incomplete) {
+        *progress = ParseProgress {
+            remaining,
+            pos,
+            need,
+        };
+    }
+    result
 }
 
 /// Redis's "expected '$', got 'x'" for every possible byte.
@@ -379,10 +461,17 @@ mod tests {
         let limits = Limits::default();
         let mut args = Vec::new();
         let mut scratch = Vec::new();
+        let mut progress = ParseProgress::default();
         let mut pos = 0;
         let mut cmds = Vec::new();
         loop {
-            match parse_command(&input[pos..], &limits, &mut args, &mut scratch)? {
+            match parse_command(
+                &input[pos..],
+                &limits,
+                &mut args,
+                &mut scratch,
+                &mut progress,
+            )? {
                 Parsed::Incomplete => return Ok(cmds),
                 Parsed::Empty { consumed } => pos += consumed,
                 Parsed::Command { consumed, inline } => {
@@ -414,10 +503,47 @@ mod tests {
             for cut in 0..frame.len() {
                 let mut args = Vec::new();
                 let mut scratch = Vec::new();
-                let r = parse_command(&frame[..cut], &limits, &mut args, &mut scratch);
+                let mut progress = ParseProgress::default();
+                let r = parse_command(
+                    &frame[..cut],
+                    &limits,
+                    &mut args,
+                    &mut scratch,
+                    &mut progress,
+                );
                 assert_eq!(r, Ok(Parsed::Incomplete), "cut {cut} of {frame:?}");
             }
         }
+    }
+
+    #[test]
+    fn an_incomplete_frame_resumes_where_it_stopped() {
+        let limits = Limits::default();
+        let (mut args, mut scratch) = (Vec::new(), Vec::new());
+        let mut progress = ParseProgress::default();
+        let mut frame = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n01234".to_vec();
+        let mut parse = |buf: &[u8], progress: &mut ParseProgress| {
+            parse_command(buf, &limits, &mut args, &mut scratch, progress)
+        };
+        assert_eq!(parse(&frame, &mut progress), Ok(Parsed::Incomplete));
+        // What was read is not read again: garbling it changes nothing.
+        frame[1] = b'x';
+        frame[5] = b'x';
+        // A bulk is not looked at again until it can be whole.
+        frame.extend_from_slice(b"5678");
+        assert_eq!(parse(&frame, &mut progress), Ok(Parsed::Incomplete));
+        frame.extend_from_slice(b"9\r\n");
+        let done = parse(&frame, &mut progress);
+        assert_eq!(
+            done,
+            Ok(Parsed::Command {
+                consumed: frame.len(),
+                inline: false
+            })
+        );
+        assert_eq!(progress, ParseProgress::default());
+        let got: Vec<&[u8]> = args.iter().map(|r| &frame[r.clone()]).collect();
+        assert_eq!(got, [&b"SET"[..], b"k", b"0123456789"]);
     }
 
     #[test]

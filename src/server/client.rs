@@ -2,7 +2,7 @@
 //! per-connection state commands read and change.
 
 use crate::commands::table::CommandId;
-use crate::resp::{OwnedArgv, Reply};
+use crate::resp::{OwnedArgv, ParseProgress, Reply};
 use mio::net::TcpStream;
 use std::io::{self, Read, Write};
 use std::ops::Range;
@@ -73,6 +73,8 @@ pub struct Client {
     pub args: Vec<Range<usize>>,
     /// Unquoted inline arguments (reused).
     pub scratch: Vec<u8>,
+    /// How far the parser read an incomplete command at `query_start`.
+    pub parse_progress: ParseProgress,
     /// Pending reply bytes and protocol version.
     pub reply: Reply,
     /// Bytes of `reply.buf` already written.
@@ -168,6 +170,7 @@ impl Client {
             lent_query_len: 0,
             args: Vec::new(),
             scratch: Vec::new(),
+            parse_progress: ParseProgress::default(),
             reply: Reply::default(),
             sent: 0,
             db: 0,

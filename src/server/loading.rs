@@ -16,7 +16,7 @@ use crate::commands::table::registry;
 use crate::commands::{dispatch, Ctx};
 use crate::persistence::aof::{Aof, AofFile};
 use crate::persistence::rdb::read_rdb;
-use crate::resp::{parse_command, Argv, Parsed};
+use crate::resp::{parse_command, Argv, ParseProgress, Parsed};
 use crate::store::entry::Entry;
 use crate::types::TypeLimits;
 use log::{info, warn};
@@ -279,6 +279,7 @@ impl Server {
         let mut multi_start = 0u64;
         let mut args = Vec::new();
         let mut scratch = Vec::new();
+        let mut progress = ParseProgress::default();
         let mut eof = false;
         let mut last_log = Instant::now();
         let mut last_serve = Instant::now();
@@ -288,8 +289,14 @@ impl Server {
                 if buf[start] != b'*' {
                     return Err(bad_format(path, base_offset + start as u64));
                 }
-                parse_command(&buf[start..], &limits, &mut args, &mut scratch)
-                    .map_err(|_| bad_format(path, base_offset + start as u64))?
+                parse_command(
+                    &buf[start..],
+                    &limits,
+                    &mut args,
+                    &mut scratch,
+                    &mut progress,
+                )
+                .map_err(|_| bad_format(path, base_offset + start as u64))?
             } else {
                 Parsed::Incomplete
             };

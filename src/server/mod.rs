@@ -355,6 +355,7 @@ impl Server {
         let query = std::mem::take(&mut client.query);
         client.lent_query_len = query.len();
         let mut args = std::mem::take(&mut client.args);
+        let mut progress = client.parse_progress;
         let mut scratch = std::mem::take(&mut client.scratch);
         let mut reply = std::mem::take(&mut client.reply);
         let mut start = client.query_start;
@@ -365,7 +366,13 @@ impl Server {
             if client.close_after_reply || client.close_asap || client.blocked.is_some() {
                 break;
             }
-            let parsed = parse_command(&query[start..end], &self.limits, &mut args, &mut scratch);
+            let parsed = parse_command(
+                &query[start..end],
+                &self.limits,
+                &mut args,
+                &mut scratch,
+                &mut progress,
+            );
             match parsed {
                 Ok(Parsed::Incomplete) => break,
                 Ok(Parsed::Empty { consumed }) => start += consumed,
@@ -415,6 +422,7 @@ impl Server {
         client.query = query;
         client.lent_query_len = 0;
         client.args = args;
+        client.parse_progress = progress;
         client.scratch = scratch;
         client.reply = reply;
         client.query_start = start;
