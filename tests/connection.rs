@@ -112,6 +112,36 @@ fn protocol_errors_reply_then_close() {
 }
 
 #[test]
+fn length_caps_follow_authentication_and_proto_max_bulk_len() {
+    let srv = Server::start(&["--requirepass", "pw"]);
+    // Before AUTH, Redis's caps: 10 arguments, 16 KB bulks.
+    for (input, expected) in [
+        (&b"*11\r\n"[..], &b"unauthenticated multibulk length"[..]),
+        (b"*2\r\n$4\r\nAUTH\r\n$20000\r\n", b"unauthenticated bulk length"),
+    ] {
+        let mut r = srv.raw();
+        r.send(input);
+        let mut want = b"-ERR Protocol error: ".to_vec();
+        want.extend_from_slice(expected);
+        want.extend_from_slice(b"\r\n");
+        assert_eq!(r.reply(), want);
+        assert!(r.closed(), "connection must close after {input:?}");
+    }
+    // After AUTH on the same connection, a 20 KB argument is fine.
+    let mut r = srv.raw();
+    assert_eq!(r.cmd(&["AUTH", "pw"]), b"+OK\r\n");
+    let big = "x".repeat(20_000);
+    assert_eq!(r.cmd(&["SET", "k", &big]), b"+OK\r\n");
+    // CONFIG SET proto-max-bulk-len applies to the next request.
+    assert_eq!(
+        r.cmd(&["CONFIG", "SET", "proto-max-bulk-len", "1mb"]),
+        b"+OK\r\n"
+    );
+    r.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n");
+    assert_eq!(r.reply(), b"-ERR Protocol error: invalid bulk length\r\n");
+}
+
+#[test]
 fn random_and_truncated_input_leaves_server_up() {
     let mut srv = Server::start(&[]);
     let mut other = srv.raw();

@@ -8,24 +8,57 @@
 
 use std::ops::Range;
 
-/// Redis's input limits.
+/// Redis's input limits, as they apply to one client.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// proto-max-bulk-len: the largest bulk string accepted (512mb).
+    /// The largest bulk string accepted: proto-max-bulk-len (512mb), or
+    /// 16 KB while the client must still authenticate.
     pub max_bulk_len: usize,
-    /// The largest multibulk count accepted.
+    /// The largest multibulk count accepted: INT_MAX, or 10 while the
+    /// client must still authenticate.
     pub max_multibulk_len: usize,
     /// The longest inline request, and the longest `*`/`$` header line (64kb).
     pub max_inline_len: usize,
+    /// The client must still authenticate: a header over the caps above
+    /// but within the authenticated ones gets Redis's `unauthenticated`
+    /// error instead of `invalid`.
+    pub unauthenticated: bool,
+    /// proto-max-bulk-len: the bulk cap once authenticated.
+    pub proto_max_bulk_len: usize,
+}
+
+/// Redis's caps before authentication (processMultibulkBuffer): a client
+/// that has not authenticated cannot make the server buffer much.
+const UNAUTHENTICATED_MAX_MULTIBULK: usize = 10;
+const UNAUTHENTICATED_MAX_BULK: usize = 16 * 1024;
+/// Redis 7.0 accepts argument counts up to INT_MAX.
+const MAX_MULTIBULK: usize = i32::MAX as usize;
+
+impl Limits {
+    /// The limits for a client, given proto-max-bulk-len and whether it
+    /// has authenticated (or needs not).
+    pub fn for_client(proto_max_bulk_len: usize, authenticated: bool) -> Limits {
+        let (max_bulk_len, max_multibulk_len) = if authenticated {
+            (proto_max_bulk_len, MAX_MULTIBULK)
+        } else {
+            (
+                UNAUTHENTICATED_MAX_BULK.min(proto_max_bulk_len),
+                UNAUTHENTICATED_MAX_MULTIBULK,
+            )
+        };
+        Limits {
+            max_bulk_len,
+            max_multibulk_len,
+            max_inline_len: 64 * 1024,
+            unauthenticated: !authenticated,
+            proto_max_bulk_len,
+        }
+    }
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_bulk_len: 512 * 1024 * 1024,
-            max_multibulk_len: 1024 * 1024,
-            max_inline_len: 64 * 1024,
-        }
+        Limits::for_client(512 * 1024 * 1024, true)
     }
 }
 
@@ -201,8 +234,8 @@ fn parse_multibulk(
     };
     let count = match parse_i64(&buf[1..cr]) {
         Some(n) if n <= limits.max_multibulk_len as i64 => n,
-        _ => {
-            let error = "Protocol error: invalid multibulk length";
+        parsed => {
+            let error = multibulk_length_error(parsed, limits);
             return bad_header(&buf[..cr], buf.len(), limits, TOO_BIG_COUNT, error);
         }
     };
@@ -254,8 +287,8 @@ fn parse_bulks(
         }
         let len = match parse_i64(&header[1..]) {
             Some(n) if n >= 0 && n as u64 <= limits.max_bulk_len as u64 => n as usize,
-            _ => {
-                let error = "Protocol error: invalid bulk length";
+            parsed => {
+                let error = bulk_length_error(parsed, limits);
                 let waiting = bad_header(header, buf.len() - pos, limits, TOO_BIG_BULK, error);
                 return stopped(waiting, progress, count - read, pos, 0);
             }
@@ -293,6 +326,30 @@ fn stopped(
         };
     }
     result
+}
+
+/// The error for a refused `*<count>` (`parsed`: the count, if a number).
+#[cold]
+fn multibulk_length_error(parsed: Option<i64>, limits: &Limits) -> &'static str {
+    match parsed {
+        Some(n) if limits.unauthenticated && n <= MAX_MULTIBULK as i64 => {
+            "Protocol error: unauthenticated multibulk length"
+        }
+        _ => "Protocol error: invalid multibulk length",
+    }
+}
+
+/// The error for a refused `$<length>` (`parsed`: the length, if a number).
+#[cold]
+fn bulk_length_error(parsed: Option<i64>, limits: &Limits) -> &'static str {
+    match parsed {
+        Some(n)
+            if limits.unauthenticated && n >= 0 && n as u64 <= limits.proto_max_bulk_len as u64 =>
+        {
+            "Protocol error: unauthenticated bulk length"
+        }
+        _ => "Protocol error: invalid bulk length",
+    }
 }
 
 /// Redis's "expected '$', got 'x'" for every possible byte.
@@ -514,6 +571,46 @@ mod tests {
                 assert_eq!(r, Ok(Parsed::Incomplete), "cut {cut} of {frame:?}");
             }
         }
+    }
+
+    #[test]
+    fn length_caps_before_and_after_authentication_match_redis() {
+        // Replies of redis-server 7.0.15 with requirepass, before AUTH.
+        let parse = |input: &[u8], authenticated: bool| {
+            let limits = Limits::for_client(512 * 1024 * 1024, authenticated);
+            let (mut args, mut scratch) = (Vec::new(), Vec::new());
+            let mut progress = ParseProgress::default();
+            parse_command(input, &limits, &mut args, &mut scratch, &mut progress)
+        };
+        let unauthenticated = [
+            (
+                &b"*11\r\n"[..],
+                Err("Protocol error: unauthenticated multibulk length"),
+            ),
+            (
+                b"*2000000000\r\n",
+                Err("Protocol error: unauthenticated multibulk length"),
+            ),
+            (
+                b"*2147483648\r\n",
+                Err("Protocol error: invalid multibulk length"),
+            ),
+            (
+                b"*10\r\n$20000\r\n",
+                Err("Protocol error: unauthenticated bulk length"),
+            ),
+            (
+                b"*1\r\n$600000000\r\n",
+                Err("Protocol error: invalid bulk length"),
+            ),
+            (b"*2\r\n$16384\r\n", Ok(Parsed::Incomplete)),
+        ];
+        for (input, reply) in unauthenticated {
+            assert_eq!(parse(input, false), reply, "{input:?}");
+        }
+        // Authenticated: counts up to INT_MAX wait for their arguments.
+        assert_eq!(parse(b"*2147483647\r\n", true), Ok(Parsed::Incomplete));
+        assert_eq!(parse(b"*10\r\n$20000\r\n", true), Ok(Parsed::Incomplete));
     }
 
     #[test]

@@ -79,7 +79,6 @@ pub struct Server {
     output_left: bool,
     /// Clients to close before sleeping.
     to_close: Vec<usize>,
-    limits: Limits,
     stop: Arc<AtomicBool>,
 }
 
@@ -105,10 +104,6 @@ impl Server {
             .local_addr()
             .map(|a| a.port())
             .unwrap_or(config.port);
-        let limits = Limits {
-            max_bulk_len: config.proto_max_bulk_len as usize,
-            ..Limits::default()
-        };
         let store = Store::new(config.databases);
         Ok(Server {
             poll,
@@ -123,7 +118,6 @@ impl Server {
             pending_input: Vec::new(),
             output_left: false,
             to_close: Vec::new(),
-            limits,
             stop,
         })
     }
@@ -366,9 +360,15 @@ impl Server {
             if client.close_after_reply || client.close_asap || client.blocked.is_some() {
                 break;
             }
+            // From the configuration of the moment (CONFIG SET applies at
+            // once) and the client's state (AUTH may have run just before).
+            let limits = Limits::for_client(
+                self.state.config.proto_max_bulk_len as usize,
+                client.authenticated,
+            );
             let parsed = parse_command(
                 &query[start..end],
-                &self.limits,
+                &limits,
                 &mut args,
                 &mut scratch,
                 &mut progress,
