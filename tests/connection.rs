@@ -117,7 +117,10 @@ fn length_caps_follow_authentication_and_proto_max_bulk_len() {
     // Before AUTH, Redis's caps: 10 arguments, 16 KB bulks.
     for (input, expected) in [
         (&b"*11\r\n"[..], &b"unauthenticated multibulk length"[..]),
-        (b"*2\r\n$4\r\nAUTH\r\n$20000\r\n", b"unauthenticated bulk length"),
+        (
+            b"*2\r\n$4\r\nAUTH\r\n$20000\r\n",
+            b"unauthenticated bulk length",
+        ),
     ] {
         let mut r = srv.raw();
         r.send(input);
