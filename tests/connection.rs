@@ -145,6 +145,36 @@ fn length_caps_follow_authentication_and_proto_max_bulk_len() {
 }
 
 #[test]
+fn unknown_command_errors_echo_raw_bytes_cut_at_nul_like_redis() {
+    // Byte for byte what redis-server 7.0.15 replies (it formats arguments
+    // with %s: a NUL ends them, other bytes go out as they came, CR/LF
+    // become spaces).
+    let srv = Server::start(&[]);
+    let mut r = srv.raw();
+    for (input, expected) in [
+        (
+            &b"*1\r\n$4\r\nPI\x00G\r\n"[..],
+            &b"-ERR unknown command 'PI', with args beginning with: \r\n"[..],
+        ),
+        (
+            b"*3\r\n$3\r\nFOO\r\n$2\r\n\x80\xff\r\n$4\r\na\x00bc\r\n",
+            b"-ERR unknown command 'FOO', with args beginning with: '\x80\xff' 'a' \r\n",
+        ),
+        (
+            b"*1\r\n$4\r\nA\r\nB\r\n",
+            b"-ERR unknown command 'A  B', with args beginning with: \r\n",
+        ),
+        (
+            b"*2\r\n$6\r\nCONFIG\r\n$3\r\n\xffx\x00\r\n",
+            b"-ERR unknown subcommand '\xffx'. Try CONFIG HELP.\r\n",
+        ),
+    ] {
+        r.send(input);
+        assert_eq!(r.reply(), expected, "{input:?}");
+    }
+}
+
+#[test]
 fn random_and_truncated_input_leaves_server_up() {
     let mut srv = Server::start(&[]);
     let mut other = srv.raw();

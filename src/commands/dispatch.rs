@@ -228,7 +228,7 @@ fn resolve(ctx: &mut Ctx, argv: Argv) -> Option<CommandId> {
     let reg = registry();
     let name = argv.get(0);
     let Some(mut id) = reg.lookup(name) else {
-        ctx.out.error(&unknown_command(argv));
+        ctx.out.error_bytes(&unknown_command(argv));
         return None;
     };
     let spec = reg.specs[id];
@@ -236,11 +236,12 @@ fn resolve(ctx: &mut Ctx, argv: Argv) -> Option<CommandId> {
         match reg.lookup_sub(id, argv.get(1)) {
             Some(sub) => id = sub,
             None => {
-                ctx.out.error(&format!(
-                    "ERR unknown subcommand '{}'. Try {} HELP.",
-                    truncated(argv.get(1), 128),
-                    spec.name.to_ascii_uppercase()
-                ));
+                let mut text = b"ERR unknown subcommand '".to_vec();
+                text.extend_from_slice(c_string(argv.get(1), 128));
+                text.extend_from_slice(b"'. Try ");
+                text.extend_from_slice(spec.name.to_ascii_uppercase().as_bytes());
+                text.extend_from_slice(b" HELP.");
+                ctx.out.error_bytes(&text);
                 return None;
             }
         }
@@ -284,27 +285,31 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
     None
 }
 
-/// Redis's `unknown command 'x', with args beginning with: 'a' 'b' `.
-fn unknown_command(argv: Argv) -> String {
-    let mut args = String::new();
+/// Redis's `unknown command 'x', with args beginning with: 'a' 'b' `, the
+/// arguments' bytes as they came (cut as C's `%.*s` cuts them).
+fn unknown_command(argv: Argv) -> Vec<u8> {
+    let mut args = Vec::new();
     for arg in argv.iter_from(1) {
         if args.len() >= 128 {
             break;
         }
         let remaining = 128 - args.len();
-        args.push('\'');
-        args.push_str(&truncated(arg, remaining));
-        args.push_str("' ");
+        args.push(b'\'');
+        args.extend_from_slice(c_string(arg, remaining));
+        args.extend_from_slice(b"' ");
     }
-    format!(
-        "ERR unknown command '{}', with args beginning with: {}",
-        truncated(argv.get(0), 128),
-        args
-    )
+    let mut text = b"ERR unknown command '".to_vec();
+    text.extend_from_slice(c_string(argv.get(0), 128));
+    text.extend_from_slice(b"', with args beginning with: ");
+    text.extend_from_slice(&args);
+    text
 }
 
-fn truncated(arg: &[u8], max: usize) -> String {
-    String::from_utf8_lossy(&arg[..arg.len().min(max)]).into_owned()
+/// `arg` as C's `%.<max>s` prints it: up to its first NUL, at most `max`
+/// bytes (Redis formats client arguments into errors that way).
+fn c_string(arg: &[u8], max: usize) -> &[u8] {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
+    &arg[..end.min(max)]
 }
 
 /// CLIENT REPLY OFF/SKIP: drop what this command replied.

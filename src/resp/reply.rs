@@ -41,17 +41,23 @@ impl Reply {
     /// An error reply. `msg` starts with the error code: `ERR syntax error`,
     /// `WRONGTYPE Operation ...`. Newlines in it are replaced by spaces.
     pub fn error(&mut self, msg: &str) {
+        self.error_bytes(msg.as_bytes());
+    }
+
+    /// [`Reply::error`] for a text holding client bytes as they are (not
+    /// necessarily UTF-8), as Redis echoes them.
+    pub fn error_bytes(&mut self, msg: &[u8]) {
         self.buf.push(b'-');
         let start = self.buf.len();
-        self.buf.extend_from_slice(msg.as_bytes());
+        self.buf.extend_from_slice(msg);
         for b in &mut self.buf[start..] {
             if *b == b'\r' || *b == b'\n' {
                 *b = b' ';
             }
         }
         self.buf.extend_from_slice(b"\r\n");
-        let code = msg.split(' ').next().unwrap_or("ERR");
-        self.last_error = Some(code.into());
+        let code = msg.split(|&b| b == b' ').next().unwrap_or(b"ERR");
+        self.last_error = Some(String::from_utf8_lossy(code).into());
     }
 
     /// An integer reply: `:n`.
