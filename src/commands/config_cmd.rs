@@ -115,7 +115,7 @@ fn set(ctx: &mut Ctx, argv: Argv) {
     }
     let appendonly = updated.appendonly;
     let appendonly_changed = appendonly != ctx.server.config.appendonly;
-    ctx.server.config = updated;
+    ctx.server.set_config(updated);
     // Turning the AOF on writes its base from the current data.
     if !appendonly_changed {
         return ctx.out.ok();

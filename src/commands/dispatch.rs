@@ -109,9 +109,13 @@ fn refuse(ctx: &mut Ctx, id: Option<CommandId>, reply_start: usize) {
 /// MONITOR feed. EXEC calls this for each queued command.
 pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     let spec = registry().specs[id];
-    // A blocked client's command runs again when a key gets ready: MONITOR
-    // showed it the first time.
-    let rerun = ctx.clients[ctx.me].blocked.is_some();
+    // Decided before the call: a blocked client's command runs again when
+    // a key gets ready, and MONITOR showed it the first time. The cheap
+    // test first: nobody monitors, nothing else is looked at.
+    let monitored = !ctx.server.monitors.is_empty()
+        && !spec.has(flags::SKIP_MONITOR | flags::ADMIN)
+        && ctx.server.persist.loading.is_none()
+        && ctx.clients[ctx.me].blocked.is_none();
 
     let events = ctx.server.config.notify_keyspace_events;
     ctx.store.log_misses = events & event_class::KEY_MISS != 0;
@@ -199,11 +203,7 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     // After the call, as Redis 7.0 does: the line shows the database the
     // client is in once the command ran (SELECT 3 shows 3), and EXEC follows
     // the commands it ran.
-    if !ctx.server.monitors.is_empty()
-        && !rerun
-        && !spec.has(flags::SKIP_MONITOR | flags::ADMIN)
-        && ctx.server.persist.loading.is_none()
-    {
+    if monitored {
         ctx.server.feed_monitors(ctx.clients, ctx.me, ctx.db, argv);
     }
 }

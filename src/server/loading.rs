@@ -16,7 +16,7 @@ use crate::commands::table::registry;
 use crate::commands::{dispatch, Ctx};
 use crate::persistence::aof::{Aof, AofFile};
 use crate::persistence::rdb::read_rdb;
-use crate::resp::{parse_command, Argv, Limits, ParseProgress, Parsed};
+use crate::resp::{parse_command, Argv, ParseProgress, Parsed};
 use crate::store::entry::Entry;
 use crate::types::TypeLimits;
 use log::{info, warn};
@@ -283,7 +283,7 @@ impl Server {
         let mut eof = false;
         let mut last_log = Instant::now();
         let mut last_serve = Instant::now();
-        let limits = Limits::for_client(self.state.config.proto_max_bulk_len as usize, true);
+        let limits = *self.state.request_limits(true);
         loop {
             let parsed = if start < buf.len() {
                 if buf[start] != b'*' {

@@ -36,7 +36,7 @@ pub use watch::Watches;
 use crate::commands::{dispatch, Ctx};
 use crate::config::Config;
 use crate::metrics::{self, http, http::HttpConn, http::Progress, http::Route};
-use crate::resp::{parse_command, Argv, Limits, Parsed};
+use crate::resp::{parse_command, Argv, Parsed};
 use crate::store::expire::ActiveExpire;
 use crate::store::{AccessClock, Store};
 use log::{info, warn};
@@ -360,15 +360,11 @@ impl Server {
             if client.close_after_reply || client.close_asap || client.blocked.is_some() {
                 break;
             }
-            // From the configuration of the moment (CONFIG SET applies at
-            // once) and the client's state (AUTH may have run just before).
-            let limits = Limits::for_client(
-                self.state.config.proto_max_bulk_len as usize,
-                client.authenticated,
-            );
+            // Per command: AUTH or CONFIG SET may have run just before.
+            let limits = self.state.request_limits(client.authenticated);
             let parsed = parse_command(
                 &query[start..end],
-                &limits,
+                limits,
                 &mut args,
                 &mut scratch,
                 &mut progress,

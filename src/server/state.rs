@@ -6,7 +6,7 @@ use crate::alloc::used_memory;
 use crate::commands::dispatch::CommandStats;
 use crate::commands::table::registry;
 use crate::config::Config;
-use crate::resp::{Argv, Reply};
+use crate::resp::{Argv, Limits, Reply};
 use crate::store::evict::{EvictionConfig, Evictor};
 use crate::store::Store;
 use slab::Slab;
@@ -34,6 +34,9 @@ pub enum Shutdown {
 /// State shared by all commands (owned by the loop, never locked).
 pub struct ServerState {
     pub config: Config,
+    /// The parser's limits from the configuration, indexed by whether the
+    /// client has authenticated ([`ServerState::request_limits`]).
+    request_limits: [Limits; 2],
     /// The port actually listened on.
     pub port: u16,
     /// A random 40-hex-digit id (INFO run_id).
@@ -96,9 +99,30 @@ pub struct ServerState {
     pub eviction: Option<(Instant, Instant)>,
 }
 
+/// The parser's limits for unauthenticated and authenticated clients.
+fn request_limits_of(config: &Config) -> [Limits; 2] {
+    let proto_max_bulk_len = config.proto_max_bulk_len as usize;
+    [false, true].map(|authenticated| Limits::for_client(proto_max_bulk_len, authenticated))
+}
+
 impl ServerState {
+    /// The parser's limits for a client (looked up per command: AUTH and
+    /// CONFIG SET take effect on the next one).
+    #[inline]
+    pub fn request_limits(&self, authenticated: bool) -> &Limits {
+        &self.request_limits[authenticated as usize]
+    }
+
+    /// Replaces the configuration (CONFIG SET), keeping what is derived
+    /// from it in step.
+    pub fn set_config(&mut self, config: Config) {
+        self.request_limits = request_limits_of(&config);
+        self.config = config;
+    }
+
     /// State for `config`, listening on `port`.
     pub fn new(config: Config, port: u16) -> ServerState {
+        let request_limits = request_limits_of(&config);
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
@@ -109,6 +133,7 @@ impl ServerState {
             })
             .collect();
         ServerState {
+            request_limits,
             config,
             port,
             run_id,
