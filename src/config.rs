@@ -684,10 +684,31 @@ impl Config {
     /// Validates and stores a value of inert parameter `key`.
     fn inert_set(&mut self, key: &'static str, kind: &Inert, v: &str) -> Result<(), String> {
         let value = kind.parse(v)?;
+        if let Some((_, feature)) = NOT_BUILT_YET.iter().find(|(name, _)| *name == key) {
+            if value != kind.default_text() {
+                return Err(format!(
+                    "{feature} is not available in ferrocache yet: '{key}' only takes its default"
+                ));
+            }
+        }
         self.inert.insert(key, value);
         Ok(())
     }
 }
+
+/// Inert parameters that turn on a feature ferrocache does not have yet:
+/// accepted at their default only, since ignoring `replicaof host port` or
+/// `tls-port 6380` would leave a user believing the server replicates or
+/// encrypts. Each with the feature's name for the refusal.
+const NOT_BUILT_YET: &[(&str, &str)] = &[
+    ("replicaof", "replication"),
+    ("cluster-enabled", "cluster mode"),
+    ("tls-port", "TLS"),
+    ("tls-replication", "TLS"),
+    ("tls-cluster", "TLS"),
+    ("aclfile", "ACL"),
+    ("unixsocket", "listening on a unix socket"),
+];
 
 /// A parameter of [`Inert`] kind `$kind`; `"alias" => "primary"` shares the
 /// primary's value, as Redis's aliases do.

@@ -402,3 +402,37 @@ fn tcp_backlog_reaches_listen_and_flags_take_inert_parameters() {
         failure.stderr
     );
 }
+
+#[test]
+fn parameters_of_features_not_built_yet_refuse_all_but_their_default() {
+    // Ignoring them would leave a user believing the server replicates,
+    // shards or encrypts: start-up fails naming the field.
+    let dir = TempDir::new("not-built");
+    for (args, field) in [
+        (&["--replicaof", "127.0.0.1 6379"][..], "'replicaof'"),
+        (&["--cluster-enabled", "yes"], "'cluster-enabled'"),
+        (&["--tls-port", "6380"], "'tls-port'"),
+        (&["--aclfile", "/etc/users.acl"], "'aclfile'"),
+        (&["--unixsocket", "/tmp/ferrocache.sock"], "'unixsocket'"),
+    ] {
+        let failure = Server::start_failure(&dir.path, args);
+        assert_ne!(failure.code, Some(0), "{args:?} must fail");
+        assert!(
+            failure.stderr.contains(field) && failure.stderr.contains("not available"),
+            "{args:?}: {}",
+            failure.stderr
+        );
+    }
+    // Their defaults are still accepted, and CONFIG GET shows them.
+    let srv = Server::start(&["--replicaof", "no one", "--cluster-enabled", "no"]);
+    assert_eq!(
+        config_get(&srv, "cluster-enabled"),
+        [("cluster-enabled".to_string(), "no".to_string())]
+    );
+    let mut r = srv.raw();
+    check(
+        &mut r,
+        &["CONFIG", "SET", "tls-replication", "yes"],
+        "-ERR CONFIG SET failed (possibly related to argument 'tls-replication') - TLS is not available in ferrocache yet: 'tls-replication' only takes its default\r\n",
+    );
+}
