@@ -933,6 +933,19 @@ fn clients_get_loading_while_a_big_aof_replays() {
                 reload,
                 b"-LOADING Redis is loading the dataset in memory\r\n"
             );
+            // A pipeline bigger than one read budget is served while the
+            // load goes on, not parked until it ends.
+            const PIPELINE: usize = 1000;
+            r.send(&frame(&[b"GET", b"key:0"]).repeat(PIPELINE));
+            let loading_replies = (0..PIPELINE)
+                .filter(|_| r.reply() == b"-LOADING Redis is loading the dataset in memory\r\n")
+                .count();
+            if srv.info_field("persistence", "loading") != "1" {
+                srv.kill(); // the load ended meanwhile: try a longer one
+                commands *= 2;
+                continue;
+            }
+            assert_eq!(loading_replies, PIPELINE);
             srv.wait_loaded();
             let last = format!("key:{}", commands - 1);
             let value = format!("value:{}", commands - 1);

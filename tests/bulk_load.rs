@@ -277,3 +277,22 @@ fn client_buffers_show_in_client_list_and_info_memory() {
         .unwrap();
     assert!(max_input >= 100_000);
 }
+
+#[test]
+fn a_blocked_client_that_hangs_up_with_unread_input_is_freed() {
+    let srv = Server::start(&[]);
+    let mut input = frame(&[b"BLPOP", b"queue", b"0"]);
+    // Several read budgets of commands that wait behind the BLPOP.
+    input.extend(frame(&[b"PING"]).repeat(10_000));
+    let mut stream = TcpStream::connect(("127.0.0.1", srv.port)).unwrap();
+    stream.write_all(&input).unwrap();
+    wait_until("the client blocks", || {
+        srv.info_field("clients", "blocked_clients") == "1"
+    });
+    drop(stream);
+    // Only the connection asking is left: the end of stream was found
+    // behind the unread commands though the client stays blocked.
+    wait_until("the hung-up client is freed", || {
+        srv.info_field("clients", "connected_clients") == "1"
+    });
+}

@@ -2,7 +2,7 @@
 //! inline commands, pipelining.
 
 mod support;
-use support::Server;
+use support::{check, Server};
 
 #[test]
 fn ping_echo_inline_and_multibulk() {
@@ -102,34 +102,36 @@ fn protocol_errors_reply_then_close() {
             b"-ERR Protocol error: unbalanced quotes in request\r\n",
         ),
     ] {
-        let mut r = srv.raw();
-        r.send(input);
-        assert_eq!(r.reply(), expected);
-        assert!(r.closed(), "connection must close after {input:?}");
+        assert_error_then_close(&srv, input, expected);
     }
     let mut r = srv.raw();
     assert_eq!(r.cmd(&["PING"]), b"+PONG\r\n");
+}
+
+/// On a new connection, `input` gets exactly `expected`, then the server
+/// closes the connection.
+#[track_caller]
+fn assert_error_then_close(srv: &Server, input: &[u8], expected: &[u8]) {
+    let mut r = srv.raw();
+    r.send(input);
+    assert_eq!(r.reply(), expected, "reply to {input:?}");
+    assert!(r.closed(), "connection must close after {input:?}");
 }
 
 #[test]
 fn length_caps_follow_authentication_and_proto_max_bulk_len() {
     let srv = Server::start(&["--requirepass", "pw"]);
     // Before AUTH, Redis's caps: 10 arguments, 16 KB bulks.
-    for (input, expected) in [
-        (&b"*11\r\n"[..], &b"unauthenticated multibulk length"[..]),
-        (
-            b"*2\r\n$4\r\nAUTH\r\n$20000\r\n",
-            b"unauthenticated bulk length",
-        ),
-    ] {
-        let mut r = srv.raw();
-        r.send(input);
-        let mut want = b"-ERR Protocol error: ".to_vec();
-        want.extend_from_slice(expected);
-        want.extend_from_slice(b"\r\n");
-        assert_eq!(r.reply(), want);
-        assert!(r.closed(), "connection must close after {input:?}");
-    }
+    assert_error_then_close(
+        &srv,
+        b"*11\r\n",
+        b"-ERR Protocol error: unauthenticated multibulk length\r\n",
+    );
+    assert_error_then_close(
+        &srv,
+        b"*2\r\n$4\r\nAUTH\r\n$20000\r\n",
+        b"-ERR Protocol error: unauthenticated bulk length\r\n",
+    );
     // After AUTH on the same connection, a 20 KB argument is fine.
     let mut r = srv.raw();
     assert_eq!(r.cmd(&["AUTH", "pw"]), b"+OK\r\n");
@@ -217,4 +219,39 @@ fn redis_crate_round_trip() {
     let mut con = srv.client();
     let pong: String = redis::cmd("PING").query(&mut con).unwrap();
     assert_eq!(pong, "PONG");
+}
+
+#[test]
+fn clearing_requirepass_frees_waiting_connections_as_redis_does() {
+    // redis-server 7.0.15: authentication is required per request, so a
+    // connection that never authenticated runs commands once requirepass
+    // is cleared, and is refused again once it is set again.
+    let srv = Server::start(&["--requirepass", "pw"]);
+    let mut waiting = srv.raw();
+    let mut admin = srv.raw();
+    check(
+        &mut waiting,
+        &["PING"],
+        "-NOAUTH Authentication required.\r\n",
+    );
+    check(&mut admin, &["AUTH", "pw"], "+OK\r\n");
+    check(&mut admin, &["CONFIG", "SET", "requirepass", ""], "+OK\r\n");
+    check(&mut waiting, &["PING"], "+PONG\r\n");
+    // And the parser's pre-AUTH caps are lifted with it.
+    let eleven: Vec<&str> = std::iter::repeat_n("x", 11).collect();
+    check(
+        &mut waiting,
+        &eleven,
+        "-ERR unknown command 'x', with args beginning with: 'x' 'x' 'x' 'x' 'x' 'x' 'x' 'x' 'x' 'x' \r\n",
+    );
+    check(
+        &mut admin,
+        &["CONFIG", "SET", "requirepass", "pw"],
+        "+OK\r\n",
+    );
+    check(
+        &mut waiting,
+        &["PING"],
+        "-NOAUTH Authentication required.\r\n",
+    );
 }

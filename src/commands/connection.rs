@@ -208,7 +208,7 @@ fn hello(ctx: &mut Ctx, argv: Argv) {
             return;
         }
     }
-    if !ctx.client().authenticated {
+    if ctx.server.auth_required(&ctx.clients[ctx.me]) {
         ctx.out.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         return;
     }

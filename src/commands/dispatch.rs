@@ -259,7 +259,7 @@ fn resolve(ctx: &mut Ctx, argv: Argv) -> Option<CommandId> {
 /// The error that stops command `id` before it runs, if any.
 fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
     let spec = registry().specs[id];
-    if !ctx.client().authenticated && !spec.has(flags::NO_AUTH) {
+    if ctx.server.auth_required(&ctx.clients[ctx.me]) && !spec.has(flags::NO_AUTH) {
         return Some(errors::NOAUTH.into());
     }
     if ctx.server.persist.loading.is_some() {

@@ -210,8 +210,8 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
 
 /// INFO stats in Redis 7.0's field order. Fields of features ferrocache
 /// does not have (replication, defrag, client tracking, forks, io-threads)
-/// are 0; the read/write-call and reply-buffer counters of the I/O path
-/// (`total_reads_processed`, `reply_buffer_shrinks`...) are not reported yet.
+/// are 0; Redis's reply-buffer resize counters (`reply_buffer_shrinks`,
+/// `_expands`) are absent: the reply buffer here is one growable vector.
 fn stats_section(t: &mut String, s: &crate::server::ServerState, store: &crate::store::Store) {
     use crate::server::{Instantaneous, Scope};
     let inst = &s.instantaneous;

@@ -91,6 +91,14 @@ pub struct ParseProgress {
     need: usize,
 }
 
+impl ParseProgress {
+    /// Bytes, from the frame's start, the frame in progress needs before
+    /// the parser can go on (0: unknown, or no frame in progress).
+    pub fn needed_bytes(&self) -> usize {
+        self.need
+    }
+}
+
 /// Parses one command from the front of `buf`.
 ///
 /// Multibulk arguments are ranges into `buf`. Inline arguments are copied

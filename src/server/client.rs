@@ -121,11 +121,9 @@ pub struct Client {
     pub over_soft_limit_since: Option<Instant>,
     /// The peer shut its side down: read until end of stream.
     pub peer_closed: bool,
-    /// The socket may hold input not read yet (the last read filled its
-    /// budget): the loop reads again on its next iteration, without waiting
-    /// for a readiness edge that will not come.
-    pub input_pending: bool,
-    /// Queued in the loop's list of clients to read again.
+    /// Queued in the loop's list of clients to read again: the socket may
+    /// hold input not read yet (the last read filled its budget), and no
+    /// readiness edge will come for it.
     pub queued_for_input: bool,
 }
 
@@ -196,7 +194,6 @@ impl Client {
             subs: Default::default(),
             over_soft_limit_since: None,
             peer_closed: false,
-            input_pending: false,
             queued_for_input: false,
         }
     }
@@ -229,12 +226,18 @@ impl Client {
         self.query.resize(new_len, 0);
     }
 
-    /// Reads one budget's worth of input ([`READ_BUDGET`], or the size of the
-    /// incomplete command already buffered if larger). After the peer closed,
-    /// keeps reading short reads until end of stream (no new edge will come).
+    /// Reads one budget's worth of input: [`READ_BUDGET`], more while a big
+    /// bulk is being received (what it still needs, at most what is already
+    /// buffered: the reads double, so a bulk of n bytes takes O(log n) of
+    /// them, and the buffer never grows past twice what the peer really
+    /// sent, whatever its length prefix announced). After the peer closed,
+    /// short reads go on until end of stream or the budget (no new edge
+    /// will come: the loop queues the client to go on).
     pub fn read_input(&mut self) -> ReadOutcome {
         let mut outcome = ReadOutcome::default();
-        let budget = READ_BUDGET.max(self.query_len());
+        let buffered = self.query_len();
+        let bulk_rest = self.parse_progress.needed_bytes().saturating_sub(buffered);
+        let budget = READ_BUDGET.max(bulk_rest.min(buffered));
         while outcome.bytes < budget {
             let want = budget - outcome.bytes;
             self.reserve_query(want);
@@ -315,8 +318,10 @@ impl Client {
     /// watched keys (CLIENT LIST `tot-mem`, INFO `mem_clients_normal`).
     /// `reply` is the reply buffer in use: the client's own, or the one a
     /// running command of this client writes to (it is out of the client
-    /// meanwhile, as are the query buffer and parse scratch: see
-    /// [`Client::lent_query_len`]).
+    /// meanwhile). So is the query buffer, counted through
+    /// [`Client::query_buffer_len`]; the running command's argument ranges
+    /// and inline scratch are not counted (CLIENT LIST shows its arguments
+    /// as `argv-mem`).
     pub fn memory_usage(&self, reply: &Reply) -> usize {
         let range = std::mem::size_of::<Range<usize>>();
         std::mem::size_of::<Client>()

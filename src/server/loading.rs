@@ -16,7 +16,7 @@ use crate::commands::table::registry;
 use crate::commands::{dispatch, Ctx};
 use crate::persistence::aof::{Aof, AofFile};
 use crate::persistence::rdb::read_rdb;
-use crate::resp::{parse_command, Argv, ParseProgress, Parsed};
+use crate::resp::{parse_command, Argv, Limits, ParseProgress, Parsed};
 use crate::store::entry::Entry;
 use crate::types::TypeLimits;
 use log::{info, warn};
@@ -283,7 +283,9 @@ impl Server {
         let mut eof = false;
         let mut last_log = Instant::now();
         let mut last_serve = Instant::now();
-        let limits = *self.state.request_limits(true);
+        // As Redis's loader: the file's lengths are trusted, not capped
+        // by proto-max-bulk-len (a value may have grown past it).
+        let limits = Limits::for_client(usize::MAX, true);
         loop {
             let parsed = if start < buf.len() {
                 if buf[start] != b'*' {
@@ -403,6 +405,7 @@ impl Server {
         let mut events = Events::with_capacity(256);
         if self.poll.poll(&mut events, Some(Duration::ZERO)).is_ok() {
             self.refresh_clock();
+            self.serve_pending_input();
             self.handle_events(&events);
             self.before_sleep();
         }

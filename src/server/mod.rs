@@ -154,8 +154,11 @@ impl Server {
                 break;
             }
             self.refresh_clock();
-            self.handle_events(&events);
+            // Clients left over from the last iteration first, then the
+            // new events: an event for a client already served this
+            // iteration is skipped, so each gets one budget per iteration.
             self.serve_pending_input();
+            self.handle_events(&events);
             if !self.state.blocking.is_empty() {
                 self.time_out_blocked_clients();
             }
@@ -275,8 +278,9 @@ impl Server {
 
     /// A readiness event for client `key`: reads one budget of input and
     /// runs the complete commands in it. `closing`: the peer hung up, so
-    /// read until end of stream. A client already queued to read again is
-    /// served by [`Server::serve_pending_input`] this iteration instead.
+    /// reads go on (over iterations) until end of stream. A client queued
+    /// to read again was served by [`Server::serve_pending_input`] this
+    /// iteration already.
     fn handle_readable(&mut self, key: usize, closing: bool) {
         let Some(client) = self.clients.get_mut(key) else {
             return;
@@ -297,7 +301,6 @@ impl Server {
         let outcome = client.read_input();
         self.state.net_input_bytes += outcome.bytes as u64;
         self.state.reads_processed += 1;
-        client.input_pending = outcome.more;
         if client.query_len() > limit {
             warn!(
                 target: "net",
@@ -313,7 +316,7 @@ impl Server {
         let client = &mut self.clients[key];
         if outcome.eof || client.close_asap {
             self.to_close.push(key);
-        } else if client.input_pending && client.blocked.is_none() {
+        } else if outcome.more {
             self.queue_read(key);
         }
         self.queue_write(key);
@@ -328,16 +331,19 @@ impl Server {
         }
     }
 
-    /// Reads again the clients whose last read filled its budget. A client
-    /// blocked meanwhile keeps `input_pending` and is queued again when it
-    /// is unblocked.
+    /// Reads again the clients whose last read filled its budget. A
+    /// blocked client is read too (its commands wait in the query buffer,
+    /// up to client-query-buffer-limit, as in Redis): a peer that hangs up
+    /// behind unread input can only be seen by reading up to its end (TCP
+    /// holds the FIN behind the data, and the window stays shut while
+    /// nothing is read).
     fn serve_pending_input(&mut self) {
         for key in std::mem::take(&mut self.pending_input) {
             let Some(client) = self.clients.get_mut(key) else {
                 continue;
             };
             client.queued_for_input = false;
-            if client.blocked.is_none() && !client.close_asap && !client.close_after_reply {
+            if !client.close_asap && !client.close_after_reply {
                 self.read_and_process(key);
             }
         }
@@ -361,7 +367,7 @@ impl Server {
                 break;
             }
             // Per command: AUTH or CONFIG SET may have run just before.
-            let limits = self.state.request_limits(client.authenticated);
+            let limits = self.state.request_limits(client);
             let parsed = parse_command(
                 &query[start..end],
                 limits,
@@ -478,10 +484,6 @@ impl Server {
         self.queue_write(key);
         if self.clients[key].query_len() > 0 {
             self.process_query(key);
-        }
-        let client = &self.clients[key];
-        if client.input_pending && client.blocked.is_none() {
-            self.queue_read(key);
         }
     }
 
@@ -678,6 +680,14 @@ impl Server {
         closing.append(&mut self.state.killed);
         for key in closing {
             if let Some(mut client) = self.clients.try_remove(key) {
+                // The slab key goes to the next client accepted: nothing
+                // queued for this one may reach it.
+                if client.queued_for_input {
+                    self.pending_input.retain(|&k| k != key);
+                }
+                if client.pending_write {
+                    self.pending_writes.retain(|&k| k != key);
+                }
                 log::debug!(target: "net", "client_closed id={} addr={}", client.id, client.addr);
                 if let Some(on) = client.blocked.take() {
                     self.state.blocking.unblock(key, &on);

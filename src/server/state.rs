@@ -33,6 +33,8 @@ pub enum Shutdown {
 
 /// State shared by all commands (owned by the loop, never locked).
 pub struct ServerState {
+    /// The configuration. Replace it with [`ServerState::set_config`], which
+    /// keeps what is derived from it (the parser's limits) in step.
     pub config: Config,
     /// The parser's limits from the configuration, indexed by whether the
     /// client has authenticated ([`ServerState::request_limits`]).
@@ -109,8 +111,16 @@ impl ServerState {
     /// The parser's limits for a client (looked up per command: AUTH and
     /// CONFIG SET take effect on the next one).
     #[inline]
-    pub fn request_limits(&self, authenticated: bool) -> &Limits {
-        &self.request_limits[authenticated as usize]
+    pub fn request_limits(&self, client: &Client) -> &Limits {
+        &self.request_limits[!self.auth_required(client) as usize]
+    }
+
+    /// The client must authenticate before running commands: a password
+    /// is set and it has not authenticated (Redis's authRequired, checked
+    /// per request, so clearing requirepass frees waiting connections).
+    #[inline]
+    pub fn auth_required(&self, client: &Client) -> bool {
+        !client.authenticated && !self.config.requirepass.is_empty()
     }
 
     /// Replaces the configuration (CONFIG SET), keeping what is derived
@@ -303,11 +313,16 @@ impl ServerState {
         self.aof_buffer_memory()
     }
 
-    /// Used memory, less what is not counted for eviction, is over a set
-    /// maxmemory.
+    /// Used memory as maxmemory counts it: less what is not counted for
+    /// eviction.
+    pub fn memory_counted_for_evict(&self) -> usize {
+        used_memory().saturating_sub(self.memory_not_counted_for_evict())
+    }
+
+    /// [`ServerState::memory_counted_for_evict`] is over a set maxmemory.
     pub fn over_maxmemory(&self) -> bool {
         let limit = self.config.maxmemory as usize;
-        limit > 0 && used_memory().saturating_sub(self.memory_not_counted_for_evict()) > limit
+        limit > 0 && self.memory_counted_for_evict() > limit
     }
 
     /// Evicts keys until used memory, less what is not counted for eviction,
@@ -317,7 +332,7 @@ impl ServerState {
         if limit == 0 {
             return true;
         }
-        let used = used_memory();
+        let used = self.memory_counted_for_evict();
         if used > limit {
             self.note_memory_pressure(used, limit);
         }
@@ -358,7 +373,7 @@ impl ServerState {
             return;
         };
         let limit = self.config.maxmemory as usize;
-        let used = used_memory();
+        let used = self.memory_counted_for_evict();
         if limit == 0 || (used <= limit && last.elapsed() >= EVICTION_QUIET) {
             log::info!(
                 target: "memory",
