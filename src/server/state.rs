@@ -38,6 +38,7 @@ pub struct ServerState {
     pub config: Config,
     /// The parser's limits from the configuration, indexed by whether the
     /// client has authenticated ([`ServerState::request_limits`]).
+    /// Derived from `config`: see [`ServerState::set_config`].
     request_limits: [Limits; 2],
     /// The port actually listened on.
     pub port: u16,
@@ -101,10 +102,15 @@ pub struct ServerState {
     pub eviction: Option<(Instant, Instant)>,
 }
 
-/// The parser's limits for unauthenticated and authenticated clients.
+/// The parser's limits for clients that have not authenticated and for
+/// those that have. Without a password nobody must authenticate: both get
+/// the authenticated limits (so the lookup needs no password test).
 fn request_limits_of(config: &Config) -> [Limits; 2] {
     let proto_max_bulk_len = config.proto_max_bulk_len as usize;
-    [false, true].map(|authenticated| Limits::for_client(proto_max_bulk_len, authenticated))
+    let no_password = config.requirepass.is_empty();
+    [false, true].map(|authenticated| {
+        Limits::for_client(proto_max_bulk_len, authenticated || no_password)
+    })
 }
 
 impl ServerState {
@@ -112,7 +118,7 @@ impl ServerState {
     /// CONFIG SET take effect on the next one).
     #[inline]
     pub fn request_limits(&self, client: &Client) -> &Limits {
-        &self.request_limits[!self.auth_required(client) as usize]
+        &self.request_limits[client.authenticated as usize]
     }
 
     /// The client must authenticate before running commands: a password
