@@ -64,7 +64,7 @@ clean:
 	$(CARGO) clean
 
 # Long fuzzing of the request parser with libFuzzer (FUZZ_SECONDS=600 make fuzz
-# for longer). Needs a nightly toolchain and cargo-fuzz; the seeded stable
+# for longer). Installs a nightly toolchain and cargo-fuzz when missing; the seeded stable
 # version of the same checks runs in `make test`. New inputs go to
 # target/fuzz-corpus (the checked-in seeds stay as they are); crashes to
 # fuzz/artifacts/resp_parser/, replayed by `cargo +nightly fuzz run resp_parser FILE`.
@@ -72,9 +72,10 @@ FUZZ_SECONDS ?= 60
 .PHONY: fuzz
 fuzz:
 	@rustup toolchain list 2>/dev/null | grep -q '^nightly' || \
-		{ echo "make fuzz needs a nightly toolchain: rustup toolchain install nightly"; exit 1; }
-	@command -v cargo-fuzz >/dev/null 2>&1 || \
-		{ echo "make fuzz needs cargo-fuzz: cargo install cargo-fuzz"; exit 1; }
+		rustup toolchain install nightly --profile minimal || \
+		{ echo "make fuzz needs a nightly toolchain (rustup toolchain install nightly)"; exit 1; }
+	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked || \
+		{ echo "make fuzz needs cargo-fuzz (cargo install cargo-fuzz)"; exit 1; }
 	mkdir -p target/fuzz-corpus
 	$(CARGO) +nightly fuzz run resp_parser target/fuzz-corpus fuzz/corpus/resp_parser -- \
 		-max_total_time=$(FUZZ_SECONDS)
