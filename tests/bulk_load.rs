@@ -280,6 +280,7 @@ fn client_buffers_show_in_client_list_and_info_memory() {
 
 #[test]
 fn a_blocked_client_that_hangs_up_with_unread_input_is_freed() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let srv = Server::start(&[]);
     let mut input = frame(&[b"BLPOP", b"queue", b"0"]);
     // Several read budgets of commands that wait behind the BLPOP.
