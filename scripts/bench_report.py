@@ -35,6 +35,8 @@ def throughput_table(rows, summary):
                      "(10 ms clock ticks): raise --requests for steadier CPU figures.")
     lines.append("Ratios above 1.0 favour ferrocache: rps ratio = ferrocache rps / redis rps; "
                  "CPU ratio = redis CPU per request / ferrocache CPU per request.")
+    lines.append("The rps and CPU columns are each side's median; a ratio is the median of "
+                 "the ratios within each round, so it need not equal the columns' quotient.")
     return "\n".join(lines)
 
 
