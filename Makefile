@@ -49,12 +49,15 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-# Throughput and CPU per request against redis-server on this machine.
+# Throughput and CPU per request against redis-server on this machine
+# (scripts/bench.py; BENCH_ARGS adds options: make bench BENCH_ARGS="--rounds 2").
+BENCH_ARGS ?=
 bench: release deps
-	python3 ../shared/bench/compare.py
+	python3 scripts/bench.py $(BENCH_ARGS)
 
+# Bytes per key (used_memory and RSS growth) for 1M keys of 100 bytes.
 bench-memory: release deps
-	python3 ../shared/bench/compare.py --memory 1000000 --datasize 100
+	python3 scripts/bench.py --memory 1000000 --datasize 100 $(BENCH_ARGS)
 
 # BGSAVE memory and latency under write load against redis-server's fork.
 bench-bgsave: release deps
