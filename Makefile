@@ -40,6 +40,7 @@ deps:
 	fi
 
 test: deps
+	python3 -m unittest scripts/test_bench.py
 	$(CARGO) test --all-targets -- --test-threads=2
 
 lint:

@@ -3,7 +3,8 @@
 //! `Box<[u8]>` is a 16-byte fat pointer. Keyspace entries are table slots, so
 //! their size multiplies by every bucket of every segment: with `Box<[u8]>`
 //! slots, 1M keys of 100 bytes took 194.8 B of RSS per key against Redis's
-//! 191.6 (`compare.py --memory 1000000 --datasize 100`, 2026-11-25). A thin
+//! 191.6 (`--memory 1000000 --datasize 100` with the earlier
+//! harness, 2026-11-25; `make bench-memory` measures the same today). A thin
 //! pointer halves the slot and keeps the length in the allocation itself
 //! (4 bytes), which is why this type exists and why it needs `unsafe`.
 //!
