@@ -2,6 +2,7 @@
 //! every command. It drives the dispatch checks (one place), COMMAND's output,
 //! and later cluster routing and replication.
 
+use super::key_specs::KeyRules;
 use super::Ctx;
 use crate::resp::Argv;
 use std::collections::HashMap;
@@ -32,6 +33,9 @@ pub mod flags {
     pub const NO_MULTI: u32 = 1 << 14;
     pub const ALLOW_BUSY: u32 = 1 << 15;
     pub const SENTINEL: u32 = 1 << 16;
+
+    /// Flags COMMAND INFO never prints (Redis 7.0 hides them on purpose).
+    pub const HIDDEN: u32 = MAY_REPLICATE | SENTINEL;
 
     /// Flag names as COMMAND INFO prints them, in Redis's order.
     pub const NAMES: [(u32, &str); 17] = [
@@ -137,6 +141,8 @@ pub struct Registry {
     pub full_names: Vec<String>,
     /// The container of each subcommand, by id.
     pub parent: Vec<Option<CommandId>>,
+    /// How each command's keys are found (`key_specs::command_keys`), by id.
+    pub key_rules: Vec<KeyRules>,
     by_name: FastMap<&'static [u8], CommandId>,
     sub_by_name: FastMap<(CommandId, &'static [u8]), CommandId>,
 }
@@ -147,6 +153,7 @@ impl Registry {
             specs: Vec::new(),
             full_names: Vec::new(),
             parent: Vec::new(),
+            key_rules: Vec::new(),
             by_name: FastMap::default(),
             sub_by_name: FastMap::default(),
         };
@@ -156,11 +163,14 @@ impl Registry {
                 r.specs.push(spec);
                 r.full_names.push(spec.name.to_string());
                 r.parent.push(None);
+                r.key_rules.push(KeyRules::of(spec.name));
                 r.by_name.insert(spec.name.as_bytes(), id);
                 for sub in spec.subcommands {
                     let sid = r.specs.len();
                     r.specs.push(sub);
-                    r.full_names.push(format!("{}|{}", spec.name, sub.name));
+                    let full_name = format!("{}|{}", spec.name, sub.name);
+                    r.key_rules.push(KeyRules::of(&full_name));
+                    r.full_names.push(full_name);
                     r.parent.push(Some(id));
                     r.sub_by_name.insert((id, sub.name.as_bytes()), sid);
                 }
