@@ -153,8 +153,13 @@ fn write_info(out: &mut Reply, id: CommandId) {
         Some(fields) => fields.iter().for_each(|f| f.write(out)),
         None => write_table_info(out, reg.specs[id], &reg.full_names[id]),
     }
+    // As Redis 7.0: an empty set without subcommands, else an array.
     let subs = subcommands(id);
-    out.array(subs.len());
+    if subs.is_empty() {
+        out.set(0);
+    } else {
+        out.array(subs.len());
+    }
     for sub in subs {
         write_info(out, sub);
     }
@@ -177,7 +182,7 @@ fn write_table_info(out: &mut Reply, spec: &CommandSpec, full_name: &str) {
     out.int(spec.step as i64);
     out.set(0); // ACL categories
     out.set(0); // tips
-    out.array(0); // key specs
+    out.set(0); // key specs
 }
 
 /// `COMMAND DOCS [command-name [command-name ...]]`
