@@ -193,7 +193,7 @@ fn xread(argv: Argv) -> Vec<KeyRef> {
         return Vec::new();
     };
     let num = argc - at - 1;
-    if num == 0 || num % 2 != 0 {
+    if num == 0 || !num.is_multiple_of(2) {
         return Vec::new();
     }
     (at + 1..at + 1 + num / 2).map(|pos| key(pos, 0)).collect()
