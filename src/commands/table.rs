@@ -1,6 +1,9 @@
-//! The declarative command table: name, arity, flags and key positions of
-//! every command. It drives the dispatch checks (one place), COMMAND's output,
-//! and later cluster routing and replication.
+//! The declarative command table: name, arity, flags and legacy key range
+//! (first/last/step) of every command. It is the authority for which commands
+//! exist and drives the dispatch checks (one place). Which arguments are keys
+//! comes from `key_specs::command_keys` (Redis 7.0's key specs, with the
+//! extractors of `getkeys.rs`), found by full name when the registry is built:
+//! a new table entry (SORT...) gets its keys without more code.
 
 use super::key_specs::KeyRules;
 use super::Ctx;
@@ -92,7 +95,9 @@ impl CommandSpec {
         self.flags & f != 0
     }
 
-    /// Positions of the key arguments in an argument vector of length `argc`.
+    /// Positions in an argv of length `argc` given by first/last/step alone
+    /// (the legacy range). Callers want `key_specs::command_keys`, which also
+    /// knows movable keys; this is its fallback for commands Redis 7.0 lacks.
     pub fn key_positions(&self, argc: usize) -> Vec<usize> {
         if self.first_key <= 0 {
             return Vec::new();
