@@ -2,11 +2,13 @@
 //! (COUNT, INFO, DOCS, LIST, GETKEYS, HELP). redis-cli and cluster-aware
 //! client libraries read these.
 
+use super::command_meta::{meta, Value};
+use super::key_specs::{command_keys, flags as key_flags};
 use super::table::{flags, flags::*, registry, CommandId, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::{Argv, Reply};
-use crate::store::glob::glob_match;
+use crate::store::glob::glob_match_nocase;
 
 /// The COMMAND container (without subcommand: every command's INFO).
 pub const COMMAND: CommandSpec = CommandSpec {
@@ -66,13 +68,23 @@ static SUBCOMMANDS: &[CommandSpec] = &[
     ),
     command!(
         "getkeys",
-        -3,
+        -4,
         LOADING | STALE | SENTINEL,
         (0, 0, 0),
         "server",
         "Extracts the key names from an arbitrary command.",
         "2.8.13",
         getkeys
+    ),
+    command!(
+        "getkeysandflags",
+        -4,
+        LOADING | STALE | SENTINEL,
+        (0, 0, 0),
+        "server",
+        "Extracts the key names and access flags for an arbitrary command.",
+        "7.0.0",
+        getkeysandflags
     ),
     command!(
         "help",
@@ -110,6 +122,14 @@ fn find(name: &[u8]) -> Option<CommandId> {
     }
 }
 
+/// Ids of the subcommands ferrocache implements under container `id`.
+fn subcommands(id: CommandId) -> Vec<CommandId> {
+    let reg = registry();
+    (0..reg.specs.len())
+        .filter(|&sub| reg.parent[sub] == Some(id))
+        .collect()
+}
+
 /// `COMMAND INFO [command-name [command-name ...]]`
 fn info(ctx: &mut Ctx, argv: Argv) {
     if argv.len() == 2 {
@@ -119,112 +139,50 @@ fn info(ctx: &mut Ctx, argv: Argv) {
     for name in argv.iter_from(2) {
         match find(name) {
             Some(id) => write_info(ctx.out, id),
-            None => ctx.out.null_array(),
+            None => ctx.out.null(),
         }
     }
 }
 
-/// Redis's ACL categories for a command, derived from its flags and group.
-fn acl_categories(spec: &CommandSpec) -> Vec<&'static str> {
-    let mut cats = Vec::new();
-    if spec.has(WRITE) {
-        cats.push("@write");
-    }
-    if spec.has(READONLY) {
-        cats.push("@read");
-    }
-    match spec.group {
-        "string" => cats.push("@string"),
-        "generic" => cats.push("@keyspace"),
-        "connection" => cats.push("@connection"),
-        "bitmap" => cats.push("@bitmap"),
-        "hyperloglog" => cats.push("@hyperloglog"),
-        "list" => cats.push("@list"),
-        _ => {}
-    }
-    if spec.has(ADMIN) {
-        cats.push("@admin");
-        cats.push("@dangerous");
-    }
-    cats.push(if spec.has(FAST) { "@fast" } else { "@slow" });
-    cats
-}
-
+/// One command's INFO entry: Redis 7.0's (captured in `command_meta`), with
+/// only the subcommands ferrocache implements.
 fn write_info(out: &mut Reply, id: CommandId) {
     let reg = registry();
-    let spec = reg.specs[id];
     out.array(10);
-    out.bulk(reg.full_names[id].as_bytes());
+    match meta().info.get(&reg.full_names[id]) {
+        Some(fields) => fields.iter().for_each(|f| f.write(out)),
+        None => write_table_info(out, reg.specs[id], &reg.full_names[id]),
+    }
+    // As Redis 7.0: an empty set without subcommands, else an array.
+    let subs = subcommands(id);
+    if subs.is_empty() {
+        out.set(0);
+    } else {
+        out.array(subs.len());
+    }
+    for sub in subs {
+        write_info(out, sub);
+    }
+}
+
+/// The first 9 INFO fields from the command table alone (a command Redis
+/// 7.0 does not have: no categories, tips or key specs to show).
+fn write_table_info(out: &mut Reply, spec: &CommandSpec, full_name: &str) {
+    out.bulk(full_name.as_bytes());
     out.int(spec.arity as i64);
     let names: Vec<&str> = flags::NAMES
         .iter()
-        .filter(|(f, _)| spec.has(*f))
+        .filter(|(f, _)| spec.has(*f) && f & flags::HIDDEN == 0)
         .map(|(_, n)| *n)
         .collect();
     out.set(names.len());
-    for n in names {
-        out.simple(n);
-    }
+    names.iter().for_each(|n| out.simple(n));
     out.int(spec.first_key as i64);
     out.int(spec.last_key as i64);
     out.int(spec.step as i64);
-    let cats = acl_categories(spec);
-    out.set(cats.len());
-    for c in cats {
-        out.simple(c);
-    }
+    out.set(0); // ACL categories
     out.set(0); // tips
-    write_key_specs(out, spec);
-    out.array(spec.subcommands.len());
-    for sub in spec.subcommands {
-        if let Some(sid) = reg.id_of(sub) {
-            write_info(out, sid);
-        }
-    }
-}
-
-/// One key spec from first/last/step: begin at an index, then a range.
-fn write_key_specs(out: &mut Reply, spec: &CommandSpec) {
-    if spec.first_key <= 0 {
-        out.array(0);
-        return;
-    }
-    out.array(1);
-    out.map(3);
-    out.bulk(b"flags");
-    let key_flags: &[&str] = if spec.has(WRITE) {
-        &["RW", "update"]
-    } else {
-        &["RO", "access"]
-    };
-    out.set(key_flags.len());
-    for f in key_flags {
-        out.simple(f);
-    }
-    out.bulk(b"begin_search");
-    out.map(2);
-    out.bulk(b"type");
-    out.bulk(b"index");
-    out.bulk(b"spec");
-    out.map(1);
-    out.bulk(b"index");
-    out.int(spec.first_key as i64);
-    out.bulk(b"find_keys");
-    out.map(2);
-    out.bulk(b"type");
-    out.bulk(b"range");
-    out.bulk(b"spec");
-    out.map(3);
-    out.bulk(b"lastkey");
-    out.int(if spec.last_key < 0 {
-        spec.last_key as i64
-    } else {
-        (spec.last_key - spec.first_key) as i64
-    });
-    out.bulk(b"keystep");
-    out.int(spec.step as i64);
-    out.bulk(b"limit");
-    out.int(0);
+    out.set(0); // key specs
 }
 
 /// `COMMAND DOCS [command-name [command-name ...]]`
@@ -242,54 +200,89 @@ fn docs(ctx: &mut Ctx, argv: Argv) {
     }
 }
 
+/// One command's DOCS map: Redis 7.0's, with only the subcommands
+/// ferrocache implements.
 fn write_doc(out: &mut Reply, id: CommandId) {
     let reg = registry();
     let spec = reg.specs[id];
-    let has_subs = !spec.subcommands.is_empty();
-    out.map(3 + has_subs as usize);
-    out.bulk(b"summary");
-    out.bulk(spec.summary.as_bytes());
-    out.bulk(b"since");
-    out.bulk(spec.since.as_bytes());
-    out.bulk(b"group");
-    out.bulk(spec.group.as_bytes());
-    if has_subs {
-        out.bulk(b"subcommands");
-        out.map(spec.subcommands.len());
-        for sub in spec.subcommands {
-            if let Some(sid) = reg.id_of(sub) {
-                out.bulk(reg.full_names[sid].as_bytes());
-                write_doc(out, sid);
+    let subs = subcommands(id);
+    let has_subs = !subs.is_empty() as usize;
+    match meta().docs.get(&reg.full_names[id]) {
+        Some(pairs) => {
+            out.map(pairs.len() + has_subs);
+            for (k, v) in pairs {
+                k.write(out);
+                v.write(out);
+            }
+        }
+        None => {
+            out.map(3 + has_subs);
+            for (k, v) in [
+                ("summary", spec.summary),
+                ("since", spec.since),
+                ("group", spec.group),
+            ] {
+                out.bulk(k.as_bytes());
+                out.bulk(v.as_bytes());
             }
         }
     }
+    if has_subs == 1 {
+        out.bulk(b"subcommands");
+        out.map(subs.len());
+        for sub in subs {
+            out.bulk(reg.full_names[sub].as_bytes());
+            write_doc(out, sub);
+        }
+    }
+}
+
+/// Redis 7.0's ACL categories of command `full_name` (`@read`, ...).
+fn acl_categories(full_name: &str) -> &'static [Value] {
+    meta()
+        .info
+        .get(full_name)
+        .map_or(&[], |fields| fields[6].items())
 }
 
 /// `COMMAND LIST [FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]`
 fn list(ctx: &mut Ctx, argv: Argv) {
     let reg = registry();
-    let mut names: Vec<&str> = Vec::new();
     let filter = match argv.len() {
         2 => None,
         5 if args::is(argv.get(2), "filterby") => Some((argv.get(3), argv.get(4))),
         _ => return ctx.out.error(errors::SYNTAX),
     };
-    for id in 0..reg.specs.len() {
+    let keep = |id: CommandId| -> bool {
         let name = reg.full_names[id].as_str();
-        let keep = match filter {
+        match filter {
             None => true,
-            Some((kind, value)) if args::is(kind, "pattern") => glob_match(value, name.as_bytes()),
-            Some((kind, value)) if args::is(kind, "aclcat") => {
-                let cat = format!("@{}", String::from_utf8_lossy(value).to_ascii_lowercase());
-                acl_categories(reg.specs[id]).contains(&cat.as_str())
+            Some((kind, value)) if args::is(kind, "pattern") => {
+                glob_match_nocase(value, name.as_bytes(), true)
             }
-            Some((kind, _)) if args::is(kind, "module") => false,
-            Some(_) => return ctx.out.error(errors::SYNTAX),
-        };
-        if keep {
-            names.push(name);
+            Some((_, value)) => acl_categories(name).iter().any(|c| {
+                c.text()
+                    .strip_prefix(b"@")
+                    .unwrap_or(b"")
+                    .eq_ignore_ascii_case(value)
+            }),
+        }
+    };
+    if let Some((kind, _)) = filter {
+        if !["pattern", "aclcat", "module"]
+            .iter()
+            .any(|k| args::is(kind, k))
+        {
+            return ctx.out.error(errors::SYNTAX);
+        }
+        if args::is(kind, "module") {
+            return ctx.out.array(0); // no modules
         }
     }
+    let names: Vec<&str> = (0..reg.specs.len())
+        .filter(|&id| keep(id))
+        .map(|id| reg.full_names[id].as_str())
+        .collect();
     ctx.out.array(names.len());
     for n in names {
         ctx.out.bulk(n.as_bytes());
@@ -298,8 +291,18 @@ fn list(ctx: &mut Ctx, argv: Argv) {
 
 /// `COMMAND GETKEYS command [arg [arg ...]]`
 fn getkeys(ctx: &mut Ctx, argv: Argv) {
+    reply_keys(ctx, argv.tail(2), false);
+}
+
+/// `COMMAND GETKEYSANDFLAGS command [arg [arg ...]]`
+fn getkeysandflags(ctx: &mut Ctx, argv: Argv) {
+    reply_keys(ctx, argv.tail(2), true);
+}
+
+/// The keys of the command line `cmd` (with their flags when `with_flags`),
+/// or Redis's error for it.
+fn reply_keys(ctx: &mut Ctx, cmd: Argv, with_flags: bool) {
     let reg = registry();
-    let cmd = argv.tail(2);
     let Some(mut id) = reg.lookup(cmd.get(0)) else {
         return ctx.out.error("ERR Invalid command specified");
     };
@@ -310,20 +313,49 @@ fn getkeys(ctx: &mut Ctx, argv: Argv) {
         }
     }
     let spec = reg.specs[id];
+    if !reg.key_rules[id].has_keys(spec) {
+        return ctx.out.error("ERR The command has no key arguments");
+    }
     let argc = cmd.len() as i32;
     if (spec.arity > 0 && argc != spec.arity) || argc < -spec.arity {
         return ctx
             .out
             .error("ERR Invalid number of arguments specified for command");
     }
-    let keys = spec.key_positions(cmd.len());
+    let keys = command_keys(id, cmd);
     if keys.is_empty() {
-        return ctx.out.error("ERR The command has no key arguments");
+        let optional = acl_flag(&reg.full_names[id], "no_mandatory_keys");
+        if !optional {
+            return ctx.out.error("ERR Invalid arguments specified for command");
+        }
     }
     ctx.out.array(keys.len());
     for k in keys {
-        ctx.out.bulk(cmd.get(k));
+        if with_flags {
+            ctx.out.array(2);
+        }
+        ctx.out.bulk(cmd.get(k.pos));
+        if with_flags {
+            let names: Vec<&str> = key_flags::NAMES
+                .iter()
+                .filter(|(f, _)| k.flags & f != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            ctx.out.set(names.len());
+            names.iter().for_each(|n| ctx.out.simple(n));
+        }
     }
+}
+
+/// True when Redis 7.0 gives command `full_name` the command flag `name`
+/// (flags ferrocache's table does not model, like `no_mandatory_keys`).
+fn acl_flag(full_name: &str, name: &str) -> bool {
+    meta().info.get(full_name).is_some_and(|fields| {
+        fields[2]
+            .items()
+            .iter()
+            .any(|f| f.text() == name.as_bytes())
+    })
 }
 
 /// `COMMAND HELP`
@@ -346,6 +378,8 @@ fn help(ctx: &mut Ctx, _argv: Argv) {
         "    commands are returned.",
         "GETKEYS <full-command>",
         "    Return the keys from a full Redis command.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    Return the keys and the access flags from a full Redis command.",
         "HELP",
         "    Prints this help.",
     ];

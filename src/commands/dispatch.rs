@@ -162,8 +162,8 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
         }
     }
     if modified && !(ctx.server.blocking.is_empty() && ctx.server.watches.is_empty()) {
-        for pos in spec.key_positions(argv.len()) {
-            let key = argv.get(pos);
+        for key_ref in super::key_specs::command_keys(id, argv) {
+            let key = argv.get(key_ref.pos);
             ctx.server.blocking.signal(ctx.db, key);
             ctx.server.watches.touch(ctx.clients, ctx.db, key);
         }

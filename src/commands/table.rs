@@ -1,7 +1,11 @@
-//! The declarative command table: name, arity, flags and key positions of
-//! every command. It drives the dispatch checks (one place), COMMAND's output,
-//! and later cluster routing and replication.
+//! The declarative command table: name, arity, flags and legacy key range
+//! (first/last/step) of every command. It is the authority for which commands
+//! exist and drives the dispatch checks (one place). Which arguments are keys
+//! comes from `key_specs::command_keys` (Redis 7.0's key specs, with the
+//! extractors of `getkeys.rs`), found by full name when the registry is built:
+//! a new table entry (SORT...) gets its keys without more code.
 
+use super::key_specs::KeyRules;
 use super::Ctx;
 use crate::resp::Argv;
 use std::collections::HashMap;
@@ -32,6 +36,9 @@ pub mod flags {
     pub const NO_MULTI: u32 = 1 << 14;
     pub const ALLOW_BUSY: u32 = 1 << 15;
     pub const SENTINEL: u32 = 1 << 16;
+
+    /// Flags COMMAND INFO never prints (Redis 7.0 hides them on purpose).
+    pub const HIDDEN: u32 = MAY_REPLICATE | SENTINEL;
 
     /// Flag names as COMMAND INFO prints them, in Redis's order.
     pub const NAMES: [(u32, &str); 17] = [
@@ -88,7 +95,9 @@ impl CommandSpec {
         self.flags & f != 0
     }
 
-    /// Positions of the key arguments in an argument vector of length `argc`.
+    /// Positions in an argv of length `argc` given by first/last/step alone
+    /// (the legacy range). Callers want `key_specs::command_keys`, which also
+    /// knows movable keys; this is its fallback for commands Redis 7.0 lacks.
     pub fn key_positions(&self, argc: usize) -> Vec<usize> {
         if self.first_key <= 0 {
             return Vec::new();
@@ -137,6 +146,8 @@ pub struct Registry {
     pub full_names: Vec<String>,
     /// The container of each subcommand, by id.
     pub parent: Vec<Option<CommandId>>,
+    /// How each command's keys are found (`key_specs::command_keys`), by id.
+    pub key_rules: Vec<KeyRules>,
     by_name: FastMap<&'static [u8], CommandId>,
     sub_by_name: FastMap<(CommandId, &'static [u8]), CommandId>,
 }
@@ -147,6 +158,7 @@ impl Registry {
             specs: Vec::new(),
             full_names: Vec::new(),
             parent: Vec::new(),
+            key_rules: Vec::new(),
             by_name: FastMap::default(),
             sub_by_name: FastMap::default(),
         };
@@ -156,11 +168,14 @@ impl Registry {
                 r.specs.push(spec);
                 r.full_names.push(spec.name.to_string());
                 r.parent.push(None);
+                r.key_rules.push(KeyRules::of(spec.name));
                 r.by_name.insert(spec.name.as_bytes(), id);
                 for sub in spec.subcommands {
                     let sid = r.specs.len();
                     r.specs.push(sub);
-                    r.full_names.push(format!("{}|{}", spec.name, sub.name));
+                    let full_name = format!("{}|{}", spec.name, sub.name);
+                    r.key_rules.push(KeyRules::of(&full_name));
+                    r.full_names.push(full_name);
                     r.parent.push(Some(id));
                     r.sub_by_name.insert((id, sub.name.as_bytes()), sid);
                 }
