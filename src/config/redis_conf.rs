@@ -28,8 +28,9 @@ const DEPRECATED: &[&str] = &[
 ];
 
 /// The only `user` line accepted: Redis's default user with no password,
-/// which CONFIG REWRITE of a redis-server writes (ferrocache has no ACL).
-const DEFAULT_USER: &[&str] = &["default", "on", "nopass", "~*", "&*", "+@all"];
+/// which CONFIG REWRITE writes last when there is no requirepass
+/// (ferrocache has no ACL).
+pub const DEFAULT_USER_LINE: &str = "user default on nopass ~* &* +@all";
 
 /// How deep `include`s may nest (Redis has no limit and would recurse
 /// until it runs out of file descriptors).
@@ -158,7 +159,7 @@ impl<'a> Loader<'a> {
                 Err("rename-command is not supported by ferrocache yet".into())
             }
             ("user", n) if n >= 1 => {
-                if args.iter().map(String::as_str).eq(DEFAULT_USER.iter().copied()) {
+                if words.join(" ") == DEFAULT_USER_LINE {
                     Ok(())
                 } else {
                     Err("ACL users are not available in ferrocache yet: only 'user default on nopass ~* &* +@all' is accepted".into())
