@@ -936,15 +936,13 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "dir",
         mutable: true,
-        get: |c| c.dir.clone(),
+        // Absolute, as Redis shows its working directory (default ".").
+        get: |c| absolute_path(&c.dir),
         set: |c, v| {
-            // Shown absolute, as Redis shows its working directory.
-            c.dir = std::fs::canonicalize(v)
-                .ok()
-                .filter(|p| p.is_dir())
-                .ok_or("No such file or directory")?
-                .display()
-                .to_string();
+            if !std::path::Path::new(v).is_dir() {
+                return Err("No such file or directory".into());
+            }
+            c.dir = absolute_path(v);
             Ok(())
         },
     },
@@ -1711,12 +1709,14 @@ impl Config {
         let is_yaml = file.is_some_and(|f| f.ends_with(".yaml") || f.ends_with(".yml"));
         if let (Some(path), true) = (file, is_yaml) {
             config.load_yaml(path)?;
-            lines_before = std::fs::read(path).map_or(0, |t| t.iter().filter(|&&b| b == b'\n').count());
+            lines_before =
+                std::fs::read(path).map_or(0, |t| t.iter().filter(|&&b| b == b'\n').count());
         }
         let mut loader = redis_conf::Loader::new(&mut config);
         if let (Some(path), false) = (file, is_yaml) {
             loader.load_file(path)?;
-            lines_before = std::fs::read(path).map_or(0, |t| t.iter().filter(|&&b| b == b'\n').count());
+            lines_before =
+                std::fs::read(path).map_or(0, |t| t.iter().filter(|&&b| b == b'\n').count());
         }
         loader.load_options(options, lines_before)?;
         let inert = std::mem::take(&mut loader.inert_seen);
@@ -1734,7 +1734,8 @@ impl Config {
         if self.config_file.is_empty() {
             return Err("The server is running without a config file".into());
         }
-        let io_err = |e: std::io::Error| format!("Rewriting config file: {}", redis_conf::os_error(&e));
+        let io_err =
+            |e: std::io::Error| format!("Rewriting config file: {}", redis_conf::os_error(&e));
         let old = match std::fs::read(&self.config_file) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
@@ -1810,9 +1811,18 @@ mod tests {
 
     #[test]
     fn overrides_and_errors_name_the_field() {
-        let options: Vec<String> = ["--port", "7000", "--maxmemory", "100mb", "--save", "", "--appendonly", "no"]
-            .map(String::from)
-            .to_vec();
+        let options: Vec<String> = [
+            "--port",
+            "7000",
+            "--maxmemory",
+            "100mb",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        .map(String::from)
+        .to_vec();
         let (mut c, _) = Config::load_start(None, &options).unwrap();
         assert_eq!(c.port, 7000);
         assert_eq!(c.maxmemory, 100 * 1024 * 1024);

@@ -18,7 +18,8 @@ const DAEMON_CHILD: &str = "FERROCACHE_DAEMONIZED";
 /// The pid file of a daemonized server with no `pidfile`, as Redis's.
 const DEFAULT_PIDFILE: &str = "/var/run/redis.pid";
 
-const USAGE: &str = "Usage: ferrocache [/path/to/ferrocache.yaml | /path/to/redis.conf] [--name value ...]
+const USAGE: &str =
+    "Usage: ferrocache [/path/to/ferrocache.yaml | /path/to/redis.conf] [--name value ...]
        ferrocache --version
        ferrocache --help
 

@@ -398,9 +398,9 @@ fn tcp_backlog_reaches_listen_and_flags_take_inert_parameters() {
     let failure = Server::start_failure(&dir.path, &["--io-threads", "129"]);
     assert_ne!(failure.code, Some(0));
     assert!(
-        failure.stderr.contains(
-            ">>> 'io-threads \"129\"'\nargument must be between 1 and 128 inclusive\n"
-        ),
+        failure
+            .stderr
+            .contains(">>> 'io-threads \"129\"'\nargument must be between 1 and 128 inclusive\n"),
         "{}",
         failure.stderr
     );

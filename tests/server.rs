@@ -28,7 +28,10 @@ fn bad_configuration_exits_nonzero_naming_the_field() {
         assert!(!out.status.success(), "{args:?} must fail");
         // redis-server's block quotes the option as a config line.
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("*** FATAL CONFIG FILE ERROR"), "{args:?}: {err}");
+        assert!(
+            err.contains("*** FATAL CONFIG FILE ERROR"),
+            "{args:?}: {err}"
+        );
         assert!(err.contains(&format!(">>> {field}")), "{args:?}: {err}");
     }
     let dir = std::env::temp_dir().join(format!("ferrocache-badyaml-{}", std::process::id()));

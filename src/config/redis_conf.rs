@@ -72,8 +72,12 @@ impl<'a> Loader<'a> {
             vec![path.to_string()]
         };
         for p in paths {
-            let text = std::fs::read(&p)
-                .map_err(|e| format!("Fatal error, can't open config file '{p}': {}", os_error(&e)))?;
+            let text = std::fs::read(&p).map_err(|e| {
+                format!(
+                    "Fatal error, can't open config file '{p}': {}",
+                    os_error(&e)
+                )
+            })?;
             self.depth += 1;
             let result = self.load_text(&text, 1);
             self.depth -= 1;
@@ -228,7 +232,10 @@ fn options_text(args: &[String]) -> String {
 fn trim(line: &[u8]) -> &[u8] {
     let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
     let start = line.iter().position(|b| !blank(b)).unwrap_or(line.len());
-    let end = line.iter().rposition(|b| !blank(b)).map_or(start, |e| e + 1);
+    let end = line
+        .iter()
+        .rposition(|b| !blank(b))
+        .map_or(start, |e| e + 1);
     &line[start..end]
 }
 
@@ -247,7 +254,10 @@ fn expand_pattern(pattern: &str) -> Vec<String> {
         .flatten()
         .flatten()
         .filter(|e| {
-            crate::store::glob::glob_match(name_pattern.as_bytes(), e.file_name().as_encoded_bytes())
+            crate::store::glob::glob_match(
+                name_pattern.as_bytes(),
+                e.file_name().as_encoded_bytes(),
+            )
         })
         .map(|e| dir.join(e.file_name()).display().to_string())
         .collect();
@@ -295,7 +305,10 @@ mod tests {
     #[test]
     fn save_lines_accumulate_and_empty_clears() {
         let rules = |c: &Config| super::super::render_save_rules(&c.save);
-        assert_eq!(rules(&load("save 900 1\nsave 300 10\n", &[]).unwrap()), "900 1 300 10");
+        assert_eq!(
+            rules(&load("save 900 1\nsave 300 10\n", &[]).unwrap()),
+            "900 1 300 10"
+        );
         assert_eq!(rules(&load("save 900 1\nsave \"\"\n", &[]).unwrap()), "");
         assert_eq!(
             rules(&load("save 900 1\n", &["--save", "60", "1", "--save", "30 2"]).unwrap()),
@@ -303,7 +316,10 @@ mod tests {
         );
         assert_eq!(rules(&load("", &["--save", "--port", "1"]).unwrap()), "");
         assert_eq!(rules(&load("", &["--port", "1", "--save"]).unwrap()), "");
-        assert_eq!(rules(&load("hz 11\n", &[]).unwrap()), "3600 1 300 100 60 10000");
+        assert_eq!(
+            rules(&load("hz 11\n", &[]).unwrap()),
+            "3600 1 300 100 60 10000"
+        );
     }
 
     #[test]
@@ -317,9 +333,15 @@ mod tests {
         let e = load("port a b\n", &[]).unwrap_err();
         assert!(e.ends_with("wrong number of arguments"), "{e}");
         let e = load("port abc\n", &[]).unwrap_err();
-        assert!(e.ends_with("argument couldn't be parsed into an integer"), "{e}");
+        assert!(
+            e.ends_with("argument couldn't be parsed into an integer"),
+            "{e}"
+        );
         let e = load("port \"abc\n", &[]).unwrap_err();
-        assert!(e.ends_with("Unbalanced quotes in configuration line"), "{e}");
+        assert!(
+            e.ends_with("Unbalanced quotes in configuration line"),
+            "{e}"
+        );
         // Options follow the file: line numbers go on after a blank line.
         let e = load("a_is_fine_not\n", &[]).unwrap_err();
         assert!(e.contains("at line 1"), "{e}");

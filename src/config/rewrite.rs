@@ -23,7 +23,10 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
     ("hash-max-ziplist-value", "hash-max-listpack-value"),
     ("cluster-slave-no-failover", "cluster-replica-no-failover"),
-    ("cluster-slave-validity-factor", "cluster-replica-validity-factor"),
+    (
+        "cluster-slave-validity-factor",
+        "cluster-replica-validity-factor",
+    ),
     ("lua-time-limit", "busy-reply-threshold"),
     ("min-slaves-max-lag", "min-replicas-max-lag"),
     ("min-slaves-to-write", "min-replicas-to-write"),
@@ -109,7 +112,13 @@ pub fn primary_name(name: &str) -> &str {
 }
 
 /// Directives that are not parameters but that a file may hold.
-const OTHER_DIRECTIVES: &[&str] = &["include", "rename-command", "user", "loadmodule", "sentinel"];
+const OTHER_DIRECTIVES: &[&str] = &[
+    "include",
+    "rename-command",
+    "user",
+    "loadmodule",
+    "sentinel",
+];
 
 /// The old file turned into lines and, per parameter, the lines it holds.
 struct State {
@@ -142,9 +151,9 @@ impl State {
             let name = split_args(&line)
                 .and_then(|w| w.into_iter().next())
                 .map(|w| String::from_utf8_lossy(&w).to_ascii_lowercase());
-            let known = name.as_deref().is_some_and(|n| {
-                find_param(n).is_some() || OTHER_DIRECTIVES.contains(&n)
-            });
+            let known = name
+                .as_deref()
+                .is_some_and(|n| find_param(n).is_some() || OTHER_DIRECTIVES.contains(&n));
             match name {
                 Some(name) if known => {
                     let primary = primary_name(&name).to_string();
@@ -169,7 +178,10 @@ impl State {
     /// it when `force` (the value is not the default).
     fn rewrite_line(&mut self, option: &str, line: String, force: bool) {
         self.processed.insert(option.to_string());
-        let slot = self.option_lines.get_mut(option).and_then(VecDeque::pop_front);
+        let slot = self
+            .option_lines
+            .get_mut(option)
+            .and_then(VecDeque::pop_front);
         match slot {
             Some(i) => self.lines[i] = line.into_bytes(),
             None if force => {
@@ -269,7 +281,7 @@ pub fn directives(config: &Config) -> Vec<(&'static str, Vec<String>, bool)> {
                 }
                 continue;
             }
-            "dir" => vec![format!("dir {}", quote(absolute(&value).as_bytes()))],
+            "dir" => vec![format!("dir {}", quote(value.as_bytes()))],
             name if NULL_WHEN_EMPTY.contains(&name) && value.is_empty() => Vec::new(),
             name if QUOTED.contains(&name) => vec![format!("{name} {}", quote(value.as_bytes()))],
             name if MEMORY.contains(&name) => match value.parse::<u64>() {
@@ -295,17 +307,13 @@ pub fn format_memory(n: u64) -> String {
     }
 }
 
-/// `dir` as an absolute path (Redis writes its working directory).
-fn absolute(dir: &str) -> String {
-    std::fs::canonicalize(dir)
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| dir.to_string())
-}
-
 fn trim(line: &[u8]) -> &[u8] {
     let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
     let start = line.iter().position(|b| !blank(b)).unwrap_or(line.len());
-    let end = line.iter().rposition(|b| !blank(b)).map_or(start, |e| e + 1);
+    let end = line
+        .iter()
+        .rposition(|b| !blank(b))
+        .map_or(start, |e| e + 1);
     &line[start..end]
 }
 
@@ -357,7 +365,8 @@ mod tests {
         c.set("hz", "30").unwrap();
         c.set("save", "60 1").unwrap();
         c.set("dir", "/").unwrap();
-        c.set("client-output-buffer-limit", "pubsub 1mb 1000 5").unwrap();
+        c.set("client-output-buffer-limit", "pubsub 1mb 1000 5")
+            .unwrap();
         let old = "# top  \n  maxmemory 1GB\nsave 900 1\n\n\nsave 300 10\nweird x\n\
                    client-output-buffer-limit normal 0 0 0\nhash-max-ziplist-entries 512\n";
         assert_eq!(

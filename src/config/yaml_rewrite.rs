@@ -79,14 +79,10 @@ fn yaml_value(name: &str, config: &Config) -> String {
     let p = find_param(name).expect("a known parameter");
     let value = (p.get)(config);
     let value = match name {
-        "dir" => std::fs::canonicalize(&value)
-            .map(|p| p.display().to_string())
-            .unwrap_or(value),
-        "maxmemory" | "auto-aof-rewrite-min-size" | "proto-max-bulk-len"
-        | "client-query-buffer-limit" => value
-            .parse::<u64>()
-            .map(format_memory)
-            .unwrap_or(value),
+        "maxmemory"
+        | "auto-aof-rewrite-min-size"
+        | "proto-max-bulk-len"
+        | "client-query-buffer-limit" => value.parse::<u64>().map(format_memory).unwrap_or(value),
         _ => value,
     };
     let digits = value.strip_prefix('-').unwrap_or(&value);
