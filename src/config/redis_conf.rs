@@ -323,6 +323,27 @@ mod tests {
     }
 
     #[test]
+    fn include_patterns_load_matches_in_name_order_and_cycles_stop() {
+        let dir = std::env::temp_dir().join(format!("ferrocache-include-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("conf.d")).unwrap();
+        std::fs::write(dir.join("conf.d/b.conf"), "hz 20\n").unwrap();
+        std::fs::write(dir.join("conf.d/a.conf"), "hz 30\nmaxmemory 1k\n").unwrap();
+        std::fs::write(dir.join("conf.d/skip.txt"), "bad line\n").unwrap();
+        let pattern = format!("include {}/conf.d/*.conf\n", dir.display());
+        let c = load(&pattern, &[]).unwrap();
+        assert_eq!((c.hz, c.maxmemory), (20, 1000));
+        // No match is fine, as in Redis.
+        let none = format!("include {}/conf.d/*.none\n", dir.display());
+        assert!(load(&none, &[]).is_ok());
+        // A file including itself ends with an error, not a stack overflow.
+        let me = dir.join("loop.conf");
+        std::fs::write(&me, format!("include {}\n", me.display())).unwrap();
+        let e = load(&format!("include {}\n", me.display()), &[]).unwrap_err();
+        assert!(e.contains("too many nested includes"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn errors_are_redis_fatal_messages() {
         let e = load("port 1234\n\nfoo bar\n", &[]).unwrap_err();
         assert_eq!(
