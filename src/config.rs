@@ -4,6 +4,11 @@
 //!
 //! Every parameter, with its default, is documented in `conf/ferrocache.yaml`.
 
+mod redis_conf;
+mod rewrite;
+mod splitargs;
+mod yaml_rewrite;
+
 use crate::store::evict::Policy;
 use crate::store::glob::glob_match_nocase;
 use std::collections::BTreeMap;
@@ -85,8 +90,24 @@ pub struct Config {
     /// Values of the parameters in [`INERT`] that were set, by primary name
     /// (unset ones read as their Redis default).
     pub inert: BTreeMap<&'static str, String>,
-    /// The YAML file the server started from, if any (INFO config_file).
+    /// The file the server started from, absolute, if any (INFO
+    /// config_file, the file CONFIG REWRITE writes).
     pub config_file: String,
+    /// The format of `config_file`.
+    pub config_format: ConfigFormat,
+    /// Where the process id is written at start-up ("" = nowhere unless
+    /// daemonized, then /var/run/redis.pid as Redis).
+    pub pidfile: String,
+}
+
+/// The format of the start-up configuration file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ConfigFormat {
+    /// ferrocache's YAML mapping (`.yaml` / `.yml`).
+    #[default]
+    Yaml,
+    /// redis.conf directives (any other name).
+    RedisConf,
 }
 
 impl Default for Config {
@@ -156,6 +177,8 @@ impl Default for Config {
             tcp_backlog: 511,
             inert: BTreeMap::new(),
             config_file: String::new(),
+            config_format: ConfigFormat::Yaml,
+            pidfile: String::new(),
         }
     }
 }
@@ -202,15 +225,19 @@ fn parse_save_rules(v: &str) -> Result<Vec<SaveRule>, String> {
                 w.parse::<u64>()
                     .map_err(|_| "Invalid save parameters".to_string())
             };
+            let seconds = n(pair[0])?;
+            if seconds == 0 {
+                return Err("Invalid save parameters".into());
+            }
             Ok(SaveRule {
-                seconds: n(pair[0])?,
+                seconds,
                 changes: n(pair[1])?,
             })
         })
         .collect()
 }
 
-fn render_save_rules(rules: &[SaveRule]) -> String {
+pub(crate) fn render_save_rules(rules: &[SaveRule]) -> String {
     rules
         .iter()
         .map(|r| format!("{} {}", r.seconds, r.changes))
@@ -909,12 +936,13 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "dir",
         mutable: true,
-        get: |c| c.dir.clone(),
+        // Absolute, as Redis shows its working directory (default ".").
+        get: |c| absolute_path(&c.dir),
         set: |c, v| {
             if !std::path::Path::new(v).is_dir() {
                 return Err("No such file or directory".into());
             }
-            c.dir = v.to_string();
+            c.dir = absolute_path(v);
             Ok(())
         },
     },
@@ -1012,18 +1040,8 @@ pub static PARAMS: &[Param] = &[
         i64::MAX,
         true
     ),
-    Param {
-        name: "daemonize",
-        mutable: false,
-        get: |c| yes_no(c.daemonize),
-        set: |c, v| {
-            if parse_bool(v)? {
-                return Err("daemonize is not supported: run ferrocache under a supervisor".into());
-            }
-            c.daemonize = false;
-            Ok(())
-        },
-    },
+    bool_param!("daemonize", daemonize, false),
+    string_param!("pidfile", pidfile, false),
 ];
 
 /// Redis 7.0's parameters that are accepted and shown but change nothing
@@ -1311,7 +1329,6 @@ pub static INERT_PARAMS: &[Param] = &[
         }
     ),
     inert!("oom-score-adj-values", true, Inert::OomScoreAdjValues),
-    inert!("pidfile", false, Inert::Str("")),
     inert!(
         "propagation-error-behavior",
         true,
@@ -1672,10 +1689,65 @@ impl Config {
         let text = std::fs::read_to_string(path).map_err(|e| format!("config file {path}: {e}"))?;
         self.apply_yaml(&text)
             .map_err(|e| format!("config file {path}: {e}"))?;
-        self.config_file = std::fs::canonicalize(path)
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| path.to_string());
+        self.config_file = absolute_path(path);
+        self.config_format = ConfigFormat::Yaml;
         Ok(())
+    }
+
+    /// Loads the start-up configuration as `redis-server [file] [--name
+    /// value ...]` does: `file` (ferrocache's YAML when named `.yaml` or
+    /// `.yml`, redis.conf otherwise), then the options as more redis.conf
+    /// lines. Returns the configuration and the names of the directives
+    /// read that have no effect in ferrocache; an error is the full text to
+    /// print (Redis's "FATAL CONFIG FILE ERROR" block for redis.conf lines).
+    pub fn load_start(
+        file: Option<&str>,
+        options: &[String],
+    ) -> Result<(Config, Vec<String>), String> {
+        let mut config = Config::default();
+        let mut lines_before = 0;
+        let is_yaml = file.is_some_and(|f| f.ends_with(".yaml") || f.ends_with(".yml"));
+        if let (Some(path), true) = (file, is_yaml) {
+            config.load_yaml(path)?;
+            lines_before =
+                std::fs::read(path).map_or(0, |t| t.iter().filter(|&&b| b == b'\n').count());
+        }
+        let mut loader = redis_conf::Loader::new(&mut config);
+        if let (Some(path), false) = (file, is_yaml) {
+            loader.load_file(path)?;
+            lines_before =
+                std::fs::read(path).map_or(0, |t| t.iter().filter(|&&b| b == b'\n').count());
+        }
+        loader.load_options(options, lines_before)?;
+        let inert = std::mem::take(&mut loader.inert_seen);
+        if let (Some(path), false) = (file, is_yaml) {
+            config.config_file = absolute_path(path);
+            config.config_format = ConfigFormat::RedisConf;
+        }
+        Ok((config, inert))
+    }
+
+    /// CONFIG REWRITE: writes the running configuration back to the start
+    /// file in its format (see `rewrite` and `yaml_rewrite`). Errors carry
+    /// Redis's texts, without the `ERR ` prefix.
+    pub fn rewrite(&self) -> Result<(), String> {
+        if self.config_file.is_empty() {
+            return Err("The server is running without a config file".into());
+        }
+        let io_err =
+            |e: std::io::Error| format!("Rewriting config file: {}", redis_conf::os_error(&e));
+        let old = match std::fs::read(&self.config_file) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(io_err(e)),
+        };
+        let new = match self.config_format {
+            ConfigFormat::RedisConf => rewrite::rewrite_redis_conf(&old, self),
+            ConfigFormat::Yaml => {
+                yaml_rewrite::rewrite_yaml(&String::from_utf8_lossy(&old), self).into_bytes()
+            }
+        };
+        rewrite::write_atomically(&self.config_file, &new).map_err(io_err)
     }
 
     /// Applies YAML text (see `load_yaml`).
@@ -1696,24 +1768,13 @@ impl Config {
         }
         Ok(())
     }
+}
 
-    /// Applies redis-server-style overrides: `--name value [value ...]`.
-    pub fn apply_overrides(&mut self, args: &[String]) -> Result<(), String> {
-        let mut i = 0;
-        while i < args.len() {
-            let Some(name) = args[i].strip_prefix("--") else {
-                return Err(format!("unexpected argument '{}'", args[i]));
-            };
-            i += 1;
-            let mut values = Vec::new();
-            while i < args.len() && !(args[i].starts_with("--") && args[i].len() > 2) {
-                values.push(args[i].as_str());
-                i += 1;
-            }
-            self.set(name, &values.join(" "))?;
-        }
-        Ok(())
-    }
+/// `path` made absolute, as Redis keeps its config file's name.
+fn absolute_path(path: &str) -> String {
+    std::fs::canonicalize(path)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.to_string())
 }
 
 fn yaml_scalar(v: &serde_yaml::Value) -> Result<String, String> {
@@ -1750,18 +1811,19 @@ mod tests {
 
     #[test]
     fn overrides_and_errors_name_the_field() {
-        let mut c = Config::default();
-        c.apply_overrides(&[
-            "--port".into(),
-            "7000".into(),
-            "--maxmemory".into(),
-            "100mb".into(),
-            "--save".into(),
-            "".into(),
-            "--appendonly".into(),
-            "no".into(),
-        ])
-        .unwrap();
+        let options: Vec<String> = [
+            "--port",
+            "7000",
+            "--maxmemory",
+            "100mb",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        .map(String::from)
+        .to_vec();
+        let (mut c, _) = Config::load_start(None, &options).unwrap();
         assert_eq!(c.port, 7000);
         assert_eq!(c.maxmemory, 100 * 1024 * 1024);
         let e = c.set("port", "99999").unwrap_err();

@@ -392,12 +392,15 @@ fn tcp_backlog_reaches_listen_and_flags_take_inert_parameters() {
     assert_eq!(listen_backlog(srv.port), 37);
     assert_eq!(config_get(&srv, "io-threads")[0].1, "4");
     assert_eq!(config_get(&srv, "supervised")[0].1, "systemd");
-    // A bad value stops start-up with a message naming the field.
+    // A bad value stops start-up with redis-server's message, which quotes
+    // the option as a config line.
     let dir = TempDir::new("config");
     let failure = Server::start_failure(&dir.path, &["--io-threads", "129"]);
     assert_ne!(failure.code, Some(0));
     assert!(
-        failure.stderr.contains("'io-threads'"),
+        failure
+            .stderr
+            .contains(">>> 'io-threads \"129\"'\nargument must be between 1 and 128 inclusive\n"),
         "{}",
         failure.stderr
     );

@@ -15,19 +15,24 @@ fn ferrocache(args: &[&str]) -> std::process::Output {
 #[test]
 fn bad_configuration_exits_nonzero_naming_the_field() {
     for (args, field) in [
-        (&["--portt", "1"][..], "'portt'"),
-        (&["--port", "99999"], "'port'"),
-        (&["--maxmemory", "lots"], "'maxmemory'"),
-        (&["--maxmemory-policy", "lru"], "'maxmemory-policy'"),
-        (&["--save", "3600"], "'save'"),
-        (&["--appendonly", "sometimes"], "'appendonly'"),
-        (&["--appendfsync", "hourly"], "'appendfsync'"),
-        (&["--dbfilename", "../dump.rdb"], "'dbfilename'"),
+        (&["--portt", "1"][..], "'portt \""),
+        (&["--port", "99999"], "'port \""),
+        (&["--maxmemory", "lots"], "'maxmemory \""),
+        (&["--maxmemory-policy", "lru"], "'maxmemory-policy \""),
+        (&["--save", "3600"], "'save \""),
+        (&["--appendonly", "sometimes"], "'appendonly \""),
+        (&["--appendfsync", "hourly"], "'appendfsync \""),
+        (&["--dbfilename", "../dump.rdb"], "'dbfilename \""),
     ] {
         let out = ferrocache(args);
         assert!(!out.status.success(), "{args:?} must fail");
+        // redis-server's block quotes the option as a config line.
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(field), "{args:?}: {err}");
+        assert!(
+            err.contains("*** FATAL CONFIG FILE ERROR"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains(&format!(">>> {field}")), "{args:?}: {err}");
     }
     let dir = std::env::temp_dir().join(format!("ferrocache-badyaml-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

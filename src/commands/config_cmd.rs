@@ -1,4 +1,5 @@
-//! CONFIG GET / SET / RESETSTAT / HELP over the parameter table of `config`.
+//! CONFIG GET / SET / REWRITE / RESETSTAT / HELP over the parameter table of
+//! `config`.
 
 use super::table::{flags::*, CommandSpec};
 use super::Ctx;
@@ -41,6 +42,16 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         "Sets configuration parameters in-flight.",
         "2.0.0",
         set
+    ),
+    command!(
+        "rewrite",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "server",
+        "Rewrite the configuration file with the in memory configuration",
+        "2.8.0",
+        rewrite
     ),
     command!(
         "resetstat",
@@ -146,6 +157,20 @@ fn protected_allowed(ctx: &mut Ctx) -> bool {
     }
 }
 
+/// `CONFIG REWRITE`: the running configuration back into the start file.
+fn rewrite(ctx: &mut Ctx, _argv: Argv) {
+    match ctx.server.config.rewrite() {
+        Ok(()) => {
+            log::info!(target: "config", "rewritten file={}", ctx.server.config.config_file);
+            ctx.out.ok();
+        }
+        Err(e) => {
+            log::warn!(target: "config", "rewrite_failed error=\"{e}\"");
+            ctx.out.error(&format!("ERR {e}"));
+        }
+    }
+}
+
 /// `CONFIG RESETSTAT`
 fn resetstat(ctx: &mut Ctx, _argv: Argv) {
     let s = &mut *ctx.server;
@@ -182,6 +207,8 @@ fn help(ctx: &mut Ctx, _argv: Argv) {
             "    Set the configuration <directive> to <value>.",
             "RESETSTAT",
             "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
             "HELP",
             "    Prints this help.",
         ],
