@@ -26,6 +26,7 @@ pub mod pubsub;
 pub mod server_cmd;
 pub mod sets;
 pub mod slowlog;
+pub mod sort;
 pub mod strings;
 pub mod table;
 pub mod transactions;
@@ -179,6 +180,7 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     connection::COMMANDS,
     strings::COMMANDS,
     keys::COMMANDS,
+    sort::COMMANDS,
     bitmaps::COMMANDS,
     hyperloglog::COMMANDS,
     lists::COMMANDS,
