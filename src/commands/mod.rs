@@ -13,6 +13,7 @@ pub mod command_cmd;
 pub mod config_cmd;
 pub mod connection;
 pub mod dispatch;
+pub mod dump;
 pub mod errors;
 pub mod hashes;
 pub mod hyperloglog;
@@ -181,6 +182,7 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     strings::COMMANDS,
     keys::COMMANDS,
     sort::COMMANDS,
+    dump::COMMANDS,
     bitmaps::COMMANDS,
     hyperloglog::COMMANDS,
     lists::COMMANDS,
