@@ -18,7 +18,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         READONLY,
         (1, 1, 1),
         "generic",
-        "Returns a serialized representation of the value stored at a key.",
+        "Return a serialized version of the value stored at the specified key.",
         "2.6.0",
         dump
     ),
@@ -28,7 +28,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         WRITE | DENYOOM,
         (1, 1, 1),
         "generic",
-        "Creates a key from the serialized representation of a value.",
+        "Create a key using the provided serialized value, previously obtained using DUMP.",
         "2.6.0",
         restore
     ),

@@ -22,6 +22,7 @@ pub mod keys;
 pub mod latency;
 pub mod lists;
 pub mod long_double;
+pub mod memory_cmd;
 pub mod persistence;
 pub mod pubsub;
 pub mod server_cmd;
@@ -190,6 +191,7 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     hashes::COMMANDS,
     sets::COMMANDS,
     server_cmd::COMMANDS,
+    memory_cmd::COMMANDS,
     persistence::COMMANDS,
     zsets::COMMANDS,
     transactions::COMMANDS,

@@ -29,7 +29,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         WRITE | DENYOOM,
         (1, 1, 1),
         "generic",
-        "Sort the elements in a list, set or sorted set, optionally storing the result.",
+        "Sort the elements in a list, set or sorted set",
         "1.0.0",
         sort
     ),
@@ -39,7 +39,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         READONLY,
         (1, 1, 1),
         "generic",
-        "Returns the sorted elements of a list, a set, or a sorted set.",
+        "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
         "7.0.0",
         sort_ro
     ),

@@ -116,6 +116,19 @@ impl Object {
         }
     }
 
+    /// Estimated heap bytes of the value (the box holding it excluded), as
+    /// the counting allocator charges them; collections of many elements
+    /// are measured on up to `samples` of them and extrapolated (MEMORY
+    /// USAGE's SAMPLES; `usize::MAX` measures all).
+    pub fn heap_size(&self, samples: usize) -> usize {
+        match self {
+            Object::List(v) => v.heap_size(samples),
+            Object::Hash(v) => v.heap_size(samples),
+            Object::Set(v) => v.heap_size(samples),
+            Object::ZSet(v) => v.heap_size(samples),
+        }
+    }
+
     /// True when the value holds no element (Redis deletes such keys).
     pub fn is_empty(&self) -> bool {
         match self {
@@ -186,4 +199,18 @@ mod size_tests {
         ];
         assert!(std::mem::size_of::<super::Object>() <= 24, "{sizes:?}");
     }
+}
+
+/// The sum over `total` items estimated from the first `samples` of them
+/// (`sizes`): exact when every item is measured.
+pub(crate) fn extrapolate(sizes: impl Iterator<Item = usize>, total: usize, samples: usize) -> usize {
+    let (mut sum, mut seen) = (0usize, 0usize);
+    for size in sizes.take(samples.max(1)) {
+        sum += size;
+        seen += 1;
+    }
+    if seen == 0 {
+        return 0;
+    }
+    sum.saturating_mul(total) / seen
 }

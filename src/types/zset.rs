@@ -223,6 +223,15 @@ impl fmt::Debug for ZSet {
 }
 
 impl ZSet {
+    /// Estimated heap bytes (see `Object::heap_size`).
+    pub fn heap_size(&self, samples: usize) -> usize {
+        use crate::alloc::charged_size;
+        match self {
+            ZSet::Small(s) => charged_size(std::mem::size_of::<Small>()) + charged_size(s.buf.capacity()),
+            ZSet::Big(b) => charged_size(std::mem::size_of::<Big>()) + b.heap_size(samples),
+        }
+    }
+
     /// An empty set in the encoding Redis would create for a first insertion
     /// of `member_len` bytes (skiplist when zset-max-listpack-entries is 0 or
     /// the member is too long for a listpack).
@@ -782,6 +791,34 @@ impl Default for Big {
 const CURSOR_POS_BITS: u32 = 40;
 
 impl Big {
+    /// Estimated heap bytes: the arena, free list, member index and tree,
+    /// and the members stored out of line (measured on up to `samples`).
+    fn heap_size(&self, samples: usize) -> usize {
+        use crate::alloc::charged_size;
+        let vec_bytes = |cap: usize, each: usize| if cap == 0 { 0 } else { charged_size(cap * each) };
+        let members = self.elems.iter().filter(|e| !e.is_free()).map(|e| match &e.member {
+            Member::Heap(b) => charged_size(b.len()),
+            Member::Inline(..) => 0,
+        });
+        let tree: usize = vec_bytes(self.tree.nodes.capacity(), std::mem::size_of::<Node>())
+            + vec_bytes(self.tree.free.capacity(), 4)
+            + self
+                .tree
+                .nodes
+                .iter()
+                .map(|n| match n {
+                    Node::Leaf(ids) => vec_bytes(ids.capacity(), 4),
+                    Node::Inner(children) => vec_bytes(children.capacity(), std::mem::size_of::<Child>()),
+                    Node::Free => 0,
+                })
+                .sum::<usize>();
+        vec_bytes(self.elems.capacity(), std::mem::size_of::<Elem>())
+            + vec_bytes(self.free.capacity(), 4)
+            + vec_bytes(self.index.allocation_size(), 1)
+            + tree
+            + crate::types::extrapolate(members, self.len(), samples)
+    }
+
     /// From pairs sorted by (score, member), without duplicates. O(n).
     fn from_sorted(pairs: Vec<(Box<[u8]>, f64)>) -> Big {
         let mut b = Big {
