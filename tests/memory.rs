@@ -2,9 +2,9 @@
 //! field names and order, DOCTOR's text, HELP), and MEMORY USAGE estimates
 //! that follow the value's size.
 
-mod support;
 #[path = "support/reference.rs"]
 mod reference;
+mod support;
 
 use reference::Reference;
 use support::{check, Server};
@@ -67,12 +67,21 @@ fn stats_fields_match_redis() {
     let mut r = srv.raw();
     r.cmd(&["HELLO", "3"]);
     let stats = String::from_utf8(r.cmd(&["MEMORY", "STATS"])).unwrap();
-    assert!(stats.starts_with("%29\r\n$14\r\npeak.allocated\r\n:"), "{stats}");
-    assert!(stats.contains("$4\r\ndb.3\r\n%3\r\n$23\r\noverhead.hashtable.main\r\n:"), "{stats}");
+    assert!(
+        stats.starts_with("%29\r\n$14\r\npeak.allocated\r\n:"),
+        "{stats}"
+    );
+    assert!(
+        stats.contains("$4\r\ndb.3\r\n%3\r\n$23\r\noverhead.hashtable.main\r\n:"),
+        "{stats}"
+    );
     assert!(stats.contains("$10\r\nkeys.count\r\n:2\r\n"), "{stats}");
     assert!(stats.contains("$18\r\ndataset.percentage\r\n,"), "{stats}");
     let doctor = String::from_utf8(r.cmd(&["MEMORY", "DOCTOR"])).unwrap();
-    assert!(doctor.starts_with("=272\r\ntxt:Hi Sam, this instance is empty"), "{doctor}");
+    assert!(
+        doctor.starts_with("=272\r\ntxt:Hi Sam, this instance is empty"),
+        "{doctor}"
+    );
     check(
         &mut r,
         &["MEMORY", "MALLOC-STATS"],
@@ -86,7 +95,9 @@ fn usage(r: &mut support::Raw, key: &str, extra: &[&str]) -> i64 {
     args.extend_from_slice(extra);
     let reply = r.cmd(&args);
     assert_eq!(reply[0], b':', "{}", String::from_utf8_lossy(&reply));
-    String::from_utf8_lossy(&reply[1..reply.len() - 2]).parse().unwrap()
+    String::from_utf8_lossy(&reply[1..reply.len() - 2])
+        .parse()
+        .unwrap()
 }
 
 #[test]
@@ -112,8 +123,14 @@ fn usage_follows_the_value_size() {
             usage(&mut r, &big, &[]),
             usage(&mut r, &big, &["SAMPLES", "0"]),
         );
-        assert!(all > 20_000 && all > small_usage * 20, "{kind}: {small_usage} {all}");
+        assert!(
+            all > 20_000 && all > small_usage * 20,
+            "{kind}: {small_usage} {all}"
+        );
         // Sampling extrapolates: within a factor of two of the full count.
-        assert!(sampled * 2 > all && sampled < all * 2, "{kind}: {sampled} vs {all}");
+        assert!(
+            sampled * 2 > all && sampled < all * 2,
+            "{kind}: {sampled} vs {all}"
+        );
     }
 }

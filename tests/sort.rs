@@ -2,9 +2,9 @@
 //! creation, deletion, keyspace events, blocked clients, WATCH), and a
 //! randomized comparison with redis-server 7.0 over many variants.
 
-mod support;
 #[path = "support/reference.rs"]
 mod reference;
+mod support;
 
 use reference::{Reference, Rng};
 use support::{check, Server};
@@ -14,29 +14,71 @@ fn numeric_alpha_limit_and_patterns() {
     let srv = Server::start(&[]);
     let mut r = srv.raw();
     r.cmd(&["RPUSH", "l", "3", "1", "2", "10", "-5", "2.5"]);
-    check(&mut r, &["SORT", "l", "LIMIT", "1", "2"], "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
-    check(&mut r, &["SORT", "l", "ALPHA", "DESC", "LIMIT", "0", "2"], "*2\r\n$1\r\n3\r\n$3\r\n2.5\r\n");
-    check(&mut r, &["SORT", "l", "BY", "nosort", "DESC", "LIMIT", "1", "2"], "*2\r\n$2\r\n-5\r\n$2\r\n10\r\n");
+    check(
+        &mut r,
+        &["SORT", "l", "LIMIT", "1", "2"],
+        "*2\r\n$1\r\n1\r\n$1\r\n2\r\n",
+    );
+    check(
+        &mut r,
+        &["SORT", "l", "ALPHA", "DESC", "LIMIT", "0", "2"],
+        "*2\r\n$1\r\n3\r\n$3\r\n2.5\r\n",
+    );
+    check(
+        &mut r,
+        &["SORT", "l", "BY", "nosort", "DESC", "LIMIT", "1", "2"],
+        "*2\r\n$2\r\n-5\r\n$2\r\n10\r\n",
+    );
     r.cmd(&["MSET", "w_3", "1", "w_1", "9"]);
     r.cmd(&["HSET", "h_3", "f", "three"]);
     // Missing weights count as 0; equal weights order by the element.
     check(
         &mut r,
-        &["SORT", "l", "BY", "w_*", "GET", "#", "GET", "h_*->f", "LIMIT", "3", "3"],
+        &[
+            "SORT", "l", "BY", "w_*", "GET", "#", "GET", "h_*->f", "LIMIT", "3", "3",
+        ],
         "*6\r\n$3\r\n2.5\r\n$-1\r\n$1\r\n3\r\n$5\r\nthree\r\n$1\r\n1\r\n$-1\r\n",
     );
     r.cmd(&["RPUSH", "words", "b", "a"]);
-    check(&mut r, &["SORT", "words"], "-ERR One or more scores can't be converted into double\r\n");
-    check(&mut r, &["SORT", "words", "ALPHA"], "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
-    check(&mut r, &["SORT", "l", "LIMIT", "1"], "-ERR syntax error\r\n");
-    check(&mut r, &["SORT", "l", "LIMIT", "x", "1"], "-ERR value is not an integer or out of range\r\n");
-    check(&mut r, &["SORT_RO", "l", "STORE", "d"], "-ERR syntax error\r\n");
+    check(
+        &mut r,
+        &["SORT", "words"],
+        "-ERR One or more scores can't be converted into double\r\n",
+    );
+    check(
+        &mut r,
+        &["SORT", "words", "ALPHA"],
+        "*2\r\n$1\r\na\r\n$1\r\nb\r\n",
+    );
+    check(
+        &mut r,
+        &["SORT", "l", "LIMIT", "1"],
+        "-ERR syntax error\r\n",
+    );
+    check(
+        &mut r,
+        &["SORT", "l", "LIMIT", "x", "1"],
+        "-ERR value is not an integer or out of range\r\n",
+    );
+    check(
+        &mut r,
+        &["SORT_RO", "l", "STORE", "d"],
+        "-ERR syntax error\r\n",
+    );
     r.cmd(&["SET", "s", "x"]);
-    check(&mut r, &["SORT", "s"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    check(
+        &mut r,
+        &["SORT", "s"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
     check(&mut r, &["SORT", "missing"], "*0\r\n");
     // A sorted set keeps its order with BY nosort; SORT converts it, as Redis 7.0.
     r.cmd(&["ZADD", "z", "3", "a", "1", "b", "2", "c"]);
-    check(&mut r, &["SORT", "z", "BY", "nosort", "DESC"], "*3\r\n$1\r\na\r\n$1\r\nc\r\n$1\r\nb\r\n");
+    check(
+        &mut r,
+        &["SORT", "z", "BY", "nosort", "DESC"],
+        "*3\r\n$1\r\na\r\n$1\r\nc\r\n$1\r\nb\r\n",
+    );
     check(&mut r, &["OBJECT", "ENCODING", "z"], "$8\r\nskiplist\r\n");
 }
 
@@ -49,15 +91,33 @@ fn store_replaces_or_deletes_the_destination_and_tells_everyone() {
     let mut events = srv.raw();
     events.cmd(&["PSUBSCRIBE", "__keyspace@0__:dst"]);
     // A set sorted with BY nosort is stored sorted (ALPHA).
-    check(&mut r, &["SORT", "set", "BY", "nosort", "STORE", "dst"], ":3\r\n");
-    check(&mut r, &["LRANGE", "dst", "0", "-1"], "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+    check(
+        &mut r,
+        &["SORT", "set", "BY", "nosort", "STORE", "dst"],
+        ":3\r\n",
+    );
+    check(
+        &mut r,
+        &["LRANGE", "dst", "0", "-1"],
+        "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n",
+    );
     check(&mut r, &["TTL", "dst"], ":-1\r\n");
-    assert_eq!(events.reply(), support::pmessage("__keyspace@0__:dst", "__keyspace@0__:dst", "sortstore"));
+    assert_eq!(
+        events.reply(),
+        support::pmessage("__keyspace@0__:dst", "__keyspace@0__:dst", "sortstore")
+    );
     check(&mut r, &["SORT", "nothing", "STORE", "dst"], ":0\r\n");
     check(&mut r, &["EXISTS", "dst"], ":0\r\n");
-    assert_eq!(events.reply(), support::pmessage("__keyspace@0__:dst", "__keyspace@0__:dst", "del"));
+    assert_eq!(
+        events.reply(),
+        support::pmessage("__keyspace@0__:dst", "__keyspace@0__:dst", "del")
+    );
     // GET patterns that find nothing store empty strings.
-    check(&mut r, &["SORT", "set", "ALPHA", "GET", "none_*", "STORE", "dst"], ":3\r\n");
+    check(
+        &mut r,
+        &["SORT", "set", "ALPHA", "GET", "none_*", "STORE", "dst"],
+        ":3\r\n",
+    );
     check(&mut r, &["LRANGE", "dst", "0", "0"], "*1\r\n$0\r\n\r\n");
 
     // STORE serves a client blocked on the destination and breaks a WATCH.
@@ -116,9 +176,17 @@ fn fill(con: &mut redis::Connection, rng: &mut Rng) {
     elements.dedup();
     for (i, e) in elements.iter().enumerate() {
         if rng.below(5) > 0 {
-            cmds.push(vec!["SET".into(), format!("w_{e}"), rng.range(-20, 20).to_string()]);
+            cmds.push(vec![
+                "SET".into(),
+                format!("w_{e}"),
+                rng.range(-20, 20).to_string(),
+            ]);
         }
-        cmds.push(vec!["SET".into(), format!("aw_{e}"), format!("{}-{i}", rng.below(1000))]);
+        cmds.push(vec![
+            "SET".into(),
+            format!("aw_{e}"),
+            format!("{}-{i}", rng.below(1000)),
+        ]);
         if rng.below(3) > 0 {
             cmds.push(vec![
                 "HSET".into(),
@@ -160,7 +228,11 @@ fn random_sort(rng: &mut Rng) -> Vec<String> {
         c.extend(["BY".into(), by.into()]);
     }
     if rng.below(2) == 0 {
-        c.extend(["LIMIT".into(), rng.range(-2, 12).to_string(), rng.range(-2, 12).to_string()]);
+        c.extend([
+            "LIMIT".into(),
+            rng.range(-2, 12).to_string(),
+            rng.range(-2, 12).to_string(),
+        ]);
     }
     for _ in 0..rng.below(3) {
         let pattern = ["#", "w_*", "h_*->g", "none_*", "h_*->none"][rng.below(5) as usize];

@@ -183,8 +183,8 @@ fn access_clock(ctx: &Ctx, o: &Options) -> u32 {
 mod tests {
     use crate::commands::run_handler;
     use crate::persistence::rdb::dump_value;
-    use crate::store::Value;
     use crate::store::Store;
+    use crate::store::Value;
 
     #[test]
     fn restore_checks_options_then_key_then_ttl_then_payload() {
@@ -209,18 +209,39 @@ mod tests {
             "-ERR DUMP payload version or checksum are wrong\r\n"
         );
         assert_eq!(
-            run(&mut store, &[b"restore", b"n", b"0", &payload, b"freq", b"256"]),
+            run(
+                &mut store,
+                &[b"restore", b"n", b"0", &payload, b"freq", b"256"]
+            ),
             "-ERR Invalid FREQ value, must be >= 0 and <= 255\r\n"
         );
         assert_eq!(
-            run(&mut store, &[b"restore", b"n", b"0", &payload, b"idletime", b"-1"]),
+            run(
+                &mut store,
+                &[b"restore", b"n", b"0", &payload, b"idletime", b"-1"]
+            ),
             "-ERR Invalid IDLETIME value, must be >= 0\r\n"
         );
         assert_eq!(
-            run(&mut store, &[b"restore", b"n", b"0", &payload, b"freq", b"1", b"idletime", b"1"]),
+            run(
+                &mut store,
+                &[
+                    b"restore",
+                    b"n",
+                    b"0",
+                    &payload,
+                    b"freq",
+                    b"1",
+                    b"idletime",
+                    b"1"
+                ]
+            ),
             "-ERR syntax error\r\n"
         );
-        assert_eq!(run(&mut store, &[b"restore", b"n", b"0", &payload]), "+OK\r\n");
+        assert_eq!(
+            run(&mut store, &[b"restore", b"n", b"0", &payload]),
+            "+OK\r\n"
+        );
         assert_eq!(run(&mut store, &[b"get", b"n"]), "$1\r\nv\r\n");
         assert_eq!(run(&mut store, &[b"dump", b"none"]), "$-1\r\n");
     }

@@ -160,7 +160,11 @@ fn memory_stats(ctx: &mut Ctx, _argv: Argv) {
     }
     field(out, "overhead.total", m.overhead);
     field(out, "keys.count", keys);
-    field(out, "keys.bytes-per-key", if keys == 0 { 0 } else { m.net / keys });
+    field(
+        out,
+        "keys.bytes-per-key",
+        m.net.checked_div(keys).unwrap_or(0),
+    );
     field(out, "dataset.bytes", m.dataset);
     let ratio = |a: usize, b: usize| a as f64 / b.max(1) as f64;
     out.bulk(b"dataset.percentage");
@@ -244,7 +248,8 @@ fn memory_purge(ctx: &mut Ctx, _argv: Argv) {
 
 /// `MEMORY MALLOC-STATS`: Redis's reply when not built with jemalloc.
 fn memory_malloc_stats(ctx: &mut Ctx, _argv: Argv) {
-    ctx.out.bulk(b"Stats not supported for the current allocator");
+    ctx.out
+        .bulk(b"Stats not supported for the current allocator");
 }
 
 /// `MEMORY HELP`
@@ -289,8 +294,14 @@ mod tests {
 
     #[test]
     fn the_doctor_reports_like_redis() {
-        assert_eq!(doctor_report(&overview(1 << 20, 1 << 20, 1 << 20, 0), 1), EMPTY);
-        assert_eq!(doctor_report(&overview(8 << 20, 8 << 20, 9 << 20, 0), 1), NO_ISSUES);
+        assert_eq!(
+            doctor_report(&overview(1 << 20, 1 << 20, 1 << 20, 0), 1),
+            EMPTY
+        );
+        assert_eq!(
+            doctor_report(&overview(8 << 20, 8 << 20, 9 << 20, 0), 1),
+            NO_ISSUES
+        );
         let peak = doctor_report(&overview(8 << 20, 20 << 20, 9 << 20, 0), 1);
         assert!(peak.starts_with(ISSUES_HEADER) && peak.contains("Peak memory"));
         assert!(peak.ends_with(ISSUES_FOOTER));

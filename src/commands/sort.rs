@@ -98,7 +98,8 @@ fn parse<'a>(ctx: &mut Ctx, argv: Argv<'a>, readonly: bool) -> Option<Options<'a
         } else if is("alpha") {
             o.alpha = true;
         } else if is("limit") && left >= 2 {
-            let (Some(offset), Some(count)) = (parse_i64(argv.get(j + 1)), parse_i64(argv.get(j + 2)))
+            let (Some(offset), Some(count)) =
+                (parse_i64(argv.get(j + 1)), parse_i64(argv.get(j + 2)))
             else {
                 ctx.out.error(errors::NOT_INTEGER);
                 return None;
@@ -172,7 +173,11 @@ fn sort_generic(ctx: &mut Ctx, argv: Argv, readonly: bool) {
 fn window(len: i64, offset: i64, count: i64) -> (i64, i64) {
     let mut start = offset.clamp(0, len);
     let count = count.clamp(-1, len);
-    let mut end = if count < 0 { len - 1 } else { start + count - 1 };
+    let mut end = if count < 0 {
+        len - 1
+    } else {
+        start + count - 1
+    };
     if start >= len {
         start = len - 1;
         end = len - 2;
@@ -233,7 +238,8 @@ fn sort_elements(
     let mut bad_score = false;
     let mut keyed: Vec<(Weight, Vec<u8>)> = Vec::with_capacity(elements.len());
     for element in elements {
-        let found = o.by.map(|pattern| lookup_pattern(store, db, pattern, &element));
+        let found =
+            o.by.map(|pattern| lookup_pattern(store, db, pattern, &element));
         let weight = match (o.alpha, found) {
             (true, Some(w)) => Weight::Alpha(w),
             (true, None) => Weight::Element,
@@ -296,7 +302,11 @@ fn parse_strtod(text: &[u8]) -> Option<f64> {
         let v = parse_hex_float(hex)?;
         return Some(if lower.starts_with('-') { -v } else { v });
     }
-    if !named && unsigned.bytes().any(|b| !(b.is_ascii_digit() || b"eE.+-".contains(&b))) {
+    if !named
+        && unsigned
+            .bytes()
+            .any(|b| !(b.is_ascii_digit() || b"eE.+-".contains(&b)))
+    {
         return None;
     }
     let v: f64 = s.parse().ok()?;

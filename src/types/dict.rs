@@ -54,16 +54,18 @@ impl<V> Dict<V> {
             charged_size(std::mem::size_of_val(&*self.table))
         };
         let nodes = self.iter_nodes().map(|n| {
-            charged_size(std::mem::size_of::<Node<V>>()) + charged_size(n.key.len()) + value_heap(&n.value)
+            charged_size(std::mem::size_of::<Node<V>>())
+                + charged_size(n.key.len())
+                + value_heap(&n.value)
         });
         buckets + super::extrapolate(nodes, self.len, samples)
     }
 
     /// Every node, bucket by bucket.
     fn iter_nodes(&self) -> impl Iterator<Item = &Node<V>> {
-        self.table.iter().flat_map(|link| {
-            std::iter::successors(link.as_deref(), |n| n.next.as_deref())
-        })
+        self.table
+            .iter()
+            .flat_map(|link| std::iter::successors(link.as_deref(), |n| n.next.as_deref()))
     }
 
     /// An empty table (no allocation until the first insert).

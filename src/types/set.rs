@@ -71,7 +71,9 @@ impl Set {
         use crate::alloc::charged_size;
         match &self.repr {
             Repr::Ints(s) => charged_size(s.data.len()),
-            Repr::Table(d) => charged_size(std::mem::size_of_val(&**d)) + d.heap_size(samples, |_| 0),
+            Repr::Table(d) => {
+                charged_size(std::mem::size_of_val(&**d)) + d.heap_size(samples, |_| 0)
+            }
         }
     }
 

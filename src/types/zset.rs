@@ -227,7 +227,9 @@ impl ZSet {
     pub fn heap_size(&self, samples: usize) -> usize {
         use crate::alloc::charged_size;
         match self {
-            ZSet::Small(s) => charged_size(std::mem::size_of::<Small>()) + charged_size(s.buf.capacity()),
+            ZSet::Small(s) => {
+                charged_size(std::mem::size_of::<Small>()) + charged_size(s.buf.capacity())
+            }
             ZSet::Big(b) => charged_size(std::mem::size_of::<Big>()) + b.heap_size(samples),
         }
     }
@@ -795,11 +797,21 @@ impl Big {
     /// and the members stored out of line (measured on up to `samples`).
     fn heap_size(&self, samples: usize) -> usize {
         use crate::alloc::charged_size;
-        let vec_bytes = |cap: usize, each: usize| if cap == 0 { 0 } else { charged_size(cap * each) };
-        let members = self.elems.iter().filter(|e| !e.is_free()).map(|e| match &e.member {
-            Member::Heap(b) => charged_size(b.len()),
-            Member::Inline(..) => 0,
-        });
+        let vec_bytes = |cap: usize, each: usize| {
+            if cap == 0 {
+                0
+            } else {
+                charged_size(cap * each)
+            }
+        };
+        let members = self
+            .elems
+            .iter()
+            .filter(|e| !e.is_free())
+            .map(|e| match &e.member {
+                Member::Heap(b) => charged_size(b.len()),
+                Member::Inline(..) => 0,
+            });
         let tree: usize = vec_bytes(self.tree.nodes.capacity(), std::mem::size_of::<Node>())
             + vec_bytes(self.tree.free.capacity(), 4)
             + self
@@ -808,7 +820,9 @@ impl Big {
                 .iter()
                 .map(|n| match n {
                     Node::Leaf(ids) => vec_bytes(ids.capacity(), 4),
-                    Node::Inner(children) => vec_bytes(children.capacity(), std::mem::size_of::<Child>()),
+                    Node::Inner(children) => {
+                        vec_bytes(children.capacity(), std::mem::size_of::<Child>())
+                    }
                     Node::Free => 0,
                 })
                 .sum::<usize>();

@@ -58,7 +58,13 @@ pub fn restore_value(
         return Err(PayloadError::BadData);
     }
     let mut scratch = Scratch::default();
-    match read_entry(&mut input, type_byte, (key, expire_at, clock), limits, &mut scratch) {
+    match read_entry(
+        &mut input,
+        type_byte,
+        (key, expire_at, clock),
+        limits,
+        &mut scratch,
+    ) {
         Ok(Some(entry)) => Ok(entry),
         Ok(None) | Err(_) => Err(PayloadError::BadData),
     }
@@ -99,7 +105,10 @@ mod tests {
     #[test]
     fn bad_footers_and_bodies_are_told_apart() {
         let mut good = dump_value(Value::Str(b"hello"), true);
-        assert_eq!(restore(&good[..9]).err(), Some(PayloadError::VersionOrChecksum));
+        assert_eq!(
+            restore(&good[..9]).err(),
+            Some(PayloadError::VersionOrChecksum)
+        );
         let last = good.len() - 1;
         good[last] ^= 1;
         assert_eq!(restore(&good).err(), Some(PayloadError::VersionOrChecksum));
@@ -110,15 +119,27 @@ mod tests {
             p.extend_from_slice(&crc.to_le_bytes());
             p
         };
-        assert_eq!(restore(&with_footer(b"\x00\x01a", 11)).err(), Some(PayloadError::VersionOrChecksum));
+        assert_eq!(
+            restore(&with_footer(b"\x00\x01a", 11)).err(),
+            Some(PayloadError::VersionOrChecksum)
+        );
         assert!(restore(&with_footer(b"\x00\x01a", 9)).is_ok());
         // A 4 GB length prefix over a 2-byte body: refused without allocating.
         let huge = with_footer(b"\x00\x80\xff\xff\xff\xffab", 10);
         assert_eq!(restore(&huge).err(), Some(PayloadError::BadData));
-        assert_eq!(restore(&with_footer(b"\x08", 10)).err(), Some(PayloadError::BadData));
-        assert_eq!(restore(&with_footer(b"", 10)).err(), Some(PayloadError::BadData));
+        assert_eq!(
+            restore(&with_footer(b"\x08", 10)).err(),
+            Some(PayloadError::BadData)
+        );
+        assert_eq!(
+            restore(&with_footer(b"", 10)).err(),
+            Some(PayloadError::BadData)
+        );
         // An empty list is no value.
-        assert_eq!(restore(&with_footer(b"\x12\x00", 10)).err(), Some(PayloadError::BadData));
+        assert_eq!(
+            restore(&with_footer(b"\x12\x00", 10)).err(),
+            Some(PayloadError::BadData)
+        );
     }
 
     #[test]
@@ -126,7 +147,11 @@ mod tests {
         let mut list = List::default();
         let fill = TypeLimits::default().list_fill;
         for i in 0..300 {
-            list.push(crate::types::list::End::Tail, format!("e{i}").as_bytes(), fill);
+            list.push(
+                crate::types::list::End::Tail,
+                format!("e{i}").as_bytes(),
+                fill,
+            );
         }
         let object = Object::List(list);
         let payload = dump_value(Value::Obj(&object), true);
