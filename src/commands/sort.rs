@@ -139,29 +139,27 @@ fn sort_generic(ctx: &mut Ctx, argv: Argv, readonly: bool) {
         return;
     };
     let key = argv.get(1);
-    let (elements, is_set) = match load(ctx.store, ctx.db, key, &o) {
-        Ok(loaded) => loaded,
-        Err(()) => return ctx.out.error(errors::WRONGTYPE),
+    let Ok(loaded) = load(ctx.store, ctx.db, key, &o) else {
+        return ctx.out.error(errors::WRONGTYPE);
     };
+    let mut elements = loaded.elements;
     // A set has no order of its own: a stored result is sorted so that it
     // does not depend on the set's layout.
-    if o.dont_sort && is_set && o.store.is_some() {
+    if o.dont_sort && loaded.is_set && o.store.is_some() {
         o.dont_sort = false;
         o.alpha = true;
     }
-    let (start, end) = window(elements.len() as i64, o.offset, o.count);
-    let mut elements = elements;
     if !o.dont_sort {
         let Some(sorted) = sort_elements(ctx.store, ctx.db, elements, &o) else {
             return ctx.out.error(NOT_DOUBLE);
         };
         elements = sorted;
     }
-    let chosen = if end >= start {
-        &elements[start as usize..=end as usize]
-    } else {
-        &[][..]
-    };
+    if !loaded.windowed {
+        let (start, end) = window(elements.len() as i64, o.offset, o.count);
+        elements = take_window(elements, start, end);
+    }
+    let chosen = &elements[..];
     match o.store {
         None => reply(ctx, chosen, &o.gets),
         Some(dest) => store(ctx, dest, chosen, &o.gets),
@@ -185,14 +183,39 @@ fn window(len: i64, offset: i64, count: i64) -> (i64, i64) {
     (start, end.min(len - 1))
 }
 
-/// The elements of the value at `key` (a missing key is an empty list),
-/// in the order SORT starts from, and whether it is a set; Err for a key of
-/// another type. Without sorting, a list or sorted set comes in its own
-/// order (reversed for DESC). A sorted set is converted to its skiplist
-/// encoding first, as Redis 7.0's SORT does.
-fn load(store: &mut Store, db: usize, key: &[u8], o: &Options) -> Result<(Vec<Vec<u8>>, bool), ()> {
+/// `elements[start..=end]` (nothing when `end < start`).
+fn take_window(mut elements: Vec<Vec<u8>>, start: i64, end: i64) -> Vec<Vec<u8>> {
+    if end < start {
+        return Vec::new();
+    }
+    elements.truncate(end as usize + 1);
+    elements.drain(..start as usize);
+    elements
+}
+
+/// What SORT starts from.
+struct Loaded {
+    /// The elements, in the value's order.
+    elements: Vec<Vec<u8>>,
+    /// The value is a set (no order of its own).
+    is_set: bool,
+    /// Only LIMIT's window was loaded (a list or sorted set not sorted).
+    windowed: bool,
+}
+
+/// The elements of the value at `key` (a missing key is an empty list);
+/// Err for a key of another type. Without sorting, a list or sorted set
+/// comes in its own order (reversed for DESC), and only LIMIT's window of
+/// it. A sorted set is converted to its skiplist encoding first, as Redis
+/// 7.0's SORT does.
+fn load(store: &mut Store, db: usize, key: &[u8], o: &Options) -> Result<Loaded, ()> {
+    let mut loaded = Loaded {
+        elements: Vec::new(),
+        is_set: false,
+        windowed: false,
+    };
     let Some(entry) = store.read(db, key) else {
-        return Ok((Vec::new(), false));
+        return Ok(loaded);
     };
     let small_zset = matches!(entry.value(), Value::Obj(Object::ZSet(ZSet::Small(_))));
     if small_zset {
@@ -201,20 +224,38 @@ fn load(store: &mut Store, db: usize, key: &[u8], o: &Options) -> Result<(Vec<Ve
         }
     }
     let entry = store.dbs[db].peek(key).expect("found live above");
+    // The window of an unsorted list or sorted set, in output order.
+    let span = |len: usize| {
+        let (start, end) = window(len as i64, o.offset, o.count);
+        (start.max(0) as usize, (end - start + 1).max(0) as usize)
+    };
     let rev = o.dont_sort && o.desc;
-    let loaded = match entry.value() {
-        Value::Obj(Object::List(l)) => {
+    match entry.value() {
+        Value::Obj(Object::List(l)) if o.dont_sort => {
+            let (skip, take) = span(l.len());
             let iter = if rev { l.iter_rev() } else { l.iter() };
-            (iter.map(|e| e.to_vec()).collect(), false)
+            loaded.elements = iter.skip(skip).take(take).map(|e| e.to_vec()).collect();
+            loaded.windowed = true;
         }
-        Value::Obj(Object::Set(s)) => (s.iter().map(|m| m.to_vec()).collect(), true),
+        Value::Obj(Object::List(l)) => loaded.elements = l.iter().map(|e| e.to_vec()).collect(),
+        Value::Obj(Object::Set(s)) => {
+            loaded.elements = s.iter().map(|m| m.to_vec()).collect();
+            loaded.is_set = true;
+        }
         Value::Obj(Object::ZSet(z)) => {
-            let mut out = Vec::with_capacity(z.len());
-            z.for_range(0, z.len(), rev, |m, _| out.push(m.to_vec()));
-            (out, false)
+            let (skip, take) = if o.dont_sort {
+                span(z.len())
+            } else {
+                (0, z.len())
+            };
+            // Ranks counted from the top when descending.
+            let from = if rev { z.len() - skip - take } else { skip };
+            let out = &mut loaded.elements;
+            z.for_range(from, from + take, rev, |m, _| out.push(m.to_vec()));
+            loaded.windowed = o.dont_sort;
         }
         _ => return Err(()),
-    };
+    }
     Ok(loaded)
 }
 
