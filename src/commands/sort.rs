@@ -11,7 +11,7 @@
 //! the data and replays the same from the AOF.
 
 use super::table::{flags::*, CommandSpec};
-use super::{errors, lists, Ctx};
+use super::{args, errors, lists, Ctx};
 use crate::command;
 use crate::resp::parser::parse_i64;
 use crate::resp::Argv;
@@ -90,7 +90,7 @@ fn parse<'a>(ctx: &mut Ctx, argv: Argv<'a>, readonly: bool) -> Option<Options<'a
     while j < argv.len() {
         let arg = argv.get(j);
         let left = argv.len() - j - 1;
-        let is = |word: &str| arg.eq_ignore_ascii_case(word.as_bytes());
+        let is = |word: &str| args::is(arg, word);
         if is("asc") {
             o.desc = false;
         } else if is("desc") {
