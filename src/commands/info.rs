@@ -311,20 +311,63 @@ fn percentile_usec(buckets: &[u64], calls: u64, q: f64) -> f64 {
     (1u64 << (buckets.len() - 1)) as f64
 }
 
+/// Where the memory goes, as INFO memory and MEMORY STATS report it.
+pub struct MemoryOverview {
+    /// Bytes allocated (the counting allocator's total).
+    pub used: usize,
+    /// The process's resident set size.
+    pub rss: usize,
+    /// The most ever allocated.
+    pub peak: usize,
+    /// Normal clients' buffers.
+    pub clients: usize,
+    /// The AOF buffer.
+    pub aof_buffer: usize,
+    /// What is not data: the empty server, clients, AOF buffer, keyspace tables.
+    pub overhead: usize,
+    /// The rest: `used - overhead`.
+    pub dataset: usize,
+    /// Allocated since start-up (at least 1).
+    pub net: usize,
+}
+
+impl MemoryOverview {
+    /// The figures now.
+    pub fn of(ctx: &Ctx) -> MemoryOverview {
+        let s = &*ctx.server;
+        let used = used_memory();
+        let clients = ctx.clients_memory();
+        let aof_buffer = s.aof_buffer_memory();
+        let overhead = s.startup_memory + clients + aof_buffer + ctx.store.keyspace_overhead();
+        MemoryOverview {
+            used,
+            rss: rss_bytes(),
+            peak: s.peak_memory.max(used),
+            clients,
+            aof_buffer,
+            overhead,
+            dataset: used.saturating_sub(overhead),
+            net: used.saturating_sub(s.startup_memory).max(1),
+        }
+    }
+}
+
 /// INFO memory, in Redis 7.0's field order. The overhead is what is not
 /// data: the empty server, clients' buffers, the AOF buffer; the dataset is
 /// the rest. Buffers not counted for eviction are reported as Redis does.
 fn memory_section(t: &mut String, ctx: &Ctx) {
     let s = &*ctx.server;
     let cfg = &s.config;
-    let used = used_memory();
-    let rss = rss_bytes();
-    let peak = s.peak_memory.max(used);
-    let clients = ctx.clients_memory();
-    let aof_buffer = s.aof_buffer_memory();
-    let overhead = s.startup_memory + clients + aof_buffer + ctx.store.keyspace_overhead();
-    let dataset = used.saturating_sub(overhead);
-    let net = used.saturating_sub(s.startup_memory).max(1);
+    let MemoryOverview {
+        used,
+        rss,
+        peak,
+        clients,
+        aof_buffer,
+        overhead,
+        dataset,
+        net,
+    } = MemoryOverview::of(ctx);
     let _ = write!(
         t,
         "# Memory\r\n\

@@ -14,6 +14,7 @@ pub mod command_meta;
 pub mod config_cmd;
 pub mod connection;
 pub mod dispatch;
+pub mod dump;
 pub mod errors;
 pub mod getkeys;
 pub mod hashes;
@@ -25,11 +26,13 @@ pub mod keys;
 pub mod latency;
 pub mod lists;
 pub mod long_double;
+pub mod memory_cmd;
 pub mod persistence;
 pub mod pubsub;
 pub mod server_cmd;
 pub mod sets;
 pub mod slowlog;
+pub mod sort;
 pub mod strings;
 pub mod table;
 pub mod transactions;
@@ -183,6 +186,8 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     connection::COMMANDS,
     strings::COMMANDS,
     keys::COMMANDS,
+    sort::COMMANDS,
+    dump::COMMANDS,
     bitmaps::COMMANDS,
     hyperloglog::COMMANDS,
     lists::COMMANDS,
@@ -190,6 +195,7 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     hashes::COMMANDS,
     sets::COMMANDS,
     server_cmd::COMMANDS,
+    memory_cmd::COMMANDS,
     persistence::COMMANDS,
     zsets::COMMANDS,
     transactions::COMMANDS,

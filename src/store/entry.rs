@@ -201,6 +201,16 @@ impl Entry {
         crate::alloc::charged_size(self.blob.len() + 4)
     }
 
+    /// MEMORY USAGE's estimate: the entry's slot in its table, its blob,
+    /// and a collection's box and contents (see `Object::heap_size` for
+    /// `samples`).
+    pub fn memory_usage(&self, samples: usize) -> usize {
+        let object = self.object.as_ref().map_or(0, |o| {
+            crate::alloc::charged_size(std::mem::size_of::<Object>()) + o.heap_size(samples)
+        });
+        std::mem::size_of::<Entry>() + self.heap_size() + object
+    }
+
     #[inline]
     fn key_span(&self) -> (usize, usize) {
         let b = self.bytes();

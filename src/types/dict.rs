@@ -44,6 +44,30 @@ impl<V> Default for Dict<V> {
 }
 
 impl<V> Dict<V> {
+    /// Estimated heap bytes: the bucket array, and per element its node,
+    /// key and `value_heap` (measured on up to `samples` elements).
+    pub fn heap_size(&self, samples: usize, value_heap: impl Fn(&V) -> usize) -> usize {
+        use crate::alloc::charged_size;
+        let buckets = if self.table.is_empty() {
+            0
+        } else {
+            charged_size(std::mem::size_of_val(&*self.table))
+        };
+        let nodes = self.iter_nodes().map(|n| {
+            charged_size(std::mem::size_of::<Node<V>>())
+                + charged_size(n.key.len())
+                + value_heap(&n.value)
+        });
+        buckets + super::extrapolate(nodes, self.len, samples)
+    }
+
+    /// Every node, bucket by bucket.
+    fn iter_nodes(&self) -> impl Iterator<Item = &Node<V>> {
+        self.table
+            .iter()
+            .flat_map(|link| std::iter::successors(link.as_deref(), |n| n.next.as_deref()))
+    }
+
     /// An empty table (no allocation until the first insert).
     pub fn new() -> Self {
         Dict {

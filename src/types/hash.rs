@@ -59,6 +59,18 @@ impl Default for Repr {
 }
 
 impl Hash {
+    /// Estimated heap bytes (see `Object::heap_size`).
+    pub fn heap_size(&self, samples: usize) -> usize {
+        use crate::alloc::charged_size;
+        match &self.repr {
+            Repr::Pack(p) => charged_size(p.buf.len()),
+            Repr::Table(d) => {
+                charged_size(std::mem::size_of_val(&**d))
+                    + d.heap_size(samples, |v| charged_size(v.len()))
+            }
+        }
+    }
+
     /// Number of fields.
     pub fn len(&self) -> usize {
         match &self.repr {

@@ -285,6 +285,21 @@ impl Default for List {
 }
 
 impl List {
+    /// Estimated heap bytes (see `Object::heap_size`): nodes are measured
+    /// on up to `samples` of them.
+    pub fn heap_size(&self, samples: usize) -> usize {
+        use crate::alloc::charged_size;
+        let pack = |p: &Pack| charged_size(p.buf.capacity());
+        charged_size(std::mem::size_of::<Repr>())
+            + match &*self.repr {
+                Repr::Small(p) => pack(p),
+                Repr::Quick { nodes, .. } => {
+                    charged_size(nodes.capacity() * std::mem::size_of::<Pack>())
+                        + super::extrapolate(nodes.iter().map(pack), nodes.len(), samples)
+                }
+            }
+    }
+
     /// Number of elements.
     #[inline]
     pub fn len(&self) -> usize {

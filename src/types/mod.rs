@@ -116,6 +116,19 @@ impl Object {
         }
     }
 
+    /// Estimated heap bytes of the value (the box holding it excluded), as
+    /// the counting allocator charges them; collections of many elements
+    /// are measured on up to `samples` of them and extrapolated (MEMORY
+    /// USAGE's SAMPLES; `usize::MAX` measures all).
+    pub fn heap_size(&self, samples: usize) -> usize {
+        match self {
+            Object::List(v) => v.heap_size(samples),
+            Object::Hash(v) => v.heap_size(samples),
+            Object::Set(v) => v.heap_size(samples),
+            Object::ZSet(v) => v.heap_size(samples),
+        }
+    }
+
     /// True when the value holds no element (Redis deletes such keys).
     pub fn is_empty(&self) -> bool {
         match self {
@@ -171,6 +184,24 @@ object_type!(Hash, Hash);
 object_type!(Set, Set);
 object_type!(ZSet, ZSet);
 
+/// The sum over `total` items estimated from the first `samples` of them
+/// (`sizes`): exact when every item is measured.
+pub(crate) fn extrapolate(
+    sizes: impl Iterator<Item = usize>,
+    total: usize,
+    samples: usize,
+) -> usize {
+    let (mut sum, mut seen) = (0usize, 0usize);
+    for size in sizes.take(samples.max(1)) {
+        sum += size;
+        seen += 1;
+    }
+    if seen == 0 {
+        return 0;
+    }
+    sum.saturating_mul(total) / seen
+}
+
 #[cfg(test)]
 mod size_tests {
     /// A key's value box is a malloc of `size_of::<Object>()`: at 24 bytes
@@ -185,5 +216,31 @@ mod size_tests {
             std::mem::size_of::<super::ZSet>(),
         ];
         assert!(std::mem::size_of::<super::Object>() <= 24, "{sizes:?}");
+    }
+
+    #[test]
+    fn extrapolation_scales_the_sampled_sizes() {
+        assert_eq!(
+            super::extrapolate([10, 20, 30].into_iter(), 3, usize::MAX),
+            60
+        );
+        assert_eq!(super::extrapolate([10, 20, 30].into_iter(), 100, 2), 1500);
+        assert_eq!(super::extrapolate(std::iter::empty(), 0, 5), 0);
+    }
+
+    #[test]
+    fn heap_sizes_grow_with_the_contents() {
+        let limits = super::TypeLimits::default();
+        let mut small = super::Hash::default();
+        let mut big = super::Hash::default();
+        small.set(b"f", b"v", limits.hash);
+        for i in 0..1000 {
+            big.set(format!("field-{i}").as_bytes(), b"value", limits.hash);
+        }
+        let (small, big) = (super::Object::Hash(small), super::Object::Hash(big));
+        assert!(small.heap_size(5) < 100);
+        let all = big.heap_size(usize::MAX);
+        assert!(all > 1000 * 48, "{all}");
+        assert!(big.heap_size(5) * 2 > all && big.heap_size(5) < all * 2);
     }
 }

@@ -66,6 +66,17 @@ impl Member<'_> {
 }
 
 impl Set {
+    /// Estimated heap bytes (see `Object::heap_size`).
+    pub fn heap_size(&self, samples: usize) -> usize {
+        use crate::alloc::charged_size;
+        match &self.repr {
+            Repr::Ints(s) => charged_size(s.data.len()),
+            Repr::Table(d) => {
+                charged_size(std::mem::size_of_val(&**d)) + d.heap_size(samples, |_| 0)
+            }
+        }
+    }
+
     /// Number of members.
     pub fn len(&self) -> usize {
         match &self.repr {

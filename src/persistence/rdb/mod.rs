@@ -22,11 +22,14 @@
 //!   strings and doubles.
 //! - `values.rs`: reading one value and building it under the configured
 //!   limits, with the encoding redis-server gives it on load.
+//! - `dump.rs`: [`dump_value`] and [`restore_value`], one value in the
+//!   DUMP/RESTORE payload format.
 //! - `legacy.rs`: the ziplist and zipmap blobs of files from before Redis 7.0.
 //! - `tests.rs`: round trips, corrupt input, and the redis-server fixtures in
 //!   `tests/fixtures/rdb/` (made by `scripts/make_redis7_rdb.py` and
 //!   `scripts/make_legacy_rdb.py`).
 
+mod dump;
 mod input;
 mod legacy;
 mod read;
@@ -36,6 +39,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+pub use dump::{dump_value, restore_value, PayloadError};
 pub use read::read_rdb;
 pub use write::{write_rdb, write_rdb_releasing};
 

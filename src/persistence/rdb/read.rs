@@ -1,9 +1,9 @@
 //! Reading an RDB file: [`read_rdb`], the file-level walk (magic, opcodes,
-//! keys, checksum). Values other than strings are read by `values`.
+//! keys, checksum). Values are read by `values`.
 
 use super::input::{error, Input};
-use super::values::{read_object, Scratch};
-use super::{kind, opcode, RdbError, RdbSummary, RDB_VERSION};
+use super::values::{is_value_type, read_entry, Scratch};
+use super::{opcode, RdbError, RdbSummary, RDB_VERSION};
 use crate::store::Entry;
 use crate::types::TypeLimits;
 use std::io::Read;
@@ -105,16 +105,14 @@ pub fn read_rdb<R: Read>(
             }
             type_byte if is_value_type(type_byte) => {
                 input.string_into(&mut key)?;
-                let entry = if type_byte == kind::STRING {
-                    input
-                        .string_into(&mut value)
-                        .map_err(|e| naming_key(e, &key))?;
-                    Some(Entry::new_string(&key, &value, expire_at, clock))
-                } else {
-                    read_object(&mut input, type_byte, limits, &mut scratch)
-                        .map_err(|e| naming_key(e, &key))?
-                        .map(|o| Entry::new_object(&key, o, expire_at, clock))
-                };
+                let entry = read_entry(
+                    &mut input,
+                    type_byte,
+                    (&key, expire_at, clock),
+                    limits,
+                    &mut scratch,
+                )
+                .map_err(|e| naming_key(e, &key))?;
                 match entry {
                     Some(entry) => {
                         summary.keys += 1;
@@ -163,12 +161,6 @@ fn read_magic<R: Read>(input: &mut Input<R>) -> Result<u32, RdbError> {
         ),
         None => error(5, "bad RDB version field"),
     }
-}
-
-/// True for the bytes that introduce a key (value types Redis 7.0 knows,
-/// and 7.2's SET_LISTPACK and STREAM_LISTPACKS_3).
-fn is_value_type(b: u8) -> bool {
-    matches!(b, 0..=7 | 9..=21)
 }
 
 /// `e` with the key it happened in added to its message.

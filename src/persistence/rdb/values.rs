@@ -14,6 +14,7 @@
 use super::input::{error, Input, Result};
 use super::{container, kind, legacy};
 use crate::commands::zsets::parse_score;
+use crate::store::Entry;
 use crate::types::hash::{Hash, HashLimits};
 use crate::types::list::{End, List};
 use crate::types::listpack::{self, Elem};
@@ -31,12 +32,35 @@ pub(super) struct Scratch {
     b: Vec<u8>,
 }
 
+/// True for the bytes that introduce a value (the types Redis 7.0 knows,
+/// and 7.2's SET_LISTPACK and STREAM_LISTPACKS_3).
+pub(super) fn is_value_type(b: u8) -> bool {
+    matches!(b, 0..=7 | 9..=21)
+}
+
+/// Reads a value of type `type_byte` and builds the entry `(key,
+/// expire_at, clock)` holding it; `Ok(None)` for an empty collection.
+pub(super) fn read_entry<R: Read>(
+    input: &mut Input<R>,
+    type_byte: u8,
+    (key, expire_at, clock): (&[u8], Option<u64>, u32),
+    limits: &TypeLimits,
+    s: &mut Scratch,
+) -> Result<Option<Entry>> {
+    if type_byte == kind::STRING {
+        input.string_into(&mut s.b)?;
+        return Ok(Some(Entry::new_string(key, &s.b, expire_at, clock)));
+    }
+    let object = read_object(input, type_byte, limits, s)?;
+    Ok(object.map(|o| Entry::new_object(key, o, expire_at, clock)))
+}
+
 /// Most elements a count from the file may pre-allocate room for.
 const PREALLOCATE_MAX: u64 = 4096;
 
 /// Reads a value of type `type_byte` (any type but STRING). `Ok(None)` is an
 /// empty collection.
-pub(super) fn read_object<R: Read>(
+fn read_object<R: Read>(
     input: &mut Input<R>,
     type_byte: u8,
     limits: &TypeLimits,

@@ -86,8 +86,9 @@ pub fn write_rdb_releasing<W: Write>(
     w.finish()
 }
 
-/// The output stream and the scratch space reused from value to value.
-struct Writer<W> {
+/// The output stream and the scratch space reused from value to value
+/// (also the encoder of DUMP payloads, see `dump.rs`).
+pub(super) struct Writer<W> {
     out: W,
     /// Bytes not yet checksummed and handed to `out`.
     buf: Vec<u8>,
@@ -109,7 +110,9 @@ struct Writer<W> {
 }
 
 impl<W: Write> Writer<W> {
-    fn new(out: W, compress: bool, checksum: bool) -> Writer<W> {
+    /// A writer to `out`; `compress` is rdbcompression, `checksum`
+    /// rdbchecksum (the CRC-64 of the file, written by `finish`).
+    pub(super) fn new(out: W, compress: bool, checksum: bool) -> Writer<W> {
         Writer {
             out,
             buf: Vec::with_capacity(FLUSH_AT),
@@ -274,18 +277,19 @@ impl<W: Write> Writer<W> {
             self.bytes(&at.to_le_bytes())?;
         }
         let value = e.value();
-        let type_byte = match &value {
-            Value::Str(_) => kind::STRING,
-            Value::Obj(Object::List(_)) => kind::LIST_QUICKLIST_2,
-            Value::Obj(Object::Hash(h)) if h.is_listpack() => kind::HASH_LISTPACK,
-            Value::Obj(Object::Hash(_)) => kind::HASH,
-            Value::Obj(Object::Set(s)) if s.as_intset().is_some() => kind::SET_INTSET,
-            Value::Obj(Object::Set(_)) => kind::SET,
-            Value::Obj(Object::ZSet(ZSet::Small(_))) => kind::ZSET_LISTPACK,
-            Value::Obj(Object::ZSet(ZSet::Big(_))) => kind::ZSET_2,
-        };
-        self.byte(type_byte)?;
+        self.byte(type_byte(&value))?;
         self.string(e.key())?;
+        self.value(value)
+    }
+
+    /// A type byte, then the value (a DUMP payload's body).
+    pub(super) fn byte_then_value(&mut self, type_byte: u8, value: Value) -> io::Result<()> {
+        self.byte(type_byte)?;
+        self.value(value)
+    }
+
+    /// A value in the encoding its type byte (see [`type_byte`]) announces.
+    fn value(&mut self, value: Value) -> io::Result<()> {
         match value {
             Value::Str(s) => self.string(s),
             Value::Obj(Object::List(l)) => self.list(l),
@@ -381,6 +385,13 @@ impl<W: Write> Writer<W> {
         done
     }
 
+    /// Hands the buffered bytes to the output and returns it (no EOF, no
+    /// checksum: for a DUMP payload).
+    pub(super) fn into_output(mut self) -> io::Result<W> {
+        self.flush_buf()?;
+        Ok(self.out)
+    }
+
     /// EOF, the checksum, and a flush; returns the bytes written.
     fn finish(mut self) -> io::Result<u64> {
         self.byte(opcode::EOF)?;
@@ -389,5 +400,20 @@ impl<W: Write> Writer<W> {
         self.out.write_all(&crc.to_le_bytes())?;
         self.out.flush()?;
         Ok(self.written + 8)
+    }
+}
+
+/// The RDB type byte of a value: the object type Redis 7.0 saves the same
+/// in-memory encoding under.
+pub(super) fn type_byte(value: &Value) -> u8 {
+    match value {
+        Value::Str(_) => kind::STRING,
+        Value::Obj(Object::List(_)) => kind::LIST_QUICKLIST_2,
+        Value::Obj(Object::Hash(h)) if h.is_listpack() => kind::HASH_LISTPACK,
+        Value::Obj(Object::Hash(_)) => kind::HASH,
+        Value::Obj(Object::Set(s)) if s.as_intset().is_some() => kind::SET_INTSET,
+        Value::Obj(Object::Set(_)) => kind::SET,
+        Value::Obj(Object::ZSet(ZSet::Small(_))) => kind::ZSET_LISTPACK,
+        Value::Obj(Object::ZSet(ZSet::Big(_))) => kind::ZSET_2,
     }
 }

@@ -93,6 +93,25 @@ impl Default for Big {
 const CURSOR_POS_BITS: u32 = 40;
 
 impl Big {
+    /// Estimated heap bytes: the arena, free list, member index and tree,
+    /// and the members stored out of line (measured on up to `samples`).
+    pub(super) fn heap_size(&self, samples: usize) -> usize {
+        use crate::alloc::charged_size;
+        let members = self
+            .elems
+            .iter()
+            .filter(|e| !e.is_free())
+            .map(|e| match &e.member {
+                Member::Heap(b) => charged_size(b.len()),
+                Member::Inline(..) => 0,
+            });
+        vec_heap_bytes(self.elems.capacity(), std::mem::size_of::<Elem>())
+            + vec_heap_bytes(self.free.capacity(), 4)
+            + vec_heap_bytes(self.index.allocation_size(), 1)
+            + self.tree.heap_size()
+            + crate::types::extrapolate(members, self.len(), samples)
+    }
+
     /// From pairs sorted by (score, member), without duplicates. O(n).
     pub(super) fn from_sorted(pairs: Vec<(Box<[u8]>, f64)>) -> Big {
         let mut b = Big {
@@ -232,5 +251,14 @@ impl Big {
         } else {
             (generation << CURSOR_POS_BITS) | pos as u64
         }
+    }
+}
+
+/// What the allocator charges for a vector of `cap` items of `each` bytes.
+pub(super) fn vec_heap_bytes(cap: usize, each: usize) -> usize {
+    if cap == 0 {
+        0
+    } else {
+        crate::alloc::charged_size(cap * each)
     }
 }

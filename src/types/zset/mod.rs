@@ -223,6 +223,17 @@ impl fmt::Debug for ZSet {
 }
 
 impl ZSet {
+    /// Estimated heap bytes (see `Object::heap_size`).
+    pub fn heap_size(&self, samples: usize) -> usize {
+        use crate::alloc::charged_size;
+        match self {
+            ZSet::Small(s) => {
+                charged_size(std::mem::size_of::<Small>()) + charged_size(s.buf.capacity())
+            }
+            ZSet::Big(b) => charged_size(std::mem::size_of::<Big>()) + b.heap_size(samples),
+        }
+    }
+
     /// An empty set in the encoding Redis would create for a first insertion
     /// of `member_len` bytes (skiplist when zset-max-listpack-entries is 0 or
     /// the member is too long for a listpack).

@@ -1,6 +1,6 @@
 //! The counted B+tree of arena ids behind the skiplist encoding.
 
-use super::big::Elem;
+use super::big::{vec_heap_bytes, Elem};
 
 /// Most ids in a leaf / children in an inner node; one more triggers a split.
 const LEAF_MAX: usize = 64;
@@ -39,6 +39,24 @@ pub(super) struct Tree {
 }
 
 impl Tree {
+    /// Estimated heap bytes of the node pool, its free list and every node.
+    pub(super) fn heap_size(&self) -> usize {
+        let nodes: usize = self
+            .nodes
+            .iter()
+            .map(|n| match n {
+                Node::Leaf(ids) => vec_heap_bytes(ids.capacity(), 4),
+                Node::Inner(children) => {
+                    vec_heap_bytes(children.capacity(), std::mem::size_of::<Child>())
+                }
+                Node::Free => 0,
+            })
+            .sum();
+        vec_heap_bytes(self.nodes.capacity(), std::mem::size_of::<Node>())
+            + vec_heap_bytes(self.free.capacity(), 4)
+            + nodes
+    }
+
     pub(super) fn new() -> Tree {
         Tree {
             nodes: vec![Node::Leaf(Vec::new())],
