@@ -12,7 +12,7 @@
 
 use crate::difftest::client::{encode, Conn, Value};
 use crate::difftest::generate::{block_timeout, is_blocking, Turn};
-use crate::difftest::known;
+use crate::difftest::known::{self, PushRule};
 use crate::difftest::normalize::{norm_for, same, same_exec, Norm};
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,8 @@ pub struct Diff {
 struct Track {
     in_multi: bool,
     queued: Vec<Norm>,
+    /// The commands queued (their events come at EXEC).
+    queued_cmds: Vec<Vec<String>>,
     reply_off: bool,
     skip_next: bool,
 }
@@ -64,6 +66,8 @@ pub struct Target {
 /// A run in progress against two servers (index 0 is the reference).
 pub struct Run {
     sides: [Side; 2],
+    /// The commands an EXEC of this turn ran (for the push rules).
+    exec_cmds: Vec<Vec<String>>,
     skip_known: bool,
     /// The blocking command each blocked client waits in.
     blocked_cmd: Vec<Vec<String>>,
@@ -145,6 +149,7 @@ impl Run {
                 Side::connect(target.ferrocache, clients),
             ],
             skip_known: target.skip_known,
+            exec_cmds: Vec::new(),
             blocked_cmd: vec![Vec::new(); clients],
             track: vec![Track::default(); clients],
             blocked: vec![false; clients],
@@ -158,15 +163,20 @@ impl Run {
         if self.blocked[turn.client] {
             return Ok(());
         }
+        self.exec_cmds.clear();
         self.executed.push(turn.clone());
         let mut batch = Vec::new();
         for cmd in &turn.cmds {
-            let special = cmd[0] == "SCANALL"
-                || (is_blocking(cmd) && !self.track[turn.client].in_multi);
-            if special {
+            if cmd[0] == "SCANALL" || is_blocking(cmd) {
                 self.run_batch(turn.client, &batch)?;
                 batch.clear();
-                if cmd[0] == "SCANALL" {
+                if self.track[turn.client].in_multi {
+                    // Queued: a blocking command will not block; a cursor
+                    // walk cannot be queued, so it is left out.
+                    if cmd[0] != "SCANALL" {
+                        self.run_batch(turn.client, std::slice::from_ref(cmd))?;
+                    }
+                } else if cmd[0] == "SCANALL" {
                     self.run_scan(turn.client, cmd)?;
                 } else {
                     self.run_blocking(turn.client, cmd)?;
@@ -251,16 +261,20 @@ impl Run {
         let t = &mut self.track[client];
         let ok = if t.in_multi && r == Value::Simple("QUEUED".into()) {
             t.queued.push(norm_for(cmd));
+            t.queued_cmds.push(cmd.to_vec());
             r == g
         } else {
             match name.as_str() {
                 "EXEC" => {
                     let queued = std::mem::take(&mut t.queued);
+                    let ran = std::mem::take(&mut t.queued_cmds);
+                    self.exec_cmds.extend(ran);
                     t.in_multi = false;
                     same_exec(&queued, &r, &g)
                 }
                 "DISCARD" => {
                     t.queued.clear();
+                    t.queued_cmds.clear();
                     t.in_multi = false;
                     r == g
                 }
@@ -378,17 +392,19 @@ impl Run {
         self.compare(client, cmd, r, g)
     }
 
-    /// True when this turn's pushes are compared as a multiset: the turn
-    /// (or a blocked command it may serve) is on the known list for its
-    /// event order.
-    fn pushes_unordered(&self) -> bool {
+    /// How this turn's pushes are compared when the turn (or a blocked
+    /// command it may serve) is on the known list for its events.
+    fn push_rule(&self) -> Option<PushRule> {
         let turn = self.executed.last().unwrap();
-        self.skip_known
-            && turn
-                .cmds
-                .iter()
-                .chain(self.blocked_cmd.iter().filter(|c| !c.is_empty()))
-                .any(|c| known::unordered_pushes(c).is_some())
+        if !self.skip_known {
+            return None;
+        }
+        turn.cmds
+            .iter()
+            .chain(self.blocked_cmd.iter().filter(|c| !c.is_empty()))
+            .chain(self.exec_cmds.iter())
+            .filter_map(|c| known::push_rule(c).map(|(rule, _)| rule))
+            .max()
     }
 
     /// After a turn: blocked clients served meanwhile, and keyspace pushes.
@@ -439,9 +455,13 @@ impl Run {
         }
         for i in 0..2 {
             let (mut r, mut g) = (pushes[0][i].clone(), pushes[1][i].clone());
-            if self.pushes_unordered() {
-                r.sort();
-                g.sort();
+            match self.push_rule() {
+                Some(PushRule::Unordered) => {
+                    r.sort();
+                    g.sort();
+                }
+                Some(PushRule::Ignored) => continue,
+                None => {}
             }
             let (r, g) = (&r, &g);
             if r != g {
