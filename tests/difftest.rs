@@ -82,6 +82,7 @@ fn redis_and_ferrocache_agree_on_random_workloads() {
         ferrocache: ferrocache.port,
         clients,
         skip_known: std::env::var("DIFFTEST_NO_SKIP").map_or(true, |v| v != "1"),
+        wait: Duration::from_secs(5),
     };
     let seeds = match env_u64("DIFFTEST_SEED") {
         Some(seed) => vec![seed],

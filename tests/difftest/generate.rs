@@ -12,7 +12,11 @@ pub struct Rng(u64);
 impl Rng {
     /// A generator for `seed` (any value, 0 included).
     pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x9e37_79b9_7f4a_7c15 | 1)
+        // splitmix64 spreads nearby seeds; xorshift needs a non-zero state.
+        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        Rng((z ^ (z >> 31)) | 1)
     }
 
     /// The next 64 random bits.
@@ -55,6 +59,8 @@ pub struct Turn {
 #[derive(Clone, Default)]
 struct ClientGen {
     in_multi: bool,
+    /// It sent WATCH and has not ended the transaction since.
+    watching: bool,
     /// The keys of the blocking command this client was blocked by.
     blocked_on: Vec<String>,
     /// Turns since it blocked (a rescue push comes after a while).
@@ -126,7 +132,7 @@ impl Generator {
         {
             self.clients[b].blocked_for = 0;
             let key = self.clients[b].blocked_on[0].clone();
-            let push = if key.starts_with("zset") {
+            let push = if key.starts_with("bzset") {
                 vec!["ZADD".into(), key.clone(), "1".into(), "rescued".into()]
             } else {
                 vec!["RPUSH".into(), key.clone(), "rescued".into()]
@@ -147,9 +153,11 @@ impl Generator {
             if end < 5 {
                 cmds.push(vec!["EXEC".into()]);
                 self.clients[client].in_multi = false;
+                self.clients[client].watching = false;
             } else if end < 6 {
                 cmds.push(vec!["DISCARD".into()]);
                 self.clients[client].in_multi = false;
+                self.clients[client].watching = false;
             }
             return Turn { client, cmds };
         }
@@ -162,9 +170,11 @@ impl Generator {
                     w.push(self.any_key());
                 }
                 cmds.push(w);
+                self.clients[client].watching = true;
             }
             if self.rng.chance(10) {
                 cmds.push(vec!["UNWATCH".into()]);
+                self.clients[client].watching = false;
             }
             cmds.push(vec!["MULTI".into()]);
             self.clients[client].in_multi = true;
@@ -195,7 +205,13 @@ impl Generator {
         }
         drop_after_spop(&mut cmds);
         if roll >= 970 {
-            let b = self.blocking_command();
+            let b = loop {
+                let b = self.blocking_command();
+                let known = known::blocking_difference(&b, block_timeout(&b)).is_some();
+                if !self.skip_known || !known {
+                    break b;
+                }
+            };
             if block_timeout(&b) == 0.0 {
                 self.clients[client].blocked_on = blocking_keys(&b);
             }
@@ -206,9 +222,12 @@ impl Generator {
 
     /// A random data command not on the known-differences list.
     fn data_command(&mut self) -> Vec<String> {
+        let watching = self.clients.iter().any(|c| c.watching);
         loop {
             let cmd = self.any_command();
-            if !self.skip_known || known::known_difference(&cmd).is_none() {
+            let known = known::known_difference(&cmd).is_some()
+                || (watching && known::watch_difference(&cmd).is_some());
+            if !self.skip_known || !known {
                 return cmd;
             }
         }
@@ -234,6 +253,10 @@ impl Generator {
         } else {
             family
         };
+        // Blocking pops wait on keys only list (zset) commands ever write.
+        if (family == "list" || family == "zset") && self.rng.chance(20) {
+            return format!("b{family}:{}", self.rng.below(2));
+        }
         format!("{family}:{}", self.rng.below(4))
     }
 
@@ -535,7 +558,7 @@ impl Generator {
                 }
                 c
             }
-            15 => vec!["SCANALL".into(), "HSCAN".into(), k, "COUNT".into(), "2".into()],
+            15 => vec!["SCANALL".into(), "HSCAN".into(), k, "COUNT".into(), "20".into()],
             _ => vec!["HSET".into(), k, self.member(), self.int()],
         }
     }
@@ -579,7 +602,7 @@ impl Generator {
                 }
                 c
             }
-            14 => vec!["SCANALL".into(), "SSCAN".into(), k, "COUNT".into(), "3".into()],
+            14 => vec!["SCANALL".into(), "SSCAN".into(), k, "COUNT".into(), "20".into()],
             15 => {
                 let mut c = vec!["SPOP".into(), k];
                 if self.rng.chance(50) {
@@ -594,7 +617,7 @@ impl Generator {
     fn zset_command(&mut self) -> Vec<String> {
         let k = self.key("zset");
         let k2 = self.key("zset");
-        match self.rng.below(30) {
+        match self.rng.below(31) {
             0..=4 => {
                 let mut c = vec!["ZADD".into(), k];
                 for flag in ["NX", "XX", "GT", "LT", "CH", "INCR"] {
@@ -614,13 +637,16 @@ impl Generator {
             8 => vec!["ZMSCORE".into(), k, self.member(), self.member()],
             9 => vec!["ZCARD".into(), k],
             10 => vec!["ZCOUNT".into(), k, self.score_bound(), self.score_bound()],
-            11 => vec!["ZLEXCOUNT".into(), k, self.lex_bound(), self.lex_bound()],
+            11 => vec!["ZLEXCOUNT".into(), self.lex_key(), self.lex_bound(), self.lex_bound()],
             12 | 13 => {
                 let mut c = vec!["ZRANGE".into(), k];
                 match self.rng.below(3) {
                     0 => c.extend([self.index(), self.index()]),
                     1 => c.extend([self.score_bound(), self.score_bound(), "BYSCORE".into()]),
-                    _ => c.extend([self.lex_bound(), self.lex_bound(), "BYLEX".into()]),
+                    _ => {
+                        c[1] = self.lex_key();
+                        c.extend([self.lex_bound(), self.lex_bound(), "BYLEX".into()])
+                    }
                 }
                 if self.rng.chance(30) {
                     c.push("REV".into());
@@ -644,7 +670,7 @@ impl Generator {
             }
             16 => {
                 let name = self.rng.pick(&["ZRANGEBYLEX", "ZREVRANGEBYLEX"]);
-                vec![name.into(), k, self.lex_bound(), self.lex_bound()]
+                vec![name.into(), self.lex_key(), self.lex_bound(), self.lex_bound()]
             }
             17 => vec!["ZREVRANGE".into(), k, self.index(), self.index()],
             18 => vec![self.rng.pick(&["ZRANK", "ZREVRANK"]).into(), k, self.member()],
@@ -655,7 +681,12 @@ impl Generator {
                 self.score_bound(),
                 self.score_bound(),
             ],
-            21 => vec!["ZREMRANGEBYLEX".into(), k, self.lex_bound(), self.lex_bound()],
+            21 => vec![
+                "ZREMRANGEBYLEX".into(),
+                self.lex_key(),
+                self.lex_bound(),
+                self.lex_bound(),
+            ],
             22 => {
                 let mut c = vec![self.rng.pick(&["ZPOPMIN", "ZPOPMAX"]).to_string(), k];
                 if self.rng.chance(50) {
@@ -710,9 +741,23 @@ impl Generator {
                 }
                 c
             }
-            28 => vec!["SCANALL".into(), "ZSCAN".into(), k, "COUNT".into(), "2".into()],
+            28 => vec!["SCANALL".into(), "ZSCAN".into(), k, "COUNT".into(), "20".into()],
+            29 => vec![
+                "ZADD".into(),
+                self.lex_key(),
+                "0".into(),
+                self.member(),
+                "0".into(),
+                self.member(),
+            ],
             _ => vec!["ZADD".into(), k, self.score(), self.member()],
         }
+    }
+
+    /// A sorted set whose scores are all 0: lex ranges are specified only
+    /// for those (with mixed scores the answer is unspecified).
+    fn lex_key(&mut self) -> String {
+        format!("zlex:{}", self.rng.below(3))
     }
 
     fn hll_command(&mut self) -> Vec<String> {
@@ -732,9 +777,9 @@ impl Generator {
         let k = self.any_key();
         let k2 = self.any_key();
         match self.rng.below(34) {
-            0 | 1 => vec![self.rng.pick(&["DEL", "UNLINK"]).into(), k, k2],
-            2 => vec![self.rng.pick(&["EXISTS", "TOUCH"]).into(), k.clone(), k2, k],
-            3 | 4 => vec!["TYPE".into(), k],
+            0..=3 => vec![self.rng.pick(&["DEL", "UNLINK"]).into(), k, k2],
+            26 => vec![self.rng.pick(&["EXISTS", "TOUCH"]).into(), k.clone(), k2, k],
+            4 => vec!["TYPE".into(), k],
             5 => vec![self.rng.pick(&["RENAME", "RENAMENX"]).into(), k, k2],
             6 => {
                 let mut c = vec!["COPY".into(), k, k2];
@@ -809,10 +854,12 @@ impl Generator {
         } else {
             self.rng.pick(&["0.01", "0.02"]).to_string()
         };
-        let l1 = format!("list:{}", self.rng.below(4));
-        let l2 = format!("list:{}", self.rng.below(4));
-        let z1 = format!("zset:{}", self.rng.below(4));
-        let z2 = format!("zset:{}", self.rng.below(4));
+        // Only list (zset) commands write these keys: a blocked client's key
+        // never changes type (a known difference, see known.rs).
+        let l1 = format!("blist:{}", self.rng.below(2));
+        let l2 = format!("blist:{}", self.rng.below(2));
+        let z1 = format!("bzset:{}", self.rng.below(2));
+        let z2 = format!("bzset:{}", self.rng.below(2));
         let side = |r: &mut Rng| r.pick(&["LEFT", "RIGHT"]).to_string();
         let mut c: Vec<String> = match self.rng.below(8) {
             0 | 1 => vec![self.rng.pick(&["BLPOP", "BRPOP"]).into(), l1, l2],

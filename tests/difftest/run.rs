@@ -16,7 +16,7 @@ use crate::difftest::known::{self, PushRule};
 use crate::difftest::normalize::{norm_for, same, same_exec, Norm};
 use std::time::{Duration, Instant};
 
-/// How long a reply may take before it counts as missing.
+/// How long setup replies may take.
 const WAIT: Duration = Duration::from_secs(5);
 
 /// The first difference of a run.
@@ -61,10 +61,13 @@ pub struct Target {
     pub ferrocache: u16,
     pub clients: usize,
     pub skip_known: bool,
+    /// How long a reply may take before it counts as missing.
+    pub wait: Duration,
 }
 
 /// A run in progress against two servers (index 0 is the reference).
 pub struct Run {
+    wait: Duration,
     sides: [Side; 2],
     /// The commands an EXEC of this turn ran (for the push rules).
     exec_cmds: Vec<Vec<String>>,
@@ -102,6 +105,9 @@ fn info_field(conn: &mut Conn, field: &str) -> i64 {
 impl Side {
     fn connect(port: u16, clients: usize) -> Side {
         let mut control = Conn::connect(port);
+        // Clients of an earlier run (a replay) must not linger, blocked.
+        control.call(&["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"], WAIT);
+        control.call(&["CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes"], WAIT);
         control.call(&["FLUSHALL"], WAIT);
         control.call(&["CONFIG", "SET", "notify-keyspace-events", "KEA"], WAIT);
         // Clients of an earlier run may still be closing.
@@ -149,6 +155,7 @@ impl Run {
                 Side::connect(target.ferrocache, clients),
             ],
             skip_known: target.skip_known,
+            wait: target.wait,
             exec_cmds: Vec::new(),
             blocked_cmd: vec![Vec::new(); clients],
             track: vec![Track::default(); clients],
@@ -248,8 +255,8 @@ impl Run {
             if !self.expects_reply(client, cmd) {
                 continue;
             }
-            let r = self.sides[0].clients[client].read(WAIT);
-            let g = self.sides[1].clients[client].read(WAIT);
+            let r = self.sides[0].clients[client].read(self.wait);
+            let g = self.sides[1].clients[client].read(self.wait);
             self.compare(client, cmd, r, g)?;
         }
         Ok(())
@@ -257,6 +264,10 @@ impl Run {
 
     /// Compares one reply under the command's rule and follows MULTI state.
     fn compare(&mut self, client: usize, cmd: &[String], r: Value, g: Value) -> Result<(), Box<Diff>> {
+        if r == Value::Timeout || g == Value::Timeout {
+            // A reply that never came (on either side) is never "the same".
+            return Err(self.diff(client, "reply (missing)", cmd, r, g));
+        }
         let name = cmd[0].to_ascii_uppercase();
         let t = &mut self.track[client];
         let ok = if t.in_multi && r == Value::Simple("QUEUED".into()) {
@@ -321,7 +332,7 @@ impl Run {
             let mut out = Vec::new();
             encode(&args, &mut out);
             conn.send(&out);
-            let reply = conn.read(WAIT);
+            let reply = conn.read(self.wait);
             let (next, items) = match reply.items() {
                 Some([Value::Bulk(Some(next)), page]) => {
                     (next.clone(), page.items().unwrap_or_default().to_vec())
@@ -355,17 +366,17 @@ impl Run {
             side.clients[client].send(&out);
         }
         if block_timeout(cmd) > 0.0 {
-            let wait = WAIT + Duration::from_secs_f64(block_timeout(cmd));
+            let wait = self.wait + Duration::from_secs_f64(block_timeout(cmd));
             let r = self.sides[0].clients[client].read(wait);
             let g = self.sides[1].clients[client].read(wait);
             return self.compare(client, cmd, r, g);
         }
         let mut outcome = Vec::new();
         for side in &mut self.sides {
-            let deadline = Instant::now() + WAIT;
+            let deadline = Instant::now() + self.wait;
             let v = loop {
                 if side.clients[client].ready() {
-                    break side.clients[client].read(WAIT);
+                    break side.clients[client].read(self.wait);
                 }
                 if info_field(&mut side.control, "blocked_clients") == side.blocked + 1 {
                     break blocked_value();
@@ -435,7 +446,7 @@ impl Run {
             for (i, sub) in side.subs.iter_mut().enumerate() {
                 let mut got = Vec::new();
                 loop {
-                    let v = sub.read(WAIT);
+                    let v = sub.read(self.wait);
                     let pong = match i {
                         0 => matches!(v.items(), Some([Value::Bulk(Some(p)), _]) if p == b"pong"),
                         _ => v == Value::Simple("PONG".into()),
@@ -488,7 +499,7 @@ impl Run {
     fn serve_blocked(&mut self) -> Result<(), Box<Diff>> {
         let mut counts = Vec::new();
         for side in &mut self.sides {
-            let v = side.control.read(WAIT);
+            let v = side.control.read(self.wait);
             let n = match &v {
                 Value::Bulk(Some(b)) | Value::Verbatim(_, b) => String::from_utf8_lossy(b)
                     .lines()
@@ -516,7 +527,7 @@ impl Run {
         let waiting: Vec<usize> = (0..self.blocked.len()).filter(|&c| self.blocked[c]).collect();
         let mut ready_sets = Vec::new();
         for side in &mut self.sides {
-            let deadline = Instant::now() + WAIT;
+            let deadline = Instant::now() + self.wait;
             let ready = loop {
                 let ready: Vec<usize> = waiting
                     .iter()
@@ -543,8 +554,8 @@ impl Run {
         for c in ready_sets[0].clone() {
             self.blocked[c] = false;
             self.blocked_cmd[c].clear();
-            let r = self.sides[0].clients[c].read(WAIT);
-            let g = self.sides[1].clients[c].read(WAIT);
+            let r = self.sides[0].clients[c].read(self.wait);
+            let g = self.sides[1].clients[c].read(self.wait);
             if r != g {
                 let what = format!("reply to the blocked client c{c}");
                 return Err(self.diff(client, &what, &[], r, g));

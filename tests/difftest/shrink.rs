@@ -23,7 +23,7 @@ pub fn replay(target: Target, turns: &[Turn]) -> Option<(Box<Diff>, Vec<Turn>)> 
 fn signature(d: &Diff) -> String {
     match d.command.first() {
         Some(name) => format!("reply to {}", name.to_ascii_uppercase()),
-        None if d.what.starts_with("keyspace") => "push".into(),
+        None if d.what.starts_with("keyspace") => format!("push {}", d.reference.show()),
         None => d.what.clone(),
     }
 }
@@ -35,6 +35,11 @@ pub fn shrink(
     diff: Box<Diff>,
     budget: Duration,
 ) -> (Vec<Turn>, Box<Diff>) {
+    // A reply a candidate never gets should not cost seconds.
+    let target = Target {
+        wait: Duration::from_secs(1),
+        ..target
+    };
     let deadline = Instant::now() + budget;
     let sig = signature(&diff);
     let mut best = (turns, diff);
