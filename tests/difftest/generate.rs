@@ -248,15 +248,15 @@ impl Generator {
 
     /// A key of `family`, or now and then of another one (WRONGTYPE paths).
     fn key(&mut self, family: &str) -> String {
+        // Blocking pops wait on keys only list (zset) commands ever write.
+        if (family == "list" || family == "zset") && self.rng.chance(20) {
+            return format!("b{family}:{}", self.rng.below(2));
+        }
         let family = if self.rng.chance(5) {
             FAMILIES[self.rng.below(6) as usize]
         } else {
             family
         };
-        // Blocking pops wait on keys only list (zset) commands ever write.
-        if (family == "list" || family == "zset") && self.rng.chance(20) {
-            return format!("b{family}:{}", self.rng.below(2));
-        }
         format!("{family}:{}", self.rng.below(4))
     }
 

@@ -13,6 +13,13 @@
 pub fn known_difference(cmd: &[String]) -> Option<&'static str> {
     let name = cmd[0].to_ascii_uppercase();
     match name.as_str() {
+        "SWAPDB" => Some(
+            "SWAPDB fails the EXEC of every client WATCHing a key of either database \
+             (Redis only when the key exists in one of them: WATCH set:2, MULTI; other \
+             client SWAPDB 0 1; EXEC: redis [], ferrocache nil), and a SWAPDB that \
+             brings a list to a blocked client's key serves it differently (blocking, \
+             WATCH: other helpers' areas)",
+        ),
         "ZMPOP" => Some(
             "a ZMPOP that pops does not fail the EXEC of a client WATCHing the key \
              (redis: nil; ferrocache: the transaction runs) (WATCH: another helper's area)",

@@ -177,12 +177,13 @@ impl Run {
             if cmd[0] == "SCANALL" || is_blocking(cmd) {
                 self.run_batch(turn.client, &batch)?;
                 batch.clear();
-                if self.track[turn.client].in_multi {
-                    // Queued: a blocking command will not block; a cursor
-                    // walk cannot be queued, so it is left out.
-                    if cmd[0] != "SCANALL" {
-                        self.run_batch(turn.client, std::slice::from_ref(cmd))?;
-                    }
+                let t = &self.track[turn.client];
+                if cmd[0] == "SCANALL" && (t.in_multi || t.reply_off || t.skip_next) {
+                    // A cursor walk needs its replies: left out when they
+                    // are queued or switched off.
+                } else if t.in_multi {
+                    // Queued: a blocking command will not block.
+                    self.run_batch(turn.client, std::slice::from_ref(cmd))?;
                 } else if cmd[0] == "SCANALL" {
                     self.run_scan(turn.client, cmd)?;
                 } else {
@@ -308,7 +309,6 @@ impl Run {
     /// A whole SCAN/HSCAN/SSCAN/ZSCAN iteration; the elements seen, as a set.
     fn run_scan(&mut self, client: usize, cmd: &[String]) -> Result<(), Box<Diff>> {
         self.commands += 1;
-        let _ = self.expects_reply(client, cmd);
         let results: Vec<Value> = (0..2).map(|s| self.scan_side(s, client, cmd)).collect();
         let mut it = results.into_iter();
         let (r, g) = (it.next().unwrap(), it.next().unwrap());
@@ -378,11 +378,15 @@ impl Run {
                 if side.clients[client].ready() {
                     break side.clients[client].read(self.wait);
                 }
-                if info_field(&mut side.control, "blocked_clients") == side.blocked + 1 {
+                let now_blocked = info_field(&mut side.control, "blocked_clients");
+                if now_blocked == side.blocked + 1 {
                     break blocked_value();
                 }
                 if Instant::now() > deadline {
-                    break Value::Timeout;
+                    break Value::Broken(format!(
+                        "no reply, and INFO blocked_clients is {now_blocked}, not {}",
+                        side.blocked + 1
+                    ));
                 }
             };
             outcome.push(v);
