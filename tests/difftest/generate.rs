@@ -204,7 +204,7 @@ impl Generator {
             cmds.push(self.data_command());
         }
         drop_after_spop(&mut cmds);
-        if roll >= 970 {
+        if roll >= 970 && free.len() > 1 {
             let b = loop {
                 let b = self.blocking_command();
                 let known = known::blocking_difference(&b, block_timeout(&b)).is_some();
@@ -247,11 +247,16 @@ impl Generator {
     }
 
     /// A key of `family`, or now and then of another one (WRONGTYPE paths).
-    fn key(&mut self, family: &str) -> String {
-        // Blocking pops wait on keys only list (zset) commands ever write.
-        if (family == "list" || family == "zset") && self.rng.chance(20) {
+    /// A key for a list or zset command: sometimes one of the keys blocking
+    /// pops wait on, which only list (zset) commands ever write.
+    fn typed_key(&mut self, family: &str) -> String {
+        if self.rng.chance(20) {
             return format!("b{family}:{}", self.rng.below(2));
         }
+        self.key(family)
+    }
+
+    fn key(&mut self, family: &str) -> String {
         let family = if self.rng.chance(5) {
             FAMILIES[self.rng.below(6) as usize]
         } else {
@@ -463,7 +468,7 @@ impl Generator {
     }
 
     fn list_command(&mut self) -> Vec<String> {
-        let k = self.key("list");
+        let k = self.typed_key("list");
         let side = |r: &mut Rng| r.pick(&["LEFT", "RIGHT"]).to_string();
         match self.rng.below(22) {
             0..=3 => {
@@ -508,13 +513,13 @@ impl Generator {
             16 => vec![
                 "LMOVE".into(),
                 k,
-                self.key("list"),
+                self.typed_key("list"),
                 side(&mut self.rng),
                 side(&mut self.rng),
             ],
-            17 => vec!["RPOPLPUSH".into(), k, self.key("list")],
+            17 => vec!["RPOPLPUSH".into(), k, self.typed_key("list")],
             18 => {
-                let mut c = vec!["LMPOP".into(), "2".into(), k, self.key("list")];
+                let mut c = vec!["LMPOP".into(), "2".into(), k, self.typed_key("list")];
                 c.push(side(&mut self.rng));
                 if self.rng.chance(50) {
                     c.extend(["COUNT".into(), self.rng.range(0, 3).to_string()]);
@@ -615,8 +620,8 @@ impl Generator {
     }
 
     fn zset_command(&mut self) -> Vec<String> {
-        let k = self.key("zset");
-        let k2 = self.key("zset");
+        let k = self.typed_key("zset");
+        let k2 = self.typed_key("zset");
         match self.rng.below(31) {
             0..=4 => {
                 let mut c = vec!["ZADD".into(), k];
@@ -718,7 +723,7 @@ impl Generator {
                 let mut c = vec![];
                 if store {
                     c.push(format!("{op}STORE"));
-                    c.push(self.key("zset"));
+                    c.push(self.typed_key("zset"));
                 } else {
                     c.push(op.into());
                 }

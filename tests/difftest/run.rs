@@ -187,6 +187,9 @@ impl Run {
                 } else if cmd[0] == "SCANALL" {
                     self.run_scan(turn.client, cmd)?;
                 } else {
+                    // Clients served by this turn's earlier commands leave
+                    // the count first, so a new block shows as +1.
+                    self.refresh_blocked()?;
                     self.run_blocking(turn.client, cmd)?;
                 }
             } else {
@@ -265,7 +268,8 @@ impl Run {
 
     /// Compares one reply under the command's rule and follows MULTI state.
     fn compare(&mut self, client: usize, cmd: &[String], r: Value, g: Value) -> Result<(), Box<Diff>> {
-        if r == Value::Timeout || g == Value::Timeout {
+        let lost = |v: &Value| matches!(v, Value::Timeout | Value::Broken(_));
+        if lost(&r) || lost(&g) {
             // A reply that never came (on either side) is never "the same".
             return Err(self.diff(client, "reply (missing)", cmd, r, g));
         }
@@ -496,6 +500,19 @@ impl Run {
             self.serve_blocked()?;
         }
         Ok(())
+    }
+
+    /// Reads the replies of blocked clients served so far (INFO blocked_clients).
+    fn refresh_blocked(&mut self) -> Result<(), Box<Diff>> {
+        if !self.blocked.iter().any(|&b| b) {
+            return Ok(());
+        }
+        let mut info = Vec::new();
+        encode(&[b"INFO".to_vec(), b"clients".to_vec()], &mut info);
+        for side in &mut self.sides {
+            side.control.send(&info);
+        }
+        self.serve_blocked()
     }
 
     /// Reads the INFO answers sent by `after_turn` and the replies of the
