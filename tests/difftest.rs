@@ -9,11 +9,11 @@
 //! seed, a fixed seed and one random seed run briefly (part of `cargo test`);
 //! `make difftest SEED=.. N=..` runs long on the release build.
 
-mod support;
-#[path = "support/reference.rs"]
-mod reference;
 #[path = "difftest/mod.rs"]
 mod difftest;
+#[path = "support/reference.rs"]
+mod reference;
+mod support;
 
 use difftest::generate::Generator;
 use difftest::run::{Run, Target};

@@ -128,7 +128,8 @@ impl Generator {
         let free: Vec<usize> = (0..blocked.len()).filter(|&c| !blocked[c]).collect();
         let client = free[self.rng.below(free.len() as u64) as usize];
         // A client blocked for long gets its key pushed to.
-        if let Some(b) = (0..blocked.len()).find(|&c| blocked[c] && self.clients[c].blocked_for > 40)
+        if let Some(b) =
+            (0..blocked.len()).find(|&c| blocked[c] && self.clients[c].blocked_for > 40)
         {
             self.clients[b].blocked_for = 0;
             let key = self.clients[b].blocked_on[0].clone();
@@ -291,13 +292,17 @@ impl Generator {
 
     fn float(&mut self) -> String {
         self.rng
-            .pick(&["1", "-2", "0.5", "1.5", "3e2", "-0.25", "10", "1e-3", "nan", "inf"])
+            .pick(&[
+                "1", "-2", "0.5", "1.5", "3e2", "-0.25", "10", "1e-3", "nan", "inf",
+            ])
             .into()
     }
 
     fn score(&mut self) -> String {
         self.rng
-            .pick(&["1", "2", "3", "-1", "0", "1.5", "2.5", "-inf", "+inf", "10", "x"])
+            .pick(&[
+                "1", "2", "3", "-1", "0", "1.5", "2.5", "-inf", "+inf", "10", "x",
+            ])
             .into()
     }
 
@@ -351,7 +356,12 @@ impl Generator {
                 c
             }
             4 => vec!["SETNX".into(), k, v],
-            5 => vec!["SETEX".into(), k, self.rng.pick(&["100", "0", "-3"]).into(), v],
+            5 => vec![
+                "SETEX".into(),
+                k,
+                self.rng.pick(&["100", "0", "-3"]).into(),
+                v,
+            ],
             6 => vec!["GETSET".into(), k, v],
             7 => vec!["GETDEL".into(), k],
             8 => {
@@ -450,7 +460,9 @@ impl Generator {
             _ => {
                 let mut c = vec![self.rng.pick(&["BITFIELD", "BITFIELD"]).to_string(), k];
                 for _ in 0..self.rng.range(1, 3) {
-                    let ty = self.rng.pick(&["u8", "i8", "u4", "i16", "u63", "i64", "u64"]);
+                    let ty = self
+                        .rng
+                        .pick(&["u8", "i8", "u4", "i16", "u63", "i64", "u64"]);
                     let off = self.rng.pick(&["0", "3", "#1", "12"]);
                     match self.rng.below(4) {
                         0 => c.extend(["GET".into(), ty.into(), off.into()]),
@@ -476,7 +488,11 @@ impl Generator {
                 c.extend(self.members(1, 5));
                 c
             }
-            4 => vec![self.rng.pick(&["LPUSHX", "RPUSHX"]).into(), k, self.member()],
+            4 => vec![
+                self.rng.pick(&["LPUSHX", "RPUSHX"]).into(),
+                k,
+                self.member(),
+            ],
             5 | 6 => {
                 let mut c = vec![self.rng.pick(&["LPOP", "RPOP"]).to_string(), k];
                 if self.rng.chance(40) {
@@ -495,7 +511,12 @@ impl Generator {
                 self.member(),
                 self.member(),
             ],
-            13 => vec!["LREM".into(), k, self.rng.range(-2, 2).to_string(), self.member()],
+            13 => vec![
+                "LREM".into(),
+                k,
+                self.rng.range(-2, 2).to_string(),
+                self.member(),
+            ],
             14 => vec!["LTRIM".into(), k, self.index(), self.index()],
             15 => {
                 let mut c = vec!["LPOS".into(), k, self.member()];
@@ -563,7 +584,13 @@ impl Generator {
                 }
                 c
             }
-            15 => vec!["SCANALL".into(), "HSCAN".into(), k, "COUNT".into(), "20".into()],
+            15 => vec![
+                "SCANALL".into(),
+                "HSCAN".into(),
+                k,
+                "COUNT".into(),
+                "20".into(),
+            ],
             _ => vec!["HSET".into(), k, self.member(), self.int()],
         }
     }
@@ -607,7 +634,13 @@ impl Generator {
                 }
                 c
             }
-            14 => vec!["SCANALL".into(), "SSCAN".into(), k, "COUNT".into(), "20".into()],
+            14 => vec![
+                "SCANALL".into(),
+                "SSCAN".into(),
+                k,
+                "COUNT".into(),
+                "20".into(),
+            ],
             15 => {
                 let mut c = vec!["SPOP".into(), k];
                 if self.rng.chance(50) {
@@ -642,7 +675,12 @@ impl Generator {
             8 => vec!["ZMSCORE".into(), k, self.member(), self.member()],
             9 => vec!["ZCARD".into(), k],
             10 => vec!["ZCOUNT".into(), k, self.score_bound(), self.score_bound()],
-            11 => vec!["ZLEXCOUNT".into(), self.lex_key(), self.lex_bound(), self.lex_bound()],
+            11 => vec![
+                "ZLEXCOUNT".into(),
+                self.lex_key(),
+                self.lex_bound(),
+                self.lex_bound(),
+            ],
             12 | 13 => {
                 let mut c = vec!["ZRANGE".into(), k];
                 match self.rng.below(3) {
@@ -657,7 +695,11 @@ impl Generator {
                     c.push("REV".into());
                 }
                 if self.rng.chance(25) {
-                    c.extend(["LIMIT".into(), self.rng.range(-1, 2).to_string(), "2".into()]);
+                    c.extend([
+                        "LIMIT".into(),
+                        self.rng.range(-1, 2).to_string(),
+                        "2".into(),
+                    ]);
                 }
                 if self.rng.chance(40) {
                     c.push("WITHSCORES".into());
@@ -675,10 +717,19 @@ impl Generator {
             }
             16 => {
                 let name = self.rng.pick(&["ZRANGEBYLEX", "ZREVRANGEBYLEX"]);
-                vec![name.into(), self.lex_key(), self.lex_bound(), self.lex_bound()]
+                vec![
+                    name.into(),
+                    self.lex_key(),
+                    self.lex_bound(),
+                    self.lex_bound(),
+                ]
             }
             17 => vec!["ZREVRANGE".into(), k, self.index(), self.index()],
-            18 => vec![self.rng.pick(&["ZRANK", "ZREVRANK"]).into(), k, self.member()],
+            18 => vec![
+                self.rng.pick(&["ZRANK", "ZREVRANK"]).into(),
+                k,
+                self.member(),
+            ],
             19 => vec!["ZREMRANGEBYRANK".into(), k, self.index(), self.index()],
             20 => vec![
                 "ZREMRANGEBYSCORE".into(),
@@ -732,7 +783,10 @@ impl Generator {
                     c.extend(["WEIGHTS".into(), self.float(), "2".into()]);
                 }
                 if op != "ZDIFF" && self.rng.chance(30) {
-                    c.extend(["AGGREGATE".into(), self.rng.pick(&["SUM", "MIN", "MAX"]).into()]);
+                    c.extend([
+                        "AGGREGATE".into(),
+                        self.rng.pick(&["SUM", "MIN", "MAX"]).into(),
+                    ]);
                 }
                 if !store && self.rng.chance(40) {
                     c.push("WITHSCORES".into());
@@ -746,7 +800,13 @@ impl Generator {
                 }
                 c
             }
-            28 => vec!["SCANALL".into(), "ZSCAN".into(), k, "COUNT".into(), "20".into()],
+            28 => vec![
+                "SCANALL".into(),
+                "ZSCAN".into(),
+                k,
+                "COUNT".into(),
+                "20".into(),
+            ],
             29 => vec![
                 "ZADD".into(),
                 self.lex_key(),
@@ -833,7 +893,10 @@ impl Generator {
                 }
                 c
             }
-            16 => vec!["KEYS".into(), self.rng.pick(&["*", "l*", "*:[12]", "h?sh:*"]).into()],
+            16 => vec![
+                "KEYS".into(),
+                self.rng.pick(&["*", "l*", "*:[12]", "h?sh:*"]).into(),
+            ],
             17 => vec!["DBSIZE".into()],
             18 => vec!["RANDOMKEY".into()],
             19 => vec!["OBJECT".into(), "ENCODING".into(), k],

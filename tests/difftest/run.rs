@@ -267,7 +267,13 @@ impl Run {
     }
 
     /// Compares one reply under the command's rule and follows MULTI state.
-    fn compare(&mut self, client: usize, cmd: &[String], r: Value, g: Value) -> Result<(), Box<Diff>> {
+    fn compare(
+        &mut self,
+        client: usize,
+        cmd: &[String],
+        r: Value,
+        g: Value,
+    ) -> Result<(), Box<Diff>> {
         let lost = |v: &Value| matches!(v, Value::Timeout | Value::Broken(_));
         if lost(&r) || lost(&g) {
             // A reply that never came (on either side) is never "the same".
@@ -545,7 +551,9 @@ impl Run {
         if served <= 0 {
             return Ok(());
         }
-        let waiting: Vec<usize> = (0..self.blocked.len()).filter(|&c| self.blocked[c]).collect();
+        let waiting: Vec<usize> = (0..self.blocked.len())
+            .filter(|&c| self.blocked[c])
+            .collect();
         let mut ready_sets = Vec::new();
         for side in &mut self.sides {
             let deadline = Instant::now() + self.wait;

@@ -143,7 +143,11 @@ pub fn report(seed: u64, clients: usize, turns: &[Turn], diff: &Diff) -> String 
             .iter()
             .enumerate()
             .filter(|(_, t)| t.client == c)
-            .flat_map(|(n, t)| t.cmds.iter().map(move |cmd| format!("[{n}] {}", show_command(cmd))))
+            .flat_map(|(n, t)| {
+                t.cmds
+                    .iter()
+                    .map(move |cmd| format!("[{n}] {}", show_command(cmd)))
+            })
             .collect();
         if !mine.is_empty() {
             s += &format!("  c{c}: {}\n", mine.join(" | "));
