@@ -65,8 +65,9 @@ pub fn watch_difference(cmd: &[String]) -> Option<&'static str> {
     touches_sources.then_some(
         "a write command marks every key it names as modified, so a client WATCHing \
          one of its source keys has its EXEC fail; Redis touches only the destination \
-         (e.g. WATCH str:3, MULTI; other client BITOP AND str:1 str:2 str:3; EXEC: \
-         redis [], ferrocache nil)",
+         and a multi-key DEL deletes one key but touches all (e.g. WATCH str:3, MULTI; \
+         other client BITOP AND str:1 str:2 str:3, or DEL str:3 str:2 with only str:2 \
+         present; EXEC: redis [], ferrocache nil)",
     )
 }
 

@@ -478,8 +478,9 @@ impl Run {
             }
             pushes.push(per_sub);
         }
-        for i in 0..2 {
-            let (mut r, mut g) = (pushes[0][i].clone(), pushes[1][i].clone());
+        let (reference, ferrocache) = (&pushes[0], &pushes[1]);
+        for (i, (r, g)) in reference.iter().zip(ferrocache).enumerate() {
+            let (mut r, mut g) = (r.clone(), g.clone());
             match self.push_rule() {
                 Some(PushRule::Unordered) => {
                     r.sort();
