@@ -60,8 +60,9 @@ pub fn push_rule(cmd: &[String]) -> Option<(PushRule, &'static str)> {
 /// touches keys it only reads (WATCH: another helper's area).
 pub fn watch_difference(cmd: &[String]) -> Option<&'static str> {
     let name = cmd[0].to_ascii_uppercase();
-    let touches_sources =
-        name.ends_with("STORE") || matches!(name.as_str(), "BITOP" | "PFMERGE" | "COPY");
+    let touches_sources = name.ends_with("STORE")
+        || matches!(name.as_str(), "BITOP" | "PFMERGE" | "COPY")
+        || (matches!(name.as_str(), "DEL" | "UNLINK") && cmd.len() > 2);
     touches_sources.then_some(
         "a write command marks every key it names as modified, so a client WATCHing \
          one of its source keys has its EXEC fail; Redis touches only the destination \
