@@ -94,7 +94,7 @@ fn redis_and_ferrocache_agree_on_random_workloads() {
             vec![1, random % 1_000_000_000]
         }
     };
-    let commands = env_u64("DIFFTEST_COMMANDS").unwrap_or(5_000) as usize;
+    let commands = env_u64("DIFFTEST_COMMANDS").unwrap_or(3_000) as usize;
     for seed in seeds {
         eprintln!("difftest: seed {seed}, {commands} commands, {clients} clients");
         if let Err(report) = run_seed(target, seed, commands) {
