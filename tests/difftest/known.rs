@@ -20,9 +20,11 @@ pub fn known_difference(cmd: &[String]) -> Option<&'static str> {
              brings a list to a blocked client's key serves it differently (blocking, \
              WATCH: other helpers' areas)",
         ),
-        "ZMPOP" => Some(
-            "a ZMPOP that pops does not fail the EXEC of a client WATCHing the key \
-             (redis: nil; ferrocache: the transaction runs) (WATCH: another helper's area)",
+        "ZMPOP" | "LMPOP" => Some(
+            "a ZMPOP or LMPOP that pops does not fail the EXEC of a client WATCHing the \
+             key: their keys follow numkeys, which the modified-key path does not read \
+             (RPUSH list:3 h; WATCH list:3, MULTI; other client LMPOP 2 list:3 list:3 \
+             RIGHT; EXEC: redis nil, ferrocache []) (WATCH: another helper's area)",
         ),
         _ => None,
     }
