@@ -62,6 +62,13 @@ pub fn push_rule(cmd: &[String]) -> Option<(PushRule, &'static str)> {
 /// touches keys it only reads (WATCH: another helper's area).
 pub fn watch_difference(cmd: &[String]) -> Option<&'static str> {
     let name = cmd[0].to_ascii_uppercase();
+    if name == "FLUSHDB" || name == "FLUSHALL" {
+        return Some(
+            "FLUSHDB fails the EXEC of every client WATCHing a key of that database; \
+             Redis only when the key existed (SELECT 1; WATCH hash:3, MULTI; other \
+             client SELECT 1, FLUSHDB; EXEC: redis [], ferrocache nil)",
+        );
+    }
     if name == "LTRIM" {
         return Some(
             "an LTRIM that removes nothing does not fail the EXEC of a client WATCHing \
