@@ -83,3 +83,15 @@ fuzz:
 	mkdir -p target/fuzz-corpus
 	$(CARGO) +nightly fuzz run resp_parser target/fuzz-corpus fuzz/corpus/resp_parser -- \
 		-max_total_time=$(FUZZ_SECONDS)
+
+# Differential test against redis-server 7.0 on the release build: N random
+# commands of seed SEED (a random seed when empty) over CLIENTS clients;
+# stops at the first difference and prints the seed and a shrunk history.
+SEED ?=
+N ?= 1000000
+CLIENTS ?= 4
+.PHONY: difftest
+difftest: release deps
+	DIFFTEST_SEED=$(if $(SEED),$(SEED),$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')) \
+	DIFFTEST_COMMANDS=$(N) DIFFTEST_CLIENTS=$(CLIENTS) \
+		$(CARGO) test --release --test difftest -- --nocapture
