@@ -131,3 +131,94 @@ fn blmove_and_sorted_set_pops_block_too() {
     ctl.cmd(&["ZADD", "z", "2", "b", "1", "a"]);
     assert_eq!(w.reply(), b"*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n");
 }
+
+#[path = "support/reference.rs"]
+mod reference;
+
+/// Runs `scenario` against ferrocache and, when installed, redis-server
+/// 7.0; both must see the same bytes. Returns ferrocache's.
+fn same_as_redis(args: &[&str], scenario: impl Fn(u16) -> Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    let srv = Server::start(args);
+    let ours = scenario(srv.port);
+    if let Some(redis) = reference::Reference::start() {
+        let mut r = Raw::connect(redis.port);
+        for pair in args.chunks(2) {
+            let name = pair[0].trim_start_matches("--");
+            r.cmd(&["CONFIG", "SET", name, pair[1]]);
+        }
+        let theirs = scenario(redis.port);
+        let show = |v: &Vec<Vec<u8>>| {
+            v.iter()
+                .map(|r| String::from_utf8_lossy(r).into_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(show(&ours), show(&theirs), "ferrocache vs redis-server");
+    }
+    ours
+}
+
+/// Polls INFO until `n` clients are blocked on the server at `port`.
+fn wait_blocked(port: u16, n: usize) {
+    let mut ctl = Raw::connect(port);
+    wait_until("clients to block", || blocked_clients(&mut ctl) == n);
+}
+
+#[test]
+fn a_transaction_that_leaves_no_data_wakes_nobody() {
+    let replies = same_as_redis(&[], |port| {
+        let mut ctl = Raw::connect(port);
+        let commands: [&[u8]; 5] = [
+            b"BLPOP k 0\r\n",
+            b"BLMPOP 0 1 k LEFT\r\n",
+            b"BLMOVE k dst LEFT RIGHT 0\r\n",
+            b"BZPOPMIN k 0\r\n",
+            b"BZMPOP 0 1 k MIN\r\n",
+        ];
+        let mut waiters: Vec<Raw> = Vec::new();
+        for (i, c) in commands.iter().enumerate() {
+            let mut w = Raw::connect(port);
+            w.send(c);
+            wait_blocked(port, i + 1);
+            waiters.push(w);
+        }
+        let mut out = Vec::new();
+        for tx in [
+            ["LPUSH k x", "DEL k", "SET k foo"],
+            ["ZADD k 1 a", "DEL k", "SET k foo"],
+            ["DEL k", "LPUSH k x", "DEL k"],
+        ] {
+            out.push(ctl.cmd(&["MULTI"]));
+            for c in tx {
+                out.push(ctl.cmd(&c.split(' ').collect::<Vec<_>>()));
+            }
+            out.push(ctl.cmd(&["EXEC"]));
+        }
+        // A sentinel in each connection: had a reply come first, it would
+        // be read instead of PONG.
+        for w in &mut waiters {
+            w.s.set_read_timeout(Some(Duration::from_millis(200)))
+                .unwrap();
+            let mut byte = [0u8; 1];
+            let got = std::io::Read::read(&mut w.s, &mut byte);
+            assert!(got.is_err(), "a waiter got a reply: {byte:?}");
+            w.s.set_read_timeout(Some(support::DEADLINE)).unwrap();
+        }
+        out.push(format!("blocked={}", blocked_clients(&mut ctl)).into_bytes());
+        // Data of the right type serves them in order, each its own type.
+        out.push(ctl.cmd(&["DEL", "k"]));
+        out.push(ctl.cmd(&["RPUSH", "k", "1", "2", "3"]));
+        for w in &mut waiters[..3] {
+            out.push(w.reply());
+        }
+        out.push(ctl.cmd(&["ZADD", "k", "1", "a", "2", "b"]));
+        for w in &mut waiters[3..] {
+            out.push(w.reply());
+        }
+        out
+    });
+    assert_eq!(replies[15], b"blocked=5");
+    assert_eq!(replies[17], b":3\r\n");
+    assert_eq!(replies[18], b"*2\r\n$1\r\nk\r\n$1\r\n1\r\n");
+    assert_eq!(replies[20], b"$1\r\n3\r\n");
+    assert_eq!(replies[22], b"*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\n1\r\n");
+}

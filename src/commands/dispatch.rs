@@ -112,10 +112,11 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     // Decided before the call: a blocked client's command runs again when
     // a key gets ready, and MONITOR showed it the first time. The cheap
     // test first: nobody monitors, nothing else is looked at.
+    let rerun = ctx.clients[ctx.me].blocked.is_some();
     let monitored = !ctx.server.monitors.is_empty()
         && !spec.has(flags::SKIP_MONITOR | flags::ADMIN)
         && ctx.server.persist.loading.is_none()
-        && ctx.clients[ctx.me].blocked.is_none();
+        && !rerun;
 
     let events = ctx.server.config.notify_keyspace_events;
     ctx.store.log_misses = events & event_class::KEY_MISS != 0;
@@ -169,8 +170,12 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
         }
     }
 
+    // A command that just blocked goes to the slow log when it is served
+    // (with the time it ran then added), as Redis 7.0 logs it.
+    let just_blocked = !rerun && ctx.clients[ctx.me].blocked.is_some();
     let threshold = ctx.server.config.slowlog_log_slower_than;
-    if threshold >= 0 && usec >= threshold as u64 && !spec.has(flags::SKIP_SLOWLOG) {
+    if threshold >= 0 && usec >= threshold as u64 && !spec.has(flags::SKIP_SLOWLOG) && !just_blocked
+    {
         let client = &ctx.clients[ctx.me];
         let max_len = ctx.server.config.slowlog_max_len;
         let now = crate::server::unix_ms() / 1000;
@@ -190,15 +195,19 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
         ctx.server.latency.add(event, now, usec / 1000);
     }
 
+    // A served blocked command was counted when it blocked: it adds its
+    // time, not a call.
     let stats = &mut ctx.server.cmd_stats[id];
-    stats.calls += 1;
+    if !rerun {
+        stats.calls += 1;
+        ctx.server.commands_processed += 1;
+    }
     stats.usec += usec;
     stats.record_latency(usec);
     if ctx.out.last_error.is_some() {
         stats.failed_calls += 1;
         ctx.server.record_error(ctx.out);
     }
-    ctx.server.commands_processed += 1;
 
     // After the call, as Redis 7.0 does: the line shows the database the
     // client is in once the command ran (SELECT 3 shows 3), and EXEC follows
@@ -206,6 +215,21 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     if monitored {
         ctx.server.feed_monitors(ctx.clients, ctx.me, ctx.db, argv);
     }
+}
+
+/// Runs again the command of a blocked client (`ctx.me`) whose key got
+/// ready: no dispatch check runs again (no OOM or MISCONF refusal at this
+/// point, as in Redis), and it is not counted as a new call. True when it
+/// was served (it replied); false when it found nothing and stays blocked.
+pub fn serve_blocked(ctx: &mut Ctx, id: CommandId, argv: Argv) -> bool {
+    let reply_start = ctx.out.buf.len();
+    ctx.client().last_cmd = id;
+    call(ctx, id, argv);
+    let served = ctx.out.buf.len() > reply_start;
+    if ctx.clients[ctx.me].reply_mode == crate::server::ReplyMode::Off {
+        ctx.out.buf.truncate(reply_start);
+    }
+    served
 }
 
 /// Runs a handler; a panic (a bug) becomes an error reply for this client

@@ -3,11 +3,16 @@
 //! A blocking command that finds no data calls [`crate::commands::Ctx::block`]:
 //! the client's command is saved and the client waits, in FIFO order per
 //! key, without polling. When a write command touches a key someone waits
-//! on, dispatch marks the key ready; before the loop sleeps it runs the
-//! waiting clients' commands again, oldest first, for as long as they are
-//! served. Deadlines are kept sorted so the loop can wake exactly on time.
+//! on, dispatch marks the key ready; once the command (or the whole EXEC)
+//! that wrote is over, the loop runs the waiting clients' commands again,
+//! oldest first, as long as the key then holds a value of the type they
+//! wait for (Redis's signalKeyAsReady + handleClientsBlockedOnKeys). A
+//! key deleted or overwritten with another type meanwhile serves nobody.
+//! Deadlines are kept sorted so the loop can wake exactly on time.
 
+use crate::commands::table::CommandId;
 use crate::resp::OwnedArgv;
+use crate::types::Kind;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Instant;
 
@@ -28,8 +33,12 @@ pub struct BlockedOn {
     pub keys: Vec<WaitKey>,
     pub deadline: Option<Instant>,
     pub timeout_reply: TimeoutReply,
+    /// The type of value that serves the client (a list or a sorted set).
+    pub kind: Kind,
     /// The blocking command, to run again.
     pub command: OwnedArgv,
+    /// Its registry id (counted once in commandstats, when it blocked).
+    pub command_id: CommandId,
 }
 
 /// Every blocked client, by key and by deadline.
@@ -159,7 +168,9 @@ mod tests {
             keys: keys.iter().map(|k| (0, k.as_bytes().into())).collect(),
             deadline,
             timeout_reply: TimeoutReply::NullArray,
+            kind: Kind::List,
             command: OwnedArgv::default(),
+            command_id: 0,
         }
     }
 

@@ -432,8 +432,11 @@ impl Server {
         client.consume_query();
     }
 
-    /// Runs again the commands of clients waiting on keys that writes made
-    /// ready, oldest waiter first, while they get served.
+    /// Serves the clients waiting on keys that writes made ready, once the
+    /// command or transaction that wrote is over: per key, oldest waiter
+    /// first, each as long as the key then holds the type it waits for (a
+    /// key deleted or overwritten with another type serves nobody; its
+    /// waiters stay blocked).
     fn serve_blocked_clients(&mut self) {
         loop {
             let ready = self.state.blocking.take_ready();
@@ -441,13 +444,30 @@ impl Server {
                 return;
             }
             for wait_key in ready {
-                while let Some(client) = self.state.blocking.first_waiter(&wait_key) {
-                    if !self.rerun_blocked(client) {
-                        break;
+                for key in self.state.blocking.waiters_of(&wait_key) {
+                    let Some(wants) = self.clients.get(key).and_then(|c| c.blocked.as_ref()) else {
+                        continue;
+                    };
+                    let wants = wants.kind;
+                    match self.kind_of(&wait_key) {
+                        None => break,
+                        Some(kind) if kind != wants => continue,
+                        Some(_) => {
+                            self.rerun_blocked(key);
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// The type of the live value at `(db, key)`, if any.
+    fn kind_of(&self, (db, key): &WaitKey) -> Option<crate::types::Kind> {
+        let now = self.store.now_ms;
+        self.store.dbs[*db]
+            .peek(key)
+            .filter(|e| !e.is_expired(now))
+            .map(|e| e.kind())
     }
 
     /// Re-runs a blocked client's command; true when it was served (replied).
@@ -457,8 +477,8 @@ impl Server {
             return false;
         };
         let command = on.command.clone();
+        let id = on.command_id;
         let mut reply = std::mem::take(&mut client.reply);
-        let before = reply.buf.len();
         let mut ctx = Ctx {
             store: &mut self.store,
             out: &mut reply,
@@ -467,8 +487,7 @@ impl Server {
             clients: &mut self.clients,
             me: key,
         };
-        dispatch::execute(&mut ctx, command.as_argv());
-        let served = reply.buf.len() > before;
+        let served = dispatch::serve_blocked(&mut ctx, id, command.as_argv());
         self.clients[key].reply = reply;
         if served {
             self.finish_blocking(key);

@@ -333,6 +333,14 @@ pub struct Raw {
 }
 
 impl Raw {
+    /// A raw connection to any server on loopback `port` (a ferrocache
+    /// [`Server`] or a reference redis-server).
+    pub fn connect(port: u16) -> Raw {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(DEADLINE)).unwrap();
+        Raw { s, buf: Vec::new() }
+    }
+
     /// Sends bytes as they are.
     pub fn send(&mut self, bytes: &[u8]) {
         self.s.write_all(bytes).unwrap();
