@@ -222,3 +222,65 @@ fn a_transaction_that_leaves_no_data_wakes_nobody() {
     assert_eq!(replies[20], b"$1\r\n3\r\n");
     assert_eq!(replies[22], b"*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\n1\r\n");
 }
+
+/// `field=value` of `section`'s line starting with `prefix` in INFO.
+fn info_stat(r: &mut Raw, section: &str, prefix: &str, field: &str) -> String {
+    let info = String::from_utf8(r.cmd(&["INFO", section])).unwrap();
+    let line = info.lines().find(|l| l.starts_with(prefix)).unwrap_or("");
+    line.split([',', ':'])
+        .find_map(|kv| kv.strip_prefix(&format!("{field}=")))
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn a_served_command_counts_once_and_skips_the_oom_check() {
+    let out = same_as_redis(&[], |port| {
+        let mut ctl = Raw::connect(port);
+        let mut monitor = Raw::connect(port);
+        let mut w = Raw::connect(port);
+        let mut out = Vec::new();
+        ctl.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "0"]);
+        ctl.cmd(&["CONFIG", "RESETSTAT"]);
+        ctl.cmd(&["SLOWLOG", "RESET"]);
+        monitor.cmd(&["MONITOR"]);
+        w.send(b"BLPOP k 0\r\n");
+        wait_blocked(port, 1);
+        out.push(ctl.cmd(&["RPUSH", "k", "a"]));
+        out.push(w.reply());
+        out.push(info_stat(&mut ctl, "commandstats", "cmdstat_blpop", "calls").into_bytes());
+        let slowlog = ctl.cmd(&["SLOWLOG", "GET", "100"]);
+        let logged = slowlog.windows(5).filter(|w| w == b"BLPOP").count();
+        out.push(format!("slowlog blpop entries={logged}").into_bytes());
+        ctl.cmd(&["PING", "end"]);
+        let mut seen = Vec::new();
+        loop {
+            let line = monitor.reply();
+            if line.ends_with(b"\"end\"\r\n") {
+                break;
+            }
+            seen.push(line);
+        }
+        let blpops = seen
+            .iter()
+            .filter(|l| l.windows(7).any(|w| w == b"\"BLPOP\""))
+            .count();
+        out.push(format!("monitor BLPOP lines={blpops}").into_bytes());
+
+        // Out of memory by the time the data comes: a served BLMOVE is
+        // not refused (Redis checks OOM when a command arrives only).
+        ctl.cmd(&["RPUSH", "tmp", "x"]);
+        w.send(b"BLMOVE src dst LEFT LEFT 0\r\n");
+        wait_blocked(port, 1);
+        out.push(ctl.cmd(&["CONFIG", "SET", "maxmemory", "1"]));
+        out.push(ctl.cmd(&["RENAME", "tmp", "src"]));
+        out.push(w.reply());
+        out.push(ctl.cmd(&["RPUSH", "other", "x"]));
+        out.push(ctl.cmd(&["CONFIG", "SET", "maxmemory", "0"]));
+        out
+    });
+    assert_eq!(out[2], b"1");
+    assert_eq!(out[3], b"slowlog blpop entries=1");
+    assert_eq!(out[4], b"monitor BLPOP lines=1");
+    assert_eq!(out[7], b"$1\r\nx\r\n");
+}
