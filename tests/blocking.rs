@@ -284,3 +284,68 @@ fn a_served_command_counts_once_and_skips_the_oom_check() {
     assert_eq!(out[4], b"monitor BLPOP lines=1");
     assert_eq!(out[7], b"$1\r\nx\r\n");
 }
+
+#[test]
+fn timeouts_round_up_to_milliseconds_as_redis_does() {
+    let out = same_as_redis(&[], |port| {
+        let mut r = Raw::connect(port);
+        let mut out = Vec::new();
+        for t in ["0.0001", "0.001", "1e-10", "1e-4000", "0x0.01"] {
+            let started = Instant::now();
+            out.push(r.cmd(&["BLPOP", "nothing", t]));
+            assert!(started.elapsed() < Duration::from_secs(2), "{t} waited");
+        }
+        for t in [
+            "-0.002",
+            "-1",
+            "1e30",
+            "9223372036854776",
+            "inf",
+            "-inf",
+            "nan",
+            " 1",
+            "1x",
+            "",
+        ] {
+            out.push(r.cmd(&["BZPOPMIN", "nothing", t]));
+        }
+        // These wait forever: a tiny negative rounds up to 0, and a
+        // deadline past the clock's range never comes.
+        for t in ["-0.0001", "9223372036854775"] {
+            let mut w = Raw::connect(port);
+            w.send(&support::frame(&[b"BLPOP", b"nothing", t.as_bytes()]));
+            wait_blocked(port, 1);
+            drop(w);
+            wait_blocked(port, 0);
+        }
+        out
+    });
+    assert_eq!(out[0], b"*-1\r\n");
+    assert_eq!(out[5], b"-ERR timeout is negative\r\n");
+}
+
+#[test]
+fn blocking_commands_inside_multi_reply_their_timeout_value() {
+    same_as_redis(&[], |port| {
+        let mut r = Raw::connect(port);
+        let mut out = Vec::new();
+        for proto in ["2", "3"] {
+            r.cmd(&["HELLO", proto]);
+            r.cmd(&["MULTI"]);
+            for c in [
+                "BLPOP l 0",
+                "BRPOP l 0",
+                "BLMOVE l d LEFT LEFT 0",
+                "BRPOPLPUSH l d 0",
+                "BLMPOP 0 1 l LEFT",
+                "BZPOPMIN z 0",
+                "BZPOPMAX z 0",
+                "BZMPOP 0 1 z MAX",
+            ] {
+                r.cmd(&c.split(' ').collect::<Vec<_>>());
+            }
+            out.push(r.cmd(&["EXEC"]));
+        }
+        out
+    });
+}
