@@ -283,6 +283,9 @@ fn resolve(ctx: &mut Ctx, argv: Argv) -> Option<CommandId> {
 /// The error that stops command `id` before it runs, if any.
 fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
     let spec = registry().specs[id];
+    if spec.name == "debug" && !debug_allowed(ctx) {
+        return Some(DEBUG_NOT_ALLOWED.into());
+    }
     if ctx.server.auth_required(&ctx.clients[ctx.me]) && !spec.has(flags::NO_AUTH) {
         return Some(errors::NOAUTH.into());
     }
@@ -307,6 +310,17 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
         }
     }
     None
+}
+
+/// Redis 7.0's refusal of DEBUG when enable-debug-command does not allow it.
+const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
+
+/// enable-debug-command (a start-up setting, `no` by default) lets the
+/// calling client run DEBUG. The AOF loader runs what the file holds.
+fn debug_allowed(ctx: &Ctx) -> bool {
+    let client = &ctx.clients[ctx.me];
+    let setting = ctx.server.config.inert.get("enable-debug-command");
+    client.stream.is_none() || super::config_cmd::allowed_by(setting.map_or("no", |s| s), client)
 }
 
 /// Redis's `unknown command 'x', with args beginning with: 'a' 'b' `, the
