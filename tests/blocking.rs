@@ -49,9 +49,10 @@ fn timeouts_are_on_time_and_fractional() {
         b"_\r\n"
     );
     r.cmd(&["HELLO", "2"]);
+    // A null array, as Redis 7.0 times out every blocked list command.
     assert_eq!(
         r.cmd(&["BLMOVE", "nothing", "dst", "LEFT", "RIGHT", "0.05"]),
-        b"$-1\r\n"
+        b"*-1\r\n"
     );
     assert_eq!(
         r.cmd(&["BLPOP", "k", "-1"]),
@@ -348,4 +349,56 @@ fn blocking_commands_inside_multi_reply_their_timeout_value() {
         }
         out
     });
+}
+
+#[test]
+fn client_unblock_releases_with_the_timeout_reply_or_an_error() {
+    let out = same_as_redis(&[], |port| {
+        let mut ctl = Raw::connect(port);
+        let mut w = Raw::connect(port);
+        let id = String::from_utf8(w.cmd(&["CLIENT", "ID"])).unwrap();
+        let id = id.trim_start_matches(':').trim_end().to_string();
+        let mut out = Vec::new();
+        ctl.cmd(&["CONFIG", "RESETSTAT"]);
+        for (block, reason) in [
+            ("BLPOP k 0\r\nECHO after\r\n", None),
+            ("BLMOVE k d LEFT LEFT 0\r\n", Some("TIMEOUT")),
+            ("BZPOPMAX k 0\r\n", Some("error")),
+            ("HELLO 3\r\nBLMPOP 0 1 k LEFT\r\n", Some("TIMEOUT")),
+            ("BZMPOP 0 1 k MIN\r\n", Some("ERROR")),
+        ] {
+            w.send(block.as_bytes());
+            if block.starts_with("HELLO") {
+                out.push(format!("hello {}", w.reply().len()).into_bytes());
+            }
+            wait_blocked(port, 1);
+            let mut args = vec!["CLIENT", "UNBLOCK", &id];
+            args.extend(reason);
+            out.push(ctl.cmd(&args));
+            out.push(w.reply());
+            if block.contains("ECHO") {
+                out.push(w.reply());
+            }
+        }
+        out.push(ctl.cmd(&["CLIENT", "UNBLOCK", &id]));
+        out.push(ctl.cmd(&["CLIENT", "UNBLOCK", "999999", "ERROR"]));
+        out.push(ctl.cmd(&["CLIENT", "UNBLOCK", &id, "maybe"]));
+        out.push(ctl.cmd(&["CLIENT", "UNBLOCK", "x", "maybe"]));
+        out.push(ctl.cmd(&["CLIENT", "UNBLOCK", "x"]));
+        out.push(ctl.cmd(&["CLIENT", "UNBLOCK", &id, "ERROR", "x"]));
+        out.push(ctl.cmd(&["CLIENT", "UNBLOCK"]));
+        let errors = String::from_utf8(ctl.cmd(&["INFO", "errorstats"])).unwrap();
+        let unblocked = errors
+            .lines()
+            .find(|l| l.starts_with("errorstat_UNBLOCKED"));
+        out.push(unblocked.unwrap_or("none").as_bytes().to_vec());
+        out
+    });
+    assert_eq!(out[0], b":1\r\n");
+    assert_eq!(out[1], b"*-1\r\n");
+    assert_eq!(out[2], b"$5\r\nafter\r\n");
+    assert_eq!(
+        out[6],
+        b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+    );
 }

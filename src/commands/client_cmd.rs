@@ -5,7 +5,7 @@ use super::table::{flags::*, registry, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::{Argv, Reply};
-use crate::server::{Client, ReplyMode};
+use crate::server::{Client, Release, ReplyMode};
 use std::os::fd::AsRawFd;
 use std::time::Instant;
 
@@ -114,6 +114,16 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         "Instructs the server whether to reply to commands.",
         "3.2.0",
         reply
+    ),
+    command!(
+        "unblock",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "connection",
+        "Unblocks a client blocked by a blocking command from a different connection.",
+        "5.0.0",
+        unblock
     ),
     command!(
         "help",
@@ -453,6 +463,38 @@ fn close_client(ctx: &mut Ctx, key: usize) {
     } else {
         ctx.server.kill(ctx.clients, key);
     }
+}
+
+/// `CLIENT UNBLOCK client-id [TIMEOUT | ERROR]`: releases a client blocked
+/// on keys with its timeout reply, or with `-UNBLOCKED`; 1 if it was
+/// blocked, else 0.
+fn unblock(ctx: &mut Ctx, argv: Argv) {
+    if argv.len() > 4 {
+        return ctx.out.error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(argv.get(1))
+        ));
+    }
+    let how = match argv.len() {
+        4 if args::is(argv.get(3), "timeout") => Release::TimedOut,
+        4 if args::is(argv.get(3), "error") => Release::Error,
+        4 => {
+            return ctx
+                .out
+                .error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+        }
+        _ => Release::TimedOut,
+    };
+    let Some(id) = args::int(ctx.out, argv.get(2)) else {
+        return;
+    };
+    let target = ctx
+        .clients
+        .iter()
+        .find(|(_, c)| c.id as i64 == id)
+        .map(|(key, _)| key);
+    let released = target.is_some_and(|key| ctx.server.release_blocked(ctx.clients, key, how));
+    ctx.out.int(released as i64);
 }
 
 /// `CLIENT HELP`

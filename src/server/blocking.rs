@@ -19,7 +19,9 @@ use std::time::Instant;
 /// (database, key) a client waits on.
 pub type WaitKey = (usize, Box<[u8]>);
 
-/// What a blocked client replies when its timeout passes.
+/// What a blocking command replies when it may not block (inside
+/// MULTI). A deadline that passes always replies a null array (`*-1`, `_`
+/// in RESP3), BLMOVE's included, as Redis 7.0 does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimeoutReply {
     /// `*-1` in RESP2, `_` in RESP3 (BLPOP, BZPOPMIN, BLMPOP...).
@@ -155,6 +157,46 @@ impl Blocking {
             .take_while(|(at, _)| *at <= now)
             .map(|&(_, c)| c)
             .collect()
+    }
+}
+
+/// How a blocked client is released without being served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Release {
+    /// Its timeout reply (the deadline passed, or CLIENT UNBLOCK TIMEOUT).
+    TimedOut,
+    /// `-UNBLOCKED client unblocked via CLIENT UNBLOCK` (CLIENT UNBLOCK ERROR).
+    Error,
+}
+
+impl super::ServerState {
+    /// Releases blocked client `key` with the reply `how` says, and queues
+    /// it in `unblocked` for the loop to send the reply and run the input
+    /// that waited behind the blocking command. False if it was not blocked.
+    pub fn release_blocked(
+        &mut self,
+        clients: &mut slab::Slab<super::Client>,
+        key: usize,
+        how: Release,
+    ) -> bool {
+        let Some(client) = clients.get_mut(key) else {
+            return false;
+        };
+        let Some(on) = client.blocked.take() else {
+            return false;
+        };
+        self.blocking.unblock(key, &on);
+        match how {
+            Release::Error => {
+                client
+                    .reply
+                    .error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+                self.record_error(&mut client.reply);
+            }
+            Release::TimedOut => client.reply.null_array(),
+        }
+        self.unblocked.push(key);
+        true
     }
 }
 

@@ -19,7 +19,7 @@ mod slowlog;
 mod state;
 mod watch;
 
-pub use blocking::{BlockedOn, Blocking, TimeoutReply, WaitKey};
+pub use blocking::{BlockedOn, Blocking, Release, TimeoutReply, WaitKey};
 pub use client::{Client, ReplyMode, Transaction};
 pub use instant::Instantaneous;
 pub use latency::LatencyMonitor;
@@ -396,11 +396,12 @@ impl Server {
                     dispatch::execute(&mut ctx, argv);
                     db = ctx.db;
                     start += consumed;
-                    if self.state.blocking.has_ready() {
+                    if self.state.blocking.has_ready() || !self.state.unblocked.is_empty() {
                         // Serve waiters before this client's next command, as
                         // Redis does: its reply buffer is out, so park it first.
                         let client = &mut self.clients[key];
                         std::mem::swap(&mut client.reply, &mut reply);
+                        self.resume_unblocked();
                         self.serve_blocked_clients();
                         let client = &mut self.clients[key];
                         std::mem::swap(&mut client.reply, &mut reply);
@@ -509,15 +510,23 @@ impl Server {
     /// Replies the timeout value to blocked clients whose deadline passed.
     fn time_out_blocked_clients(&mut self) {
         for key in self.state.blocking.timed_out(Instant::now()) {
-            let client = &mut self.clients[key];
-            let Some(on) = client.blocked.as_ref() else {
+            self.state
+                .release_blocked(&mut self.clients, key, Release::TimedOut);
+        }
+        self.resume_unblocked();
+    }
+
+    /// Sends the reply of clients released without being served and runs
+    /// the input that waited behind their blocking command.
+    fn resume_unblocked(&mut self) {
+        for key in std::mem::take(&mut self.state.unblocked) {
+            if !self.clients.contains(key) {
                 continue;
-            };
-            match on.timeout_reply {
-                TimeoutReply::NullArray => client.reply.null_array(),
-                TimeoutReply::Null => client.reply.null(),
             }
-            self.finish_blocking(key);
+            self.queue_write(key);
+            if self.clients[key].query_len() > 0 {
+                self.process_query(key);
+            }
         }
     }
 

@@ -88,6 +88,9 @@ pub struct ServerState {
     pub watches: super::watch::Watches,
     /// Clients blocked on keys.
     pub blocking: super::blocking::Blocking,
+    /// Clients released from blocking without being served (timeout,
+    /// CLIENT UNBLOCK): the loop sends their reply and resumes their input.
+    pub unblocked: Vec<usize>,
     pub shutdown: Option<Shutdown>,
     /// The next CLIENT ID.
     pub next_client_id: u64,
@@ -168,6 +171,7 @@ impl ServerState {
             monitors: Vec::new(),
             evictor: Evictor::default(),
             blocking: Default::default(),
+            unblocked: Vec::new(),
             watches: Default::default(),
             propagation: Default::default(),
             persist: Default::default(),
