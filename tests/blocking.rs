@@ -402,3 +402,42 @@ fn client_unblock_releases_with_the_timeout_reply_or_an_error() {
         b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
     );
 }
+
+#[test]
+fn client_pause_holds_writes_or_everything_until_it_ends() {
+    let out = same_as_redis(&[], |port| {
+        let mut ctl = Raw::connect(port);
+        let mut writer = Raw::connect(port);
+        let mut reader = Raw::connect(port);
+        let mut out = Vec::new();
+        out.push(ctl.cmd(&["SET", "k", "old"]));
+        out.push(ctl.cmd(&["CLIENT", "PAUSE", "100000", "WRITE"]));
+        writer.send(b"SET k new\r\nGET k\r\n");
+        wait_blocked(port, 1);
+        // Reads of other clients go on and see the old value.
+        out.push(reader.cmd(&["GET", "k"]));
+        let list = String::from_utf8(ctl.cmd(&["CLIENT", "LIST"])).unwrap();
+        out.push(format!("held flags: {}", list.matches("flags=b ").count()).into_bytes());
+        out.push(ctl.cmd(&["CLIENT", "UNPAUSE"]));
+        out.push(writer.reply());
+        out.push(writer.reply());
+        // ALL holds reads too, until the deadline.
+        out.push(ctl.cmd(&["CLIENT", "PAUSE", "300", "ALL"]));
+        let started = Instant::now();
+        out.push(reader.cmd(&["GET", "k"]));
+        assert!(started.elapsed() >= Duration::from_millis(250));
+        for bad in [
+            &["CLIENT", "PAUSE", "x"][..],
+            &["CLIENT", "PAUSE", "-1"],
+            &["CLIENT", "PAUSE", "10", "foo"],
+            &["CLIENT", "PAUSE", "10", "write", "x"],
+            &["CLIENT", "UNPAUSE", "x"],
+        ] {
+            out.push(ctl.cmd(bad));
+        }
+        out
+    });
+    assert_eq!(out[2], b"$3\r\nold\r\n");
+    assert_eq!(out[3], b"held flags: 1");
+    assert_eq!(out[6], b"$3\r\nnew\r\n");
+}

@@ -5,7 +5,7 @@ use super::table::{flags::*, registry, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::{Argv, Reply};
-use crate::server::{Client, Release, ReplyMode};
+use crate::server::{Client, PauseMode, Release, ReplyMode};
 use std::os::fd::AsRawFd;
 use std::time::Instant;
 
@@ -124,6 +124,26 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         "Unblocks a client blocked by a blocking command from a different connection.",
         "5.0.0",
         unblock
+    ),
+    command!(
+        "pause",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "connection",
+        "Suspends commands processing.",
+        "3.0.0",
+        pause
+    ),
+    command!(
+        "unpause",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "connection",
+        "Resumes processing commands from paused clients.",
+        "6.2.0",
+        unpause
     ),
     command!(
         "help",
@@ -283,7 +303,7 @@ fn client_flags(c: &Client) -> String {
         (c.monitor, 'O'),
         (c.subs.any(), 'P'),
         (c.multi.is_some(), 'x'),
-        (c.blocked.is_some(), 'b'),
+        (c.blocked.is_some() || c.postponed, 'b'),
         (c.watch_dirty, 'd'),
         (c.close_after_reply, 'c'),
         (c.close_asap, 'A'),
@@ -495,6 +515,48 @@ fn unblock(ctx: &mut Ctx, argv: Argv) {
         .map(|(key, _)| key);
     let released = target.is_some_and(|key| ctx.server.release_blocked(ctx.clients, key, how));
     ctx.out.int(released as i64);
+}
+
+/// `CLIENT PAUSE timeout [WRITE | ALL]`: for `timeout` milliseconds, holds
+/// the commands of normal clients (those that may write with WRITE) and
+/// deletes no key by itself.
+fn pause(ctx: &mut Ctx, argv: Argv) {
+    if argv.len() > 4 {
+        return ctx.out.error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(argv.get(1))
+        ));
+    }
+    let mode = match argv.len() {
+        4 if args::is(argv.get(3), "write") => PauseMode::Write,
+        4 if args::is(argv.get(3), "all") => PauseMode::All,
+        4 => return ctx.out.error("ERR CLIENT PAUSE mode must be WRITE or ALL"),
+        _ => PauseMode::All,
+    };
+    let Some(ms) = args::int_or(
+        ctx.out,
+        argv.get(2),
+        "ERR timeout is not an integer or out of range",
+    ) else {
+        return;
+    };
+    if ms < 0 {
+        return ctx.out.error("ERR timeout is negative");
+    }
+    let now = Instant::now();
+    // A deadline beyond the clock's range: as good as forever.
+    let until = now
+        .checked_add(std::time::Duration::from_millis(ms as u64))
+        .unwrap_or(now + std::time::Duration::from_secs(100 * 365 * 86400));
+    ctx.server.pause.start(until, mode);
+    ctx.out.ok();
+}
+
+/// `CLIENT UNPAUSE`: ends the pause; held clients resume in order.
+fn unpause(ctx: &mut Ctx, _argv: Argv) {
+    let held = ctx.server.pause.end_if_over(Instant::now(), true);
+    ctx.server.unblocked.extend(held);
+    ctx.out.ok();
 }
 
 /// `CLIENT HELP`

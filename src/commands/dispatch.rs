@@ -312,6 +312,39 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
     None
 }
 
+/// True when a CLIENT PAUSE of `mode` holds this command of `client`:
+/// every command with ALL; with WRITE, those that may write (EXEC of a
+/// transaction that does included). Unknown commands and bad arity are
+/// not held (they fail at once), nor is the AOF loader.
+pub fn held_by_pause(
+    mode: crate::server::PauseMode,
+    client: &crate::server::Client,
+    argv: Argv,
+) -> bool {
+    use crate::server::PauseMode;
+    let reg = registry();
+    let Some(id) = reg.lookup(argv.get(0)) else {
+        return false;
+    };
+    let spec = reg.specs[id];
+    let argc = argv.len() as i32;
+    if client.stream.is_none() || (spec.arity > 0 && argc != spec.arity) || argc < -spec.arity {
+        return false;
+    }
+    let writes = |id: CommandId| reg.specs[id].has(flags::WRITE | flags::MAY_REPLICATE);
+    match mode {
+        PauseMode::All => true,
+        PauseMode::Write => {
+            writes(id)
+                || (spec.name == "exec"
+                    && client
+                        .multi
+                        .as_ref()
+                        .is_some_and(|tx| tx.queued.iter().any(|(id, _)| writes(*id))))
+        }
+    }
+}
+
 /// Redis 7.0's refusal of DEBUG when enable-debug-command does not allow it.
 const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
 

@@ -12,6 +12,7 @@ mod instant;
 mod latency;
 mod loading;
 mod notify;
+mod pause;
 mod persist;
 mod propagate;
 mod pubsub;
@@ -26,6 +27,7 @@ pub use latency::LatencyMonitor;
 pub use loading::LOAD_INTERRUPTED;
 pub use notify::class as event_class;
 pub use notify::{flags_to_string as notify_flags_to_string, parse_flags as parse_notify_flags};
+pub use pause::{Pause, PauseMode};
 pub use persist::{Loading, Persistence};
 pub use propagate::Propagation;
 pub use pubsub::{PubSub, Scope, Subscriptions};
@@ -133,10 +135,13 @@ impl Server {
         let mut next_cron = Instant::now();
         self.refresh_clock();
         loop {
-            let wake_at = match self.state.blocking.next_deadline() {
-                Some(deadline) => deadline.min(next_cron),
-                None => next_cron,
-            };
+            let wake_at = [
+                self.state.blocking.next_deadline(),
+                self.state.pause.deadline(),
+            ]
+            .into_iter()
+            .flatten()
+            .fold(next_cron, Instant::min);
             // Input or output left over by a budget is served without sleeping.
             let timeout = if self.pending_input.is_empty() && !self.output_left {
                 wake_at.saturating_duration_since(Instant::now())
@@ -162,6 +167,7 @@ impl Server {
             if !self.state.blocking.is_empty() {
                 self.time_out_blocked_clients();
             }
+            self.end_pause();
             if Instant::now() >= next_cron {
                 self.cron();
                 let hz = self.state.config.hz.max(1);
@@ -385,6 +391,13 @@ impl Server {
                         &query[start..end]
                     };
                     let argv = Argv::new(buf, &args);
+                    let pause = self.state.pause.mode(Instant::now());
+                    if pause.is_some_and(|m| dispatch::held_by_pause(m, &self.clients[key], argv)) {
+                        // Left in the buffer: it runs when the pause ends.
+                        self.state.pause.hold(key);
+                        self.clients[key].postponed = true;
+                        break;
+                    }
                     let mut ctx = Ctx {
                         store: &mut self.store,
                         out: &mut reply,
@@ -516,13 +529,23 @@ impl Server {
         self.resume_unblocked();
     }
 
+    /// Ends the pause when its time is over and runs the commands the held clients sent meanwhile, in order.
+    fn end_pause(&mut self) {
+        let held = self.state.pause.end_if_over(Instant::now(), false);
+        if !held.is_empty() {
+            self.state.unblocked.extend(held);
+            self.resume_unblocked();
+        }
+    }
+
     /// Sends the reply of clients released without being served and runs
     /// the input that waited behind their blocking command.
     fn resume_unblocked(&mut self) {
         for key in std::mem::take(&mut self.state.unblocked) {
-            if !self.clients.contains(key) {
+            let Some(client) = self.clients.get_mut(key) else {
                 continue;
-            }
+            };
+            client.postponed = false;
             self.queue_write(key);
             if self.clients[key].query_len() > 0 {
                 self.process_query(key);
@@ -727,6 +750,7 @@ impl Server {
                     let _ = self.poll.registry().deregister(stream);
                 }
                 self.state.monitors.retain(|&m| m != key);
+                self.state.pause.forget(key);
             }
         }
     }
@@ -742,7 +766,14 @@ impl Server {
         // Like Redis: 25% of each timer period on active expiry, +2% per effort step.
         let percent = 25 + 2 * (cfg.active_expire_effort.max(1) as u64 - 1);
         let budget = Duration::from_micros(1_000_000 / hz * percent / 100);
-        for (db, key) in self.expire.run(&mut self.store, budget) {
+        // A pause deletes no key by itself (Redis: no active expiry then).
+        let paused = self.state.pause.is_on(Instant::now());
+        let expired = if paused {
+            Vec::new()
+        } else {
+            self.expire.run(&mut self.store, budget)
+        };
+        for (db, key) in expired {
             self.state
                 .on_key_removed(&mut self.clients, db, &key, Removal::Expired);
         }
