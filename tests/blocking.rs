@@ -441,3 +441,23 @@ fn client_pause_holds_writes_or_everything_until_it_ends() {
     assert_eq!(out[3], b"held flags: 1");
     assert_eq!(out[6], b"$3\r\nnew\r\n");
 }
+
+#[test]
+fn a_pause_deletes_no_expired_key() {
+    let out = same_as_redis(&[], |port| {
+        let mut r = Raw::connect(port);
+        let mut out = Vec::new();
+        out.push(r.cmd(&["SET", "k", "v", "PX", "100"]));
+        out.push(r.cmd(&["SET", "k2", "v", "PX", "100"]));
+        out.push(r.cmd(&["CLIENT", "PAUSE", "100000", "WRITE"]));
+        // Past the TTL and several active expiry cycles.
+        std::thread::sleep(Duration::from_millis(400));
+        out.push(r.cmd(&["GET", "k"]));
+        out.push(r.cmd(&["EXISTS", "k2"]));
+        out.push(r.cmd(&["DBSIZE"]));
+        out.push(r.cmd(&["CLIENT", "UNPAUSE"]));
+        out.push(r.cmd(&["GET", "k"]));
+        out
+    });
+    assert_eq!(out[5], b":2\r\n");
+}

@@ -124,6 +124,7 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
 
     let dirty_before = ctx.server.dirty;
     let started = Instant::now();
+    ctx.store.dbs[ctx.db].hold_expired = ctx.server.pause.is_on(started);
     call_guarded(ctx, argv, spec.handler, id);
     let usec = started.elapsed().as_micros() as u64;
 
