@@ -1,5 +1,5 @@
 //! CLIENT and its subcommands: ID, SETNAME, GETNAME, LIST, INFO, KILL,
-//! SETINFO, NO-EVICT, REPLY, HELP.
+//! SETINFO, NO-EVICT, REPLY, UNBLOCK, PAUSE, UNPAUSE, HELP.
 
 use super::table::{flags::*, registry, CommandSpec};
 use super::{args, errors, Ctx};
@@ -587,10 +587,16 @@ fn help(ctx: &mut Ctx, _argv: Argv) {
         "    Return information about client connections. Options:",
         "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
         "      Return clients of specified type.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
         "REPLY (ON|OFF|SKIP)",
         "    Control the replies sent to the current connection.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
         "SETINFO <LIB-NAME|LIB-VER> <value>",
         "    Set client library name or version.",
         "NO-EVICT (ON|OFF)",
