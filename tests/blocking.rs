@@ -461,3 +461,30 @@ fn a_pause_deletes_no_expired_key() {
     });
     assert_eq!(out[5], b":2\r\n");
 }
+
+#[test]
+fn move_copy_and_swapdb_wake_waiters_in_the_target_database() {
+    same_as_redis(&[], |port| {
+        let mut ctl = Raw::connect(port);
+        let mut w = Raw::connect(port);
+        let mut out = Vec::new();
+        w.cmd(&["SELECT", "1"]);
+        for setup in [
+            ["RPUSH src a", "MOVE src 1"],
+            ["RPUSH src b", "COPY src src DB 1"],
+            ["SELECT 2", "RPUSH src c"],
+        ] {
+            w.send(b"BLPOP src 0\r\n");
+            wait_blocked(port, 1);
+            for c in setup {
+                out.push(ctl.cmd(&c.split(' ').collect::<Vec<_>>()));
+            }
+            if setup[1] == "RPUSH src c" {
+                out.push(ctl.cmd(&["SWAPDB", "1", "2"]));
+            }
+            out.push(w.reply());
+            ctl.cmd(&["SELECT", "0"]);
+        }
+        out
+    });
+}
