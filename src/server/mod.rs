@@ -391,7 +391,11 @@ impl Server {
                         &query[start..end]
                     };
                     let argv = Argv::new(buf, &args);
-                    let pause = self.state.pause.mode(Instant::now());
+                    // No clock read unless a pause was started.
+                    let pause = match self.state.pause.deadline() {
+                        Some(_) => self.state.pause.mode(Instant::now()),
+                        None => None,
+                    };
                     if pause.is_some_and(|m| dispatch::held_by_pause(m, &self.clients[key], argv)) {
                         // Left in the buffer: it runs when the pause ends.
                         self.state.pause.hold(key);
