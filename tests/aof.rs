@@ -903,7 +903,9 @@ fn clients_get_loading_while_a_big_aof_replays() {
     for _attempt in 0..4 {
         let dir = TempDir::new("aof-loading");
         write_big_aof(&dir.path, commands);
-        let mut srv = Server::start_in(&dir.path, AOF);
+        // DEBUG needs enable-debug-command (Redis 7 refuses it by default).
+        let args = [AOF, &["--enable-debug-command", "yes"]].concat();
+        let mut srv = Server::start_in(&dir.path, &args);
         let mut r = srv.raw();
         // One write: both run in the same pass of the loop.
         r.send(

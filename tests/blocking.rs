@@ -49,9 +49,10 @@ fn timeouts_are_on_time_and_fractional() {
         b"_\r\n"
     );
     r.cmd(&["HELLO", "2"]);
+    // A null array, as Redis 7.0 times out every blocked list command.
     assert_eq!(
         r.cmd(&["BLMOVE", "nothing", "dst", "LEFT", "RIGHT", "0.05"]),
-        b"$-1\r\n"
+        b"*-1\r\n"
     );
     assert_eq!(
         r.cmd(&["BLPOP", "k", "-1"]),
@@ -130,4 +131,360 @@ fn blmove_and_sorted_set_pops_block_too() {
     wait_until("the waiter to block", || blocked_clients(&mut ctl) == 1);
     ctl.cmd(&["ZADD", "z", "2", "b", "1", "a"]);
     assert_eq!(w.reply(), b"*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n");
+}
+
+#[path = "support/reference.rs"]
+mod reference;
+
+/// Runs `scenario` against ferrocache and, when installed, redis-server
+/// 7.0; both must see the same bytes. Returns ferrocache's.
+fn same_as_redis(args: &[&str], scenario: impl Fn(u16) -> Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    let srv = Server::start(args);
+    let ours = scenario(srv.port);
+    if let Some(redis) = reference::Reference::start() {
+        let mut r = Raw::connect(redis.port);
+        for pair in args.chunks(2) {
+            let name = pair[0].trim_start_matches("--");
+            r.cmd(&["CONFIG", "SET", name, pair[1]]);
+        }
+        let theirs = scenario(redis.port);
+        let show = |v: &Vec<Vec<u8>>| {
+            v.iter()
+                .map(|r| String::from_utf8_lossy(r).into_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(show(&ours), show(&theirs), "ferrocache vs redis-server");
+    }
+    ours
+}
+
+/// Polls INFO until `n` clients are blocked on the server at `port`.
+fn wait_blocked(port: u16, n: usize) {
+    let mut ctl = Raw::connect(port);
+    wait_until("clients to block", || blocked_clients(&mut ctl) == n);
+}
+
+#[test]
+fn a_transaction_that_leaves_no_data_wakes_nobody() {
+    let replies = same_as_redis(&[], |port| {
+        let mut ctl = Raw::connect(port);
+        let commands: [&[u8]; 5] = [
+            b"BLPOP k 0\r\n",
+            b"BLMPOP 0 1 k LEFT\r\n",
+            b"BLMOVE k dst LEFT RIGHT 0\r\n",
+            b"BZPOPMIN k 0\r\n",
+            b"BZMPOP 0 1 k MIN\r\n",
+        ];
+        let mut waiters: Vec<Raw> = Vec::new();
+        for (i, c) in commands.iter().enumerate() {
+            let mut w = Raw::connect(port);
+            w.send(c);
+            wait_blocked(port, i + 1);
+            waiters.push(w);
+        }
+        let mut out = Vec::new();
+        for tx in [
+            ["LPUSH k x", "DEL k", "SET k foo"],
+            ["ZADD k 1 a", "DEL k", "SET k foo"],
+            ["DEL k", "LPUSH k x", "DEL k"],
+        ] {
+            out.push(ctl.cmd(&["MULTI"]));
+            for c in tx {
+                out.push(ctl.cmd(&c.split(' ').collect::<Vec<_>>()));
+            }
+            out.push(ctl.cmd(&["EXEC"]));
+        }
+        // A sentinel in each connection: had a reply come first, it would
+        // be read instead of PONG.
+        for w in &mut waiters {
+            w.s.set_read_timeout(Some(Duration::from_millis(200)))
+                .unwrap();
+            let mut byte = [0u8; 1];
+            let got = std::io::Read::read(&mut w.s, &mut byte);
+            assert!(got.is_err(), "a waiter got a reply: {byte:?}");
+            w.s.set_read_timeout(Some(support::DEADLINE)).unwrap();
+        }
+        out.push(format!("blocked={}", blocked_clients(&mut ctl)).into_bytes());
+        // Data of the right type serves them in order, each its own type.
+        out.push(ctl.cmd(&["DEL", "k"]));
+        out.push(ctl.cmd(&["RPUSH", "k", "1", "2", "3"]));
+        for w in &mut waiters[..3] {
+            out.push(w.reply());
+        }
+        out.push(ctl.cmd(&["ZADD", "k", "1", "a", "2", "b"]));
+        for w in &mut waiters[3..] {
+            out.push(w.reply());
+        }
+        out
+    });
+    assert_eq!(replies[15], b"blocked=5");
+    assert_eq!(replies[17], b":3\r\n");
+    assert_eq!(replies[18], b"*2\r\n$1\r\nk\r\n$1\r\n1\r\n");
+    assert_eq!(replies[20], b"$1\r\n3\r\n");
+    assert_eq!(replies[22], b"*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\n1\r\n");
+}
+
+/// `field=value` of `section`'s line starting with `prefix` in INFO.
+fn info_stat(r: &mut Raw, section: &str, prefix: &str, field: &str) -> String {
+    let info = String::from_utf8(r.cmd(&["INFO", section])).unwrap();
+    let line = info.lines().find(|l| l.starts_with(prefix)).unwrap_or("");
+    line.split([',', ':'])
+        .find_map(|kv| kv.strip_prefix(&format!("{field}=")))
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn a_served_command_counts_once_and_skips_the_oom_check() {
+    let out = same_as_redis(&[], |port| {
+        let mut ctl = Raw::connect(port);
+        let mut monitor = Raw::connect(port);
+        let mut w = Raw::connect(port);
+        let mut out = Vec::new();
+        ctl.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "0"]);
+        ctl.cmd(&["CONFIG", "RESETSTAT"]);
+        ctl.cmd(&["SLOWLOG", "RESET"]);
+        monitor.cmd(&["MONITOR"]);
+        w.send(b"BLPOP k 0\r\n");
+        wait_blocked(port, 1);
+        out.push(ctl.cmd(&["RPUSH", "k", "a"]));
+        out.push(w.reply());
+        out.push(info_stat(&mut ctl, "commandstats", "cmdstat_blpop", "calls").into_bytes());
+        let slowlog = ctl.cmd(&["SLOWLOG", "GET", "100"]);
+        let logged = slowlog.windows(5).filter(|w| w == b"BLPOP").count();
+        out.push(format!("slowlog blpop entries={logged}").into_bytes());
+        ctl.cmd(&["PING", "end"]);
+        let mut seen = Vec::new();
+        loop {
+            let line = monitor.reply();
+            if line.ends_with(b"\"end\"\r\n") {
+                break;
+            }
+            seen.push(line);
+        }
+        let blpops = seen
+            .iter()
+            .filter(|l| l.windows(7).any(|w| w == b"\"BLPOP\""))
+            .count();
+        out.push(format!("monitor BLPOP lines={blpops}").into_bytes());
+
+        // Out of memory by the time the data comes: a served BLMOVE is
+        // not refused (Redis checks OOM when a command arrives only).
+        ctl.cmd(&["RPUSH", "tmp", "x"]);
+        w.send(b"BLMOVE src dst LEFT LEFT 0\r\n");
+        wait_blocked(port, 1);
+        out.push(ctl.cmd(&["CONFIG", "SET", "maxmemory", "1"]));
+        out.push(ctl.cmd(&["RENAME", "tmp", "src"]));
+        out.push(w.reply());
+        out.push(ctl.cmd(&["RPUSH", "other", "x"]));
+        out.push(ctl.cmd(&["CONFIG", "SET", "maxmemory", "0"]));
+        out
+    });
+    assert_eq!(out[2], b"1");
+    assert_eq!(out[3], b"slowlog blpop entries=1");
+    assert_eq!(out[4], b"monitor BLPOP lines=1");
+    assert_eq!(out[7], b"$1\r\nx\r\n");
+}
+
+#[test]
+fn timeouts_round_up_to_milliseconds_as_redis_does() {
+    let out = same_as_redis(&[], |port| {
+        let mut r = Raw::connect(port);
+        let mut out = Vec::new();
+        for t in ["0.0001", "0.001", "1e-10", "1e-4000", "0x0.01"] {
+            let started = Instant::now();
+            out.push(r.cmd(&["BLPOP", "nothing", t]));
+            assert!(started.elapsed() < Duration::from_secs(2), "{t} waited");
+        }
+        for t in [
+            "-0.002",
+            "-1",
+            "1e30",
+            "9223372036854776",
+            "inf",
+            "-inf",
+            "nan",
+            " 1",
+            "1x",
+            "",
+        ] {
+            out.push(r.cmd(&["BZPOPMIN", "nothing", t]));
+        }
+        // These wait forever: a tiny negative rounds up to 0, and a
+        // deadline past the clock's range never comes.
+        for t in ["-0.0001", "9223372036854775"] {
+            let mut w = Raw::connect(port);
+            w.send(&support::frame(&[b"BLPOP", b"nothing", t.as_bytes()]));
+            wait_blocked(port, 1);
+            drop(w);
+            wait_blocked(port, 0);
+        }
+        out
+    });
+    assert_eq!(out[0], b"*-1\r\n");
+    assert_eq!(out[5], b"-ERR timeout is negative\r\n");
+}
+
+#[test]
+fn blocking_commands_inside_multi_reply_their_timeout_value() {
+    same_as_redis(&[], |port| {
+        let mut r = Raw::connect(port);
+        let mut out = Vec::new();
+        for proto in ["2", "3"] {
+            r.cmd(&["HELLO", proto]);
+            r.cmd(&["MULTI"]);
+            for c in [
+                "BLPOP l 0",
+                "BRPOP l 0",
+                "BLMOVE l d LEFT LEFT 0",
+                "BRPOPLPUSH l d 0",
+                "BLMPOP 0 1 l LEFT",
+                "BZPOPMIN z 0",
+                "BZPOPMAX z 0",
+                "BZMPOP 0 1 z MAX",
+            ] {
+                r.cmd(&c.split(' ').collect::<Vec<_>>());
+            }
+            out.push(r.cmd(&["EXEC"]));
+        }
+        out
+    });
+}
+
+#[test]
+fn client_unblock_releases_with_the_timeout_reply_or_an_error() {
+    let out = same_as_redis(&[], |port| {
+        let mut ctl = Raw::connect(port);
+        let mut w = Raw::connect(port);
+        let id = String::from_utf8(w.cmd(&["CLIENT", "ID"])).unwrap();
+        let id = id.trim_start_matches(':').trim_end().to_string();
+        let mut out = Vec::new();
+        ctl.cmd(&["CONFIG", "RESETSTAT"]);
+        for (block, reason) in [
+            ("BLPOP k 0\r\nECHO after\r\n", None),
+            ("BLMOVE k d LEFT LEFT 0\r\n", Some("TIMEOUT")),
+            ("BZPOPMAX k 0\r\n", Some("error")),
+            ("HELLO 3\r\nBLMPOP 0 1 k LEFT\r\n", Some("TIMEOUT")),
+            ("BZMPOP 0 1 k MIN\r\n", Some("ERROR")),
+        ] {
+            w.send(block.as_bytes());
+            if block.starts_with("HELLO") {
+                out.push(format!("hello {}", w.reply().len()).into_bytes());
+            }
+            wait_blocked(port, 1);
+            let mut args = vec!["CLIENT", "UNBLOCK", &id];
+            args.extend(reason);
+            out.push(ctl.cmd(&args));
+            out.push(w.reply());
+            if block.contains("ECHO") {
+                out.push(w.reply());
+            }
+        }
+        out.push(ctl.cmd(&["CLIENT", "UNBLOCK", &id]));
+        out.push(ctl.cmd(&["CLIENT", "UNBLOCK", "999999", "ERROR"]));
+        out.push(ctl.cmd(&["CLIENT", "UNBLOCK", &id, "maybe"]));
+        out.push(ctl.cmd(&["CLIENT", "UNBLOCK", "x", "maybe"]));
+        out.push(ctl.cmd(&["CLIENT", "UNBLOCK", "x"]));
+        out.push(ctl.cmd(&["CLIENT", "UNBLOCK", &id, "ERROR", "x"]));
+        out.push(ctl.cmd(&["CLIENT", "UNBLOCK"]));
+        let errors = String::from_utf8(ctl.cmd(&["INFO", "errorstats"])).unwrap();
+        let unblocked = errors
+            .lines()
+            .find(|l| l.starts_with("errorstat_UNBLOCKED"));
+        out.push(unblocked.unwrap_or("none").as_bytes().to_vec());
+        out
+    });
+    assert_eq!(out[0], b":1\r\n");
+    assert_eq!(out[1], b"*-1\r\n");
+    assert_eq!(out[2], b"$5\r\nafter\r\n");
+    assert_eq!(
+        out[6],
+        b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+    );
+}
+
+#[test]
+fn client_pause_holds_writes_or_everything_until_it_ends() {
+    let out = same_as_redis(&[], |port| {
+        let mut ctl = Raw::connect(port);
+        let mut writer = Raw::connect(port);
+        let mut reader = Raw::connect(port);
+        let mut out = Vec::new();
+        out.push(ctl.cmd(&["SET", "k", "old"]));
+        out.push(ctl.cmd(&["CLIENT", "PAUSE", "100000", "WRITE"]));
+        writer.send(b"SET k new\r\nGET k\r\n");
+        wait_blocked(port, 1);
+        // Reads of other clients go on and see the old value.
+        out.push(reader.cmd(&["GET", "k"]));
+        let list = String::from_utf8(ctl.cmd(&["CLIENT", "LIST"])).unwrap();
+        out.push(format!("held flags: {}", list.matches("flags=b ").count()).into_bytes());
+        out.push(ctl.cmd(&["CLIENT", "UNPAUSE"]));
+        out.push(writer.reply());
+        out.push(writer.reply());
+        // ALL holds reads too, until the deadline.
+        out.push(ctl.cmd(&["CLIENT", "PAUSE", "300", "ALL"]));
+        let started = Instant::now();
+        out.push(reader.cmd(&["GET", "k"]));
+        assert!(started.elapsed() >= Duration::from_millis(250));
+        for bad in [
+            &["CLIENT", "PAUSE", "x"][..],
+            &["CLIENT", "PAUSE", "-1"],
+            &["CLIENT", "PAUSE", "10", "foo"],
+            &["CLIENT", "PAUSE", "10", "write", "x"],
+            &["CLIENT", "UNPAUSE", "x"],
+        ] {
+            out.push(ctl.cmd(bad));
+        }
+        out
+    });
+    assert_eq!(out[2], b"$3\r\nold\r\n");
+    assert_eq!(out[3], b"held flags: 1");
+    assert_eq!(out[6], b"$3\r\nnew\r\n");
+}
+
+#[test]
+fn a_pause_deletes_no_expired_key() {
+    let out = same_as_redis(&[], |port| {
+        let mut r = Raw::connect(port);
+        let mut out = Vec::new();
+        out.push(r.cmd(&["SET", "k", "v", "PX", "100"]));
+        out.push(r.cmd(&["SET", "k2", "v", "PX", "100"]));
+        out.push(r.cmd(&["CLIENT", "PAUSE", "100000", "WRITE"]));
+        // Past the TTL and several active expiry cycles.
+        std::thread::sleep(Duration::from_millis(400));
+        out.push(r.cmd(&["GET", "k"]));
+        out.push(r.cmd(&["EXISTS", "k2"]));
+        out.push(r.cmd(&["DBSIZE"]));
+        out.push(r.cmd(&["CLIENT", "UNPAUSE"]));
+        out.push(r.cmd(&["GET", "k"]));
+        out
+    });
+    assert_eq!(out[5], b":2\r\n");
+}
+
+#[test]
+fn move_copy_and_swapdb_wake_waiters_in_the_target_database() {
+    same_as_redis(&[], |port| {
+        let mut ctl = Raw::connect(port);
+        let mut w = Raw::connect(port);
+        let mut out = Vec::new();
+        w.cmd(&["SELECT", "1"]);
+        for setup in [
+            ["RPUSH src a", "MOVE src 1"],
+            ["RPUSH src b", "COPY src src DB 1"],
+            ["SELECT 2", "RPUSH src c"],
+        ] {
+            w.send(b"BLPOP src 0\r\n");
+            wait_blocked(port, 1);
+            for c in setup {
+                out.push(ctl.cmd(&c.split(' ').collect::<Vec<_>>()));
+            }
+            if setup[1] == "RPUSH src c" {
+                out.push(ctl.cmd(&["SWAPDB", "1", "2"]));
+            }
+            out.push(w.reply());
+            ctl.cmd(&["SELECT", "0"]);
+        }
+        out
+    });
 }

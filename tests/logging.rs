@@ -36,7 +36,14 @@ fn ready_line_and_fixed_width_timestamps() {
 
 #[test]
 fn the_log_says_why_each_save_ran() {
-    let mut srv = Server::start(&["--logfile", "server.log", "--save", "1 1"]);
+    let mut srv = Server::start(&[
+        "--logfile",
+        "server.log",
+        "--save",
+        "1 1",
+        "--enable-debug-command",
+        "yes",
+    ]);
     let mut r = srv.raw();
     r.cmd(&["SET", "k", "v"]);
     // The rule fires within a second or two, in Redis's words.

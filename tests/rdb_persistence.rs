@@ -401,7 +401,7 @@ fn bgrewriteaof_keeps_writes_made_during_the_rewrite() {
 /// holds, dropping later writes.
 #[test]
 fn debug_reload_round_trips_through_the_snapshot() {
-    let srv = Server::start(&["--save", ""]);
+    let srv = Server::start(&["--save", "", "--enable-debug-command", "local"]);
     let mut r = srv.raw();
     check(&mut r, &["RPUSH", "l", "a", "b"], ":2\r\n");
     check(&mut r, &["SET", "s", "v", "EXAT", "4000000000"], "+OK\r\n");

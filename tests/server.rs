@@ -497,7 +497,12 @@ fn slowlog_records_slow_commands_newest_first() {
 
 #[test]
 fn latency_monitor_histogram_and_latencystats() {
-    let srv = Server::start(&["--latency-monitor-threshold", "1"]);
+    let srv = Server::start(&[
+        "--latency-monitor-threshold",
+        "1",
+        "--enable-debug-command",
+        "yes",
+    ]);
     let mut r = srv.raw();
     r.cmd(&["SET", "a", "b"]);
     r.cmd(&["SET", "a", "c"]);

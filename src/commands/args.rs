@@ -60,23 +60,27 @@ pub fn float(out: &mut Reply, arg: &[u8]) -> Option<f64> {
 }
 
 /// A blocking timeout in seconds (fractions allowed; 0 = forever), as
-/// Redis's getTimeoutFromObjectOrReply: `Some(None)` forever,
+/// Redis 7.0's getTimeoutFromObjectOrReply computes it: a long double
+/// times 1000, rounded up to whole milliseconds (so 0.0001 waits 1 ms; a
+/// tiny negative rounds up to 0, forever), "timeout is negative" below 0
+/// (values too large for an i64 included, as its cast makes them), and a
+/// deadline past the clock's range waits forever. `Some(None)` forever,
 /// `Some(Some(d))` a duration, `None` after replying the error.
 pub fn timeout(out: &mut Reply, arg: &[u8]) -> Option<Option<std::time::Duration>> {
-    let Some(secs) = parse_f64(arg).filter(|v| v.is_finite()) else {
+    let Some(secs) = super::long_double::parse(arg) else {
         out.error("ERR timeout is not a float or out of range");
         return None;
     };
-    let ms = (secs * 1000.0) as i64;
+    let ms = super::long_double::ceil_mul_to_i64(secs, 1000);
     if ms < 0 {
         out.error("ERR timeout is negative");
         return None;
     }
-    if ms > i64::MAX / 2 {
-        out.error("ERR timeout is out of range");
-        return None;
+    let now = crate::server::unix_ms() as i64;
+    if ms == 0 || ms > i64::MAX - now {
+        return Some(None);
     }
-    Some((ms > 0).then(|| std::time::Duration::from_millis(ms as u64)))
+    Some(Some(std::time::Duration::from_millis(ms as u64)))
 }
 
 /// True when `arg` equals `word`, ignoring ASCII case.

@@ -12,6 +12,7 @@ use crate::command;
 use crate::resp::Argv;
 use crate::server::TimeoutReply;
 use crate::types::list::End;
+use crate::types::Kind;
 
 /// Every blocking command.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -37,7 +38,7 @@ fn serve_or_block(
     match served {
         Served::Done(_) => {}
         Served::WrongType => ctx.out.error(errors::WRONGTYPE),
-        Served::Missing => ctx.block(argv, keys, timeout, on_timeout),
+        Served::Missing => ctx.block(argv, keys, timeout, on_timeout, Kind::List),
     }
 }
 
@@ -62,7 +63,7 @@ fn bpop_generic(ctx: &mut Ctx, argv: Argv, end: End) {
             }
         }
     }
-    ctx.block(argv, &keys, timeout, TimeoutReply::NullArray);
+    ctx.block(argv, &keys, timeout, TimeoutReply::NullArray, Kind::List);
 }
 
 /// `BLPOP key [key ...] timeout`
@@ -150,7 +151,7 @@ fn zpop_or_block<'k>(
             Some(keys[i])
         }
         Ok(None) => {
-            ctx.block(argv, keys, timeout, TimeoutReply::NullArray);
+            ctx.block(argv, keys, timeout, TimeoutReply::NullArray, Kind::ZSet);
             None
         }
     }

@@ -1,11 +1,11 @@
 //! CLIENT and its subcommands: ID, SETNAME, GETNAME, LIST, INFO, KILL,
-//! SETINFO, NO-EVICT, REPLY, HELP.
+//! SETINFO, NO-EVICT, REPLY, UNBLOCK, PAUSE, UNPAUSE, HELP.
 
 use super::table::{flags::*, registry, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::{Argv, Reply};
-use crate::server::{Client, ReplyMode};
+use crate::server::{Client, PauseMode, Release, ReplyMode};
 use std::os::fd::AsRawFd;
 use std::time::Instant;
 
@@ -114,6 +114,36 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         "Instructs the server whether to reply to commands.",
         "3.2.0",
         reply
+    ),
+    command!(
+        "unblock",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "connection",
+        "Unblocks a client blocked by a blocking command from a different connection.",
+        "5.0.0",
+        unblock
+    ),
+    command!(
+        "pause",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "connection",
+        "Suspends commands processing.",
+        "3.0.0",
+        pause
+    ),
+    command!(
+        "unpause",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "connection",
+        "Resumes processing commands from paused clients.",
+        "6.2.0",
+        unpause
     ),
     command!(
         "help",
@@ -273,7 +303,7 @@ fn client_flags(c: &Client) -> String {
         (c.monitor, 'O'),
         (c.subs.any(), 'P'),
         (c.multi.is_some(), 'x'),
-        (c.blocked.is_some(), 'b'),
+        (c.blocked.is_some() || c.postponed, 'b'),
         (c.watch_dirty, 'd'),
         (c.close_after_reply, 'c'),
         (c.close_asap, 'A'),
@@ -455,6 +485,80 @@ fn close_client(ctx: &mut Ctx, key: usize) {
     }
 }
 
+/// `CLIENT UNBLOCK client-id [TIMEOUT | ERROR]`: releases a client blocked
+/// on keys with its timeout reply, or with `-UNBLOCKED`; 1 if it was
+/// blocked, else 0.
+fn unblock(ctx: &mut Ctx, argv: Argv) {
+    if argv.len() > 4 {
+        return ctx.out.error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(argv.get(1))
+        ));
+    }
+    let how = match argv.len() {
+        4 if args::is(argv.get(3), "timeout") => Release::TimedOut,
+        4 if args::is(argv.get(3), "error") => Release::Error,
+        4 => {
+            return ctx
+                .out
+                .error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+        }
+        _ => Release::TimedOut,
+    };
+    let Some(id) = args::int(ctx.out, argv.get(2)) else {
+        return;
+    };
+    let target = ctx
+        .clients
+        .iter()
+        .find(|(_, c)| c.id as i64 == id)
+        .map(|(key, _)| key);
+    let released = target.is_some_and(|key| ctx.server.release_blocked(ctx.clients, key, how));
+    ctx.out.int(released as i64);
+}
+
+/// `CLIENT PAUSE timeout [WRITE | ALL]`: for `timeout` milliseconds, holds
+/// the commands of normal clients (those that may write with WRITE) and
+/// deletes no key by itself.
+fn pause(ctx: &mut Ctx, argv: Argv) {
+    if argv.len() > 4 {
+        return ctx.out.error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(argv.get(1))
+        ));
+    }
+    let mode = match argv.len() {
+        4 if args::is(argv.get(3), "write") => PauseMode::Write,
+        4 if args::is(argv.get(3), "all") => PauseMode::All,
+        4 => return ctx.out.error("ERR CLIENT PAUSE mode must be WRITE or ALL"),
+        _ => PauseMode::All,
+    };
+    let Some(ms) = args::int_or(
+        ctx.out,
+        argv.get(2),
+        "ERR timeout is not an integer or out of range",
+    ) else {
+        return;
+    };
+    if ms < 0 {
+        return ctx.out.error("ERR timeout is negative");
+    }
+    let now = Instant::now();
+    // A deadline beyond the clock's range: as good as forever.
+    let until = now
+        .checked_add(std::time::Duration::from_millis(ms as u64))
+        .unwrap_or(now + std::time::Duration::from_secs(100 * 365 * 86400));
+    ctx.server.pause.start(until, mode);
+    ctx.out.ok();
+}
+
+/// `CLIENT UNPAUSE`: ends the pause; held clients resume in order.
+fn unpause(ctx: &mut Ctx, _argv: Argv) {
+    let held = ctx.server.pause.end_if_over(Instant::now(), true);
+    ctx.server.unblocked.extend(held);
+    ctx.out.ok();
+}
+
 /// `CLIENT HELP`
 fn help(ctx: &mut Ctx, _argv: Argv) {
     const LINES: &[&str] = &[
@@ -483,10 +587,16 @@ fn help(ctx: &mut Ctx, _argv: Argv) {
         "    Return information about client connections. Options:",
         "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
         "      Return clients of specified type.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
         "REPLY (ON|OFF|SKIP)",
         "    Control the replies sent to the current connection.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
         "SETINFO <LIB-NAME|LIB-VER> <value>",
         "    Set client library name or version.",
         "NO-EVICT (ON|OFF)",

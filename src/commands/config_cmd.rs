@@ -146,10 +146,17 @@ const DENY_LOADING: &[&str] = &["appendonly", "dir", "dbfilename"];
 
 /// enable-protected-configs: yes, or local and the client is on loopback.
 fn protected_allowed(ctx: &mut Ctx) -> bool {
-    match ctx.server.config.enable_protected_configs.as_str() {
+    let setting = ctx.server.config.enable_protected_configs.clone();
+    allowed_by(&setting, ctx.client())
+}
+
+/// Redis's allowProtectedAction: a protected setting (enable-protected-
+/// configs, enable-debug-command) of `yes` allows `client`, `local` allows
+/// it from a loopback address only, `no` refuses it.
+pub fn allowed_by(setting: &str, client: &crate::server::Client) -> bool {
+    match setting {
         "yes" => true,
-        "local" => ctx
-            .client()
+        "local" => client
             .addr
             .parse::<std::net::SocketAddr>()
             .is_ok_and(|a| crate::server::is_loopback(a.ip())),

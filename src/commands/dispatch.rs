@@ -112,10 +112,11 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     // Decided before the call: a blocked client's command runs again when
     // a key gets ready, and MONITOR showed it the first time. The cheap
     // test first: nobody monitors, nothing else is looked at.
+    let rerun = ctx.clients[ctx.me].blocked.is_some();
     let monitored = !ctx.server.monitors.is_empty()
         && !spec.has(flags::SKIP_MONITOR | flags::ADMIN)
         && ctx.server.persist.loading.is_none()
-        && ctx.clients[ctx.me].blocked.is_none();
+        && !rerun;
 
     let events = ctx.server.config.notify_keyspace_events;
     ctx.store.log_misses = events & event_class::KEY_MISS != 0;
@@ -123,6 +124,7 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
 
     let dirty_before = ctx.server.dirty;
     let started = Instant::now();
+    ctx.store.dbs[ctx.db].hold_expired = ctx.server.pause.is_on(started);
     call_guarded(ctx, argv, spec.handler, id);
     let usec = started.elapsed().as_micros() as u64;
 
@@ -169,8 +171,12 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
         }
     }
 
+    // A command that just blocked goes to the slow log when it is served
+    // (with the time it ran then added), as Redis 7.0 logs it.
+    let just_blocked = !rerun && ctx.clients[ctx.me].blocked.is_some();
     let threshold = ctx.server.config.slowlog_log_slower_than;
-    if threshold >= 0 && usec >= threshold as u64 && !spec.has(flags::SKIP_SLOWLOG) {
+    if threshold >= 0 && usec >= threshold as u64 && !spec.has(flags::SKIP_SLOWLOG) && !just_blocked
+    {
         let client = &ctx.clients[ctx.me];
         let max_len = ctx.server.config.slowlog_max_len;
         let now = crate::server::unix_ms() / 1000;
@@ -190,15 +196,19 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
         ctx.server.latency.add(event, now, usec / 1000);
     }
 
+    // A served blocked command was counted when it blocked: it adds its
+    // time, not a call.
     let stats = &mut ctx.server.cmd_stats[id];
-    stats.calls += 1;
+    if !rerun {
+        stats.calls += 1;
+        ctx.server.commands_processed += 1;
+    }
     stats.usec += usec;
     stats.record_latency(usec);
     if ctx.out.last_error.is_some() {
         stats.failed_calls += 1;
         ctx.server.record_error(ctx.out);
     }
-    ctx.server.commands_processed += 1;
 
     // After the call, as Redis 7.0 does: the line shows the database the
     // client is in once the command ran (SELECT 3 shows 3), and EXEC follows
@@ -206,6 +216,21 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     if monitored {
         ctx.server.feed_monitors(ctx.clients, ctx.me, ctx.db, argv);
     }
+}
+
+/// Runs again the command of a blocked client (`ctx.me`) whose key got
+/// ready: no dispatch check runs again (no OOM or MISCONF refusal at this
+/// point, as in Redis), and it is not counted as a new call. True when it
+/// was served (it replied); false when it found nothing and stays blocked.
+pub fn serve_blocked(ctx: &mut Ctx, id: CommandId, argv: Argv) -> bool {
+    let reply_start = ctx.out.buf.len();
+    ctx.client().last_cmd = id;
+    call(ctx, id, argv);
+    let served = ctx.out.buf.len() > reply_start;
+    if ctx.clients[ctx.me].reply_mode == crate::server::ReplyMode::Off {
+        ctx.out.buf.truncate(reply_start);
+    }
+    served
 }
 
 /// Runs a handler; a panic (a bug) becomes an error reply for this client
@@ -259,6 +284,9 @@ fn resolve(ctx: &mut Ctx, argv: Argv) -> Option<CommandId> {
 /// The error that stops command `id` before it runs, if any.
 fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
     let spec = registry().specs[id];
+    if spec.name == "debug" && !debug_allowed(ctx) {
+        return Some(DEBUG_NOT_ALLOWED.into());
+    }
     if ctx.server.auth_required(&ctx.clients[ctx.me]) && !spec.has(flags::NO_AUTH) {
         return Some(errors::NOAUTH.into());
     }
@@ -283,6 +311,50 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
         }
     }
     None
+}
+
+/// True when a CLIENT PAUSE of `mode` holds this command of `client`:
+/// every command with ALL; with WRITE, those that may write (EXEC of a
+/// transaction that does included). Unknown commands and bad arity are
+/// not held (they fail at once), nor is the AOF loader.
+pub fn held_by_pause(
+    mode: crate::server::PauseMode,
+    client: &crate::server::Client,
+    argv: Argv,
+) -> bool {
+    use crate::server::PauseMode;
+    let reg = registry();
+    let Some(id) = reg.lookup(argv.get(0)) else {
+        return false;
+    };
+    let spec = reg.specs[id];
+    let argc = argv.len() as i32;
+    if client.stream.is_none() || (spec.arity > 0 && argc != spec.arity) || argc < -spec.arity {
+        return false;
+    }
+    let writes = |id: CommandId| reg.specs[id].has(flags::WRITE | flags::MAY_REPLICATE);
+    match mode {
+        PauseMode::All => true,
+        PauseMode::Write => {
+            writes(id)
+                || (spec.name == "exec"
+                    && client
+                        .multi
+                        .as_ref()
+                        .is_some_and(|tx| tx.queued.iter().any(|(id, _)| writes(*id))))
+        }
+    }
+}
+
+/// Redis 7.0's refusal of DEBUG when enable-debug-command does not allow it.
+const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
+
+/// enable-debug-command (a start-up setting, `no` by default) lets the
+/// calling client run DEBUG. The AOF loader runs what the file holds.
+fn debug_allowed(ctx: &Ctx) -> bool {
+    let client = &ctx.clients[ctx.me];
+    let setting = ctx.server.config.inert.get("enable-debug-command");
+    client.stream.is_none() || super::config_cmd::allowed_by(setting.map_or("no", |s| s), client)
 }
 
 /// Redis's `unknown command 'x', with args beginning with: 'a' 'b' `, the

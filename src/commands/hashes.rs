@@ -242,6 +242,22 @@ pub(super) fn random_count(out: &mut Reply, arg: &[u8]) -> Option<i64> {
     Some(n)
 }
 
+/// Most independent draws a negative count of HRANDFIELD, SRANDMEMBER or
+/// ZRANDMEMBER may ask for. Redis 7.0 has no such bound and builds a reply
+/// of 2^63 elements until memory runs out; ferrocache refuses such a
+/// count with Redis's range error instead.
+pub(super) const MAX_DRAWS: u64 = 1 << 27;
+
+/// False, after replying `ERR value is out of range`, when a negative
+/// `count` asks for more than [`MAX_DRAWS`] draws.
+pub(super) fn draws_in_bounds(out: &mut Reply, count: i64) -> bool {
+    let ok = count >= 0 || count.unsigned_abs() <= MAX_DRAWS;
+    if !ok {
+        out.error("ERR value is out of range");
+    }
+    ok
+}
+
 /// The options of HSCAN/SSCAN after the cursor: `[MATCH pattern] [COUNT n]`,
 /// repeated at will (the last wins). Replies the error and returns None when
 /// bad. The pattern is None for "match everything".
@@ -582,6 +598,9 @@ fn hrandfield_count(ctx: &mut Ctx, key: &[u8], count: i64, withvalues: bool) {
     };
     if count == 0 {
         return ctx.out.array(0);
+    }
+    if !draws_in_bounds(ctx.out, count) {
+        return;
     }
     let out = &mut *ctx.out;
     let resp3 = out.resp3;

@@ -128,7 +128,7 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
                 cfg.maxclients,
                 ctx.clients.iter().map(|(_, c)| c.query_buffer_len()).max().unwrap_or(0),
                 ctx.clients.iter().map(|(k, _)| ctx.reply_of(k).buf.capacity()).max().unwrap_or(0),
-                s.blocking.blocked_clients(),
+                s.blocking.blocked_clients() + s.pause.held_clients(),
                 s.blocking.with_deadline(),
             );
         }

@@ -87,6 +87,38 @@ pub fn add(a: Ld, b: Ld) -> Option<Ld> {
     finish(x.neg, mant, exp + x.exp - 62)
 }
 
+/// `(long long) ceill(v * m)` as Redis computes a blocking timeout in
+/// milliseconds on x86-64: the product rounded to 64 bits, then up to an
+/// integer; `i64::MIN` (the x87 "integer indefinite") when that does not
+/// fit an i64, infinities included.
+pub fn ceil_mul_to_i64(v: Ld, m: u64) -> i64 {
+    if is_inf(&v) {
+        return i64::MIN;
+    }
+    if v.mant == 0 || m == 0 {
+        return 0;
+    }
+    let (mant, exp) = round64(&Big::from_u128(v.mant as u128 * m as u128), false);
+    let exp = exp + v.exp;
+    let (int, frac) = if exp >= 0 {
+        if exp > 63 {
+            return i64::MIN;
+        }
+        ((mant as u128) << exp, false)
+    } else if exp <= -64 {
+        (0, true)
+    } else {
+        let shift = exp.unsigned_abs();
+        ((mant >> shift) as u128, mant & ((1u64 << shift) - 1) != 0)
+    };
+    if v.neg {
+        // Up is toward zero: the fraction is dropped.
+        i64::try_from(-(int as i128)).unwrap_or(i64::MIN)
+    } else {
+        i64::try_from(int + frac as u128).unwrap_or(i64::MIN)
+    }
+}
+
 /// Redis's `%.17Lf` with trailing zeros (and a bare '.') trimmed, `-0`
 /// printed as `0`.
 pub fn format_human(v: Ld) -> String {
@@ -455,5 +487,26 @@ mod tests {
         assert!(parse(b"1e").is_none());
         assert!(parse(b"nan").is_none());
         assert!(parse(b".").is_none());
+    }
+
+    #[test]
+    fn timeouts_round_up_like_ceill() {
+        let ms = |s: &str| ceil_mul_to_i64(parse(s.as_bytes()).unwrap(), 1000);
+        assert_eq!(ms("0.0001"), 1);
+        assert_eq!(ms("0.001"), 1);
+        assert_eq!(ms("1e-10"), 1);
+        assert_eq!(ms("1.5"), 1500);
+        assert_eq!(ms("0"), 0);
+        assert_eq!(ms("-0.0001"), 0);
+        assert_eq!(ms("-0.001"), 0); // -0.000999...9 in a long double
+        assert!(ms("-0.002") < 0);
+        assert_eq!(ms("-0.0015"), -1);
+        assert_eq!(ms("1e-4000"), 1);
+        assert_eq!(ms("-1"), -1000);
+        assert_eq!(ms("9223372036854775"), 9223372036854775000);
+        assert_eq!(ms("9223372036854776"), i64::MIN);
+        assert_eq!(ms("1e30"), i64::MIN);
+        assert_eq!(ms("inf"), i64::MIN);
+        assert_eq!(ms("0x10"), 16000);
     }
 }

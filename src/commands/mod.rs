@@ -42,6 +42,7 @@ use crate::resp::{Argv, OwnedArgv, Reply};
 use crate::server::{BlockedOn, TimeoutReply};
 use crate::server::{Client, ServerState};
 use crate::store::Store;
+use crate::types::Kind;
 use slab::Slab;
 use std::time::{Duration, Instant};
 
@@ -119,23 +120,24 @@ impl Ctx<'_> {
         deleted
     }
 
-    /// Blocks the calling client on `keys` (in the selected db) until a write
-    /// makes one ready, then runs `argv` again; or until `timeout` passes
-    /// (None: forever), then replies `timeout_reply`. The handler replies
-    /// nothing when it blocks. On a re-run that still finds no data the
-    /// client simply stays blocked.
+    /// Blocks the calling client on `keys` (in the selected db) until a
+    /// write leaves a value of type `kind` in one of them, then runs `argv`
+    /// again; or until `timeout` passes (None: forever), then replies
+    /// `timeout_reply`. The handler replies nothing when it blocks. Inside
+    /// MULTI/EXEC nothing blocks: the timeout reply goes out at once.
     pub fn block(
         &mut self,
         argv: Argv,
         keys: &[&[u8]],
         timeout: Option<Duration>,
         timeout_reply: TimeoutReply,
+        kind: Kind,
     ) {
         if self.clients[self.me].blocked.is_some() {
+            // A re-run that found nothing: the client simply stays blocked.
             return;
         }
         if self.clients[self.me].in_exec {
-            // Inside EXEC nothing may block: reply as if the timeout passed.
             match timeout_reply {
                 TimeoutReply::NullArray => self.out.null_array(),
                 TimeoutReply::Null => self.out.null(),
@@ -144,9 +146,11 @@ impl Ctx<'_> {
         }
         let on = BlockedOn {
             keys: keys.iter().map(|k| (self.db, Box::from(*k))).collect(),
-            deadline: timeout.map(|t| Instant::now() + t),
+            deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
             timeout_reply,
+            kind,
             command: OwnedArgv::from_argv(argv),
+            command_id: self.clients[self.me].last_cmd,
         };
         self.server.blocking.block(self.me, &on);
         self.clients[self.me].blocked = Some(Box::new(on));

@@ -580,6 +580,9 @@ fn srandmember_count(ctx: &mut Ctx, argv: Argv) {
     if count == 0 {
         return ctx.out.array(0);
     }
+    if !super::hashes::draws_in_bounds(ctx.out, count) {
+        return;
+    }
     let out = &mut *ctx.out;
     if count < 0 {
         let n = count.unsigned_abs() as usize;

@@ -1428,6 +1428,9 @@ fn zrandmember(ctx: &mut Ctx, argv: Argv) {
     if count == 0 {
         return ctx.out.array(0);
     }
+    if !super::hashes::draws_in_bounds(ctx.out, count) {
+        return;
+    }
     let size = zs.len();
     let out = &mut *ctx.out;
     // Small sets are read once into a vector: picking by rank walks a listpack.

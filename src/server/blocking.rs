@@ -3,18 +3,25 @@
 //! A blocking command that finds no data calls [`crate::commands::Ctx::block`]:
 //! the client's command is saved and the client waits, in FIFO order per
 //! key, without polling. When a write command touches a key someone waits
-//! on, dispatch marks the key ready; before the loop sleeps it runs the
-//! waiting clients' commands again, oldest first, for as long as they are
-//! served. Deadlines are kept sorted so the loop can wake exactly on time.
+//! on, dispatch marks the key ready; once the command (or the whole EXEC)
+//! that wrote is over, the loop runs the waiting clients' commands again,
+//! oldest first, as long as the key then holds a value of the type they
+//! wait for (Redis's signalKeyAsReady + handleClientsBlockedOnKeys). A
+//! key deleted or overwritten with another type meanwhile serves nobody.
+//! Deadlines are kept sorted so the loop can wake exactly on time.
 
+use crate::commands::table::CommandId;
 use crate::resp::OwnedArgv;
+use crate::types::Kind;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Instant;
 
 /// (database, key) a client waits on.
 pub type WaitKey = (usize, Box<[u8]>);
 
-/// What a blocked client replies when its timeout passes.
+/// What a blocking command replies when it may not block (inside
+/// MULTI). A deadline that passes always replies a null array (`*-1`, `_`
+/// in RESP3), BLMOVE's included, as Redis 7.0 does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimeoutReply {
     /// `*-1` in RESP2, `_` in RESP3 (BLPOP, BZPOPMIN, BLMPOP...).
@@ -28,8 +35,12 @@ pub struct BlockedOn {
     pub keys: Vec<WaitKey>,
     pub deadline: Option<Instant>,
     pub timeout_reply: TimeoutReply,
+    /// The type of value that serves the client (a list or a sorted set).
+    pub kind: Kind,
     /// The blocking command, to run again.
     pub command: OwnedArgv,
+    /// Its registry id (counted once in commandstats, when it blocked).
+    pub command_id: CommandId,
 }
 
 /// Every blocked client, by key and by deadline.
@@ -149,6 +160,46 @@ impl Blocking {
     }
 }
 
+/// How a blocked client is released without being served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Release {
+    /// Its timeout reply (the deadline passed, or CLIENT UNBLOCK TIMEOUT).
+    TimedOut,
+    /// `-UNBLOCKED client unblocked via CLIENT UNBLOCK` (CLIENT UNBLOCK ERROR).
+    Error,
+}
+
+impl super::ServerState {
+    /// Releases blocked client `key` with the reply `how` says, and queues
+    /// it in `unblocked` for the loop to send the reply and run the input
+    /// that waited behind the blocking command. False if it was not blocked.
+    pub fn release_blocked(
+        &mut self,
+        clients: &mut slab::Slab<super::Client>,
+        key: usize,
+        how: Release,
+    ) -> bool {
+        let Some(client) = clients.get_mut(key) else {
+            return false;
+        };
+        let Some(on) = client.blocked.take() else {
+            return false;
+        };
+        self.blocking.unblock(key, &on);
+        match how {
+            Release::Error => {
+                client
+                    .reply
+                    .error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+                self.record_error(&mut client.reply);
+            }
+            Release::TimedOut => client.reply.null_array(),
+        }
+        self.unblocked.push(key);
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,7 +210,9 @@ mod tests {
             keys: keys.iter().map(|k| (0, k.as_bytes().into())).collect(),
             deadline,
             timeout_reply: TimeoutReply::NullArray,
+            kind: Kind::List,
             command: OwnedArgv::default(),
+            command_id: 0,
         }
     }
 

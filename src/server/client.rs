@@ -107,6 +107,8 @@ pub struct Client {
     pub pending_write: bool,
     /// Waiting on keys (BLPOP...): its input is not processed meanwhile.
     pub blocked: Option<Box<super::blocking::BlockedOn>>,
+    /// Held by CLIENT PAUSE: its next command waits for the pause to end.
+    pub postponed: bool,
     /// Inside MULTI: the queued commands.
     pub multi: Option<Transaction>,
     /// Keys this client WATCHes.
@@ -187,6 +189,7 @@ impl Client {
             writable_registered: false,
             pending_write: false,
             blocked: None,
+            postponed: false,
             multi: None,
             watched: Vec::new(),
             watch_dirty: false,

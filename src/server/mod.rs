@@ -12,6 +12,7 @@ mod instant;
 mod latency;
 mod loading;
 mod notify;
+mod pause;
 mod persist;
 mod propagate;
 mod pubsub;
@@ -19,13 +20,14 @@ mod slowlog;
 mod state;
 mod watch;
 
-pub use blocking::{BlockedOn, Blocking, TimeoutReply, WaitKey};
+pub use blocking::{BlockedOn, Blocking, Release, TimeoutReply, WaitKey};
 pub use client::{Client, ReplyMode, Transaction};
 pub use instant::Instantaneous;
 pub use latency::LatencyMonitor;
 pub use loading::LOAD_INTERRUPTED;
 pub use notify::class as event_class;
 pub use notify::{flags_to_string as notify_flags_to_string, parse_flags as parse_notify_flags};
+pub use pause::{Pause, PauseMode};
 pub use persist::{Loading, Persistence};
 pub use propagate::Propagation;
 pub use pubsub::{PubSub, Scope, Subscriptions};
@@ -133,10 +135,13 @@ impl Server {
         let mut next_cron = Instant::now();
         self.refresh_clock();
         loop {
-            let wake_at = match self.state.blocking.next_deadline() {
-                Some(deadline) => deadline.min(next_cron),
-                None => next_cron,
-            };
+            let wake_at = [
+                self.state.blocking.next_deadline(),
+                self.state.pause.deadline(),
+            ]
+            .into_iter()
+            .flatten()
+            .fold(next_cron, Instant::min);
             // Input or output left over by a budget is served without sleeping.
             let timeout = if self.pending_input.is_empty() && !self.output_left {
                 wake_at.saturating_duration_since(Instant::now())
@@ -162,6 +167,7 @@ impl Server {
             if !self.state.blocking.is_empty() {
                 self.time_out_blocked_clients();
             }
+            self.end_pause();
             if Instant::now() >= next_cron {
                 self.cron();
                 let hz = self.state.config.hz.max(1);
@@ -385,6 +391,17 @@ impl Server {
                         &query[start..end]
                     };
                     let argv = Argv::new(buf, &args);
+                    // No clock read unless a pause was started.
+                    let pause = match self.state.pause.deadline() {
+                        Some(_) => self.state.pause.mode(Instant::now()),
+                        None => None,
+                    };
+                    if pause.is_some_and(|m| dispatch::held_by_pause(m, &self.clients[key], argv)) {
+                        // Left in the buffer: it runs when the pause ends.
+                        self.state.pause.hold(key);
+                        self.clients[key].postponed = true;
+                        break;
+                    }
                     let mut ctx = Ctx {
                         store: &mut self.store,
                         out: &mut reply,
@@ -396,11 +413,12 @@ impl Server {
                     dispatch::execute(&mut ctx, argv);
                     db = ctx.db;
                     start += consumed;
-                    if self.state.blocking.has_ready() {
+                    if self.state.blocking.has_ready() || !self.state.unblocked.is_empty() {
                         // Serve waiters before this client's next command, as
                         // Redis does: its reply buffer is out, so park it first.
                         let client = &mut self.clients[key];
                         std::mem::swap(&mut client.reply, &mut reply);
+                        self.resume_unblocked();
                         self.serve_blocked_clients();
                         let client = &mut self.clients[key];
                         std::mem::swap(&mut client.reply, &mut reply);
@@ -432,8 +450,11 @@ impl Server {
         client.consume_query();
     }
 
-    /// Runs again the commands of clients waiting on keys that writes made
-    /// ready, oldest waiter first, while they get served.
+    /// Serves the clients waiting on keys that writes made ready, once the
+    /// command or transaction that wrote is over: per key, oldest waiter
+    /// first, each as long as the key then holds the type it waits for (a
+    /// key deleted or overwritten with another type serves nobody; its
+    /// waiters stay blocked).
     fn serve_blocked_clients(&mut self) {
         loop {
             let ready = self.state.blocking.take_ready();
@@ -441,13 +462,30 @@ impl Server {
                 return;
             }
             for wait_key in ready {
-                while let Some(client) = self.state.blocking.first_waiter(&wait_key) {
-                    if !self.rerun_blocked(client) {
-                        break;
+                for key in self.state.blocking.waiters_of(&wait_key) {
+                    let Some(wants) = self.clients.get(key).and_then(|c| c.blocked.as_ref()) else {
+                        continue;
+                    };
+                    let wants = wants.kind;
+                    match self.kind_of(&wait_key) {
+                        None => break,
+                        Some(kind) if kind != wants => continue,
+                        Some(_) => {
+                            self.rerun_blocked(key);
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// The type of the live value at `(db, key)`, if any.
+    fn kind_of(&self, (db, key): &WaitKey) -> Option<crate::types::Kind> {
+        let now = self.store.now_ms;
+        self.store.dbs[*db]
+            .peek(key)
+            .filter(|e| !e.is_expired(now))
+            .map(|e| e.kind())
     }
 
     /// Re-runs a blocked client's command; true when it was served (replied).
@@ -457,8 +495,8 @@ impl Server {
             return false;
         };
         let command = on.command.clone();
+        let id = on.command_id;
         let mut reply = std::mem::take(&mut client.reply);
-        let before = reply.buf.len();
         let mut ctx = Ctx {
             store: &mut self.store,
             out: &mut reply,
@@ -467,8 +505,7 @@ impl Server {
             clients: &mut self.clients,
             me: key,
         };
-        dispatch::execute(&mut ctx, command.as_argv());
-        let served = reply.buf.len() > before;
+        let served = dispatch::serve_blocked(&mut ctx, id, command.as_argv());
         self.clients[key].reply = reply;
         if served {
             self.finish_blocking(key);
@@ -490,15 +527,33 @@ impl Server {
     /// Replies the timeout value to blocked clients whose deadline passed.
     fn time_out_blocked_clients(&mut self) {
         for key in self.state.blocking.timed_out(Instant::now()) {
-            let client = &mut self.clients[key];
-            let Some(on) = client.blocked.as_ref() else {
+            self.state
+                .release_blocked(&mut self.clients, key, Release::TimedOut);
+        }
+        self.resume_unblocked();
+    }
+
+    /// Ends the pause when its time is over and runs the commands the held clients sent meanwhile, in order.
+    fn end_pause(&mut self) {
+        let held = self.state.pause.end_if_over(Instant::now(), false);
+        if !held.is_empty() {
+            self.state.unblocked.extend(held);
+            self.resume_unblocked();
+        }
+    }
+
+    /// Sends the reply of clients released without being served and runs
+    /// the input that waited behind their blocking command.
+    fn resume_unblocked(&mut self) {
+        for key in std::mem::take(&mut self.state.unblocked) {
+            let Some(client) = self.clients.get_mut(key) else {
                 continue;
             };
-            match on.timeout_reply {
-                TimeoutReply::NullArray => client.reply.null_array(),
-                TimeoutReply::Null => client.reply.null(),
+            client.postponed = false;
+            self.queue_write(key);
+            if self.clients[key].query_len() > 0 {
+                self.process_query(key);
             }
-            self.finish_blocking(key);
         }
     }
 
@@ -699,6 +754,7 @@ impl Server {
                     let _ = self.poll.registry().deregister(stream);
                 }
                 self.state.monitors.retain(|&m| m != key);
+                self.state.pause.forget(key);
             }
         }
     }
@@ -714,7 +770,14 @@ impl Server {
         // Like Redis: 25% of each timer period on active expiry, +2% per effort step.
         let percent = 25 + 2 * (cfg.active_expire_effort.max(1) as u64 - 1);
         let budget = Duration::from_micros(1_000_000 / hz * percent / 100);
-        for (db, key) in self.expire.run(&mut self.store, budget) {
+        // A pause deletes no key by itself (Redis: no active expiry then).
+        let paused = self.state.pause.is_on(Instant::now());
+        let expired = if paused {
+            Vec::new()
+        } else {
+            self.expire.run(&mut self.store, budget)
+        };
+        for (db, key) in expired {
             self.state
                 .on_key_removed(&mut self.clients, db, &key, Removal::Expired);
         }

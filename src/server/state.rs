@@ -88,6 +88,11 @@ pub struct ServerState {
     pub watches: super::watch::Watches,
     /// Clients blocked on keys.
     pub blocking: super::blocking::Blocking,
+    /// CLIENT PAUSE in effect and the clients it holds.
+    pub pause: super::Pause,
+    /// Clients released from blocking without being served (timeout,
+    /// CLIENT UNBLOCK): the loop sends their reply and resumes their input.
+    pub unblocked: Vec<usize>,
     pub shutdown: Option<Shutdown>,
     /// The next CLIENT ID.
     pub next_client_id: u64,
@@ -168,6 +173,8 @@ impl ServerState {
             monitors: Vec::new(),
             evictor: Evictor::default(),
             blocking: Default::default(),
+            unblocked: Vec::new(),
+            pause: Default::default(),
             watches: Default::default(),
             propagation: Default::default(),
             persist: Default::default(),
@@ -346,6 +353,10 @@ impl ServerState {
             samples: self.config.maxmemory_samples,
             decay_time: self.config.lfu_decay_time,
         };
+        // A pause evicts nothing (Redis: no key deleted while paused).
+        if self.pause.is_on(Instant::now()) {
+            return !self.over_maxmemory();
+        }
         while self.over_maxmemory() {
             match self.evictor.evict_one(store, &cfg) {
                 Some((db, key)) => self.on_key_removed(clients, db, &key, Removal::Evicted),

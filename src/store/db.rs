@@ -78,6 +78,9 @@ pub struct Db {
     /// Keys deleted on access because they expired, not yet reported to the
     /// server (WATCH, notifications); dispatch drains it after each command.
     pub lazily_expired: Vec<Box<[u8]>>,
+    /// CLIENT PAUSE is on: an expired key reads as absent but stays (the
+    /// server deletes no key by itself during a pause, as Redis).
+    pub hold_expired: bool,
     /// Log keys created in `new_keys` (keyspace events class `n`).
     pub log_new_keys: bool,
     /// Keys created since dispatch last drained them, for the `new` event.
@@ -110,6 +113,7 @@ impl Db {
             avg_ttl: 0,
             expired_on_access: 0,
             lazily_expired: Vec::new(),
+            hold_expired: false,
             log_new_keys: false,
             new_keys: Vec::new(),
         }
@@ -168,6 +172,9 @@ impl Db {
         let seg = self.segments.get_mut(slot)?.as_mut()?;
         let expired = seg.table.find(hash, |e| e.key() == key)?.is_expired(now_ms);
         if expired {
+            if self.hold_expired {
+                return None;
+            }
             self.remove(key);
             self.expired_on_access += 1;
             self.lazily_expired.push(key.into());

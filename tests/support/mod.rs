@@ -331,7 +331,8 @@ pub struct Raw {
 }
 
 impl Raw {
-    /// Connects to any server on loopback `port` (a reference redis-server too).
+    /// A raw connection to any server on loopback `port` (a ferrocache
+    /// [`Server`] or a reference redis-server).
     pub fn connect(port: u16) -> Raw {
         let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
         s.set_read_timeout(Some(DEADLINE)).unwrap();
