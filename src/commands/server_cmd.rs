@@ -259,6 +259,12 @@ fn shutdown(ctx: &mut Ctx, argv: Argv) {
 
 /// `MONITOR`
 fn monitor(ctx: &mut Ctx, _argv: Argv) {
+    if ctx.client().in_exec {
+        // Redis 7.0: a client expecting one reply per command cannot monitor.
+        return ctx
+            .out
+            .error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+    }
     let me = ctx.me;
     if !ctx.client().monitor {
         ctx.client().monitor = true;

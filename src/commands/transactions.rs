@@ -2,7 +2,7 @@
 //! dispatch check (`dispatch::execute`); EXEC runs the queue through
 //! `dispatch::call`, so each command keeps its statistics and side effects.
 
-use super::table::{flags, flags::*, registry, CommandSpec};
+use super::table::{flags::*, CommandSpec};
 use super::{dispatch, Ctx};
 use crate::command;
 use crate::resp::Argv;
@@ -72,6 +72,8 @@ fn multi(ctx: &mut Ctx, _argv: Argv) {
 
 /// `EXEC`: the replies of the queued commands as one array; a null array
 /// when a watched key changed; EXECABORT when queueing refused a command.
+/// (Dispatch refuses EXEC itself, with EXECABORT, when out of memory and a
+/// queued command is denyoom, or on a disk error and one writes.)
 fn exec(ctx: &mut Ctx, _argv: Argv) {
     let Some(tx) = ctx.client().multi.take() else {
         return ctx.out.error("ERR EXEC without MULTI");
@@ -85,15 +87,6 @@ fn exec(ctx: &mut Ctx, _argv: Argv) {
     }
     if watch_failed {
         return ctx.out.null_array();
-    }
-    // A disk error since the commands were queued refuses a transaction
-    // that writes, as a lone write would be (Redis checks EXEC the same way).
-    let writes = tx
-        .queued
-        .iter()
-        .any(|(id, _)| registry().specs[*id].has(flags::WRITE));
-    if let Some(err) = ctx.server.misconf_error().filter(|_| writes) {
-        return ctx.out.error(&err);
     }
     ctx.out.array(tx.queued.len());
     ctx.client().in_exec = true;
