@@ -126,25 +126,21 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     // `new` and `keymiss` keyspace events, logged by the store while it ran.
     if events & (event_class::KEY_MISS | event_class::NEW) != 0 {
         for key in std::mem::take(&mut ctx.store.dbs[ctx.db].new_keys) {
-            ctx.notify(event_class::NEW, "new", &key);
+            ctx.publish_event(event_class::NEW, "new", &key);
         }
         for key in std::mem::take(&mut ctx.store.missed_keys) {
-            ctx.notify(event_class::KEY_MISS, "keymiss", &key);
+            ctx.publish_event(event_class::KEY_MISS, "keymiss", &key);
         }
     }
 
     // Keys the lookups found expired and deleted count as modified by the
     // server; their DEL goes out before the command's own effect. (Lookups
     // in another database report theirs at once: keys::lookup_write.)
-    if !ctx.store.dbs[ctx.db].lazily_expired.is_empty() {
-        for key in std::mem::take(&mut ctx.store.dbs[ctx.db].lazily_expired) {
-            ctx.server
-                .on_key_removed(ctx.clients, ctx.db, &key, crate::server::Removal::Expired);
-        }
-    }
+    ctx.report_lazily_expired();
 
     // A write that changed something goes to the effect stream (AOF), and
-    // may feed a blocked client or break a WATCH.
+    // may feed a blocked client. (WATCHes break on each key the handler
+    // reports changed: `Ctx::notify`.)
     let modified = ctx.server.dirty != dirty_before && spec.has(flags::WRITE);
     if ctx.server.propagation.enabled {
         let stream_len = ctx.server.propagation.buf.len();
@@ -158,11 +154,9 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
             ctx.server.awaiting_durability.push(ctx.me);
         }
     }
-    if modified && !(ctx.server.blocking.is_empty() && ctx.server.watches.is_empty()) {
+    if modified && !ctx.server.blocking.is_empty() {
         for pos in spec.key_positions(argv.len()) {
-            let key = argv.get(pos);
-            ctx.server.blocking.signal(ctx.db, key);
-            ctx.server.watches.touch(ctx.clients, ctx.db, key);
+            ctx.server.blocking.signal(ctx.db, argv.get(pos));
         }
     }
 

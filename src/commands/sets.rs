@@ -637,10 +637,11 @@ fn smove(ctx: &mut Ctx, argv: Argv) {
     let Ok(dst_set) = ctx.store.write_or_create::<Set>(ctx.db, dst) else {
         unreachable!("checked set");
     };
+    // The destination changed (and is announced) only if it gained it.
     if dst_set.add(member, max) {
         ctx.server.dirty += 1;
+        ctx.notify(event_class::SET, "sadd", dst);
     }
-    ctx.notify(event_class::SET, "sadd", dst);
     ctx.out.int(1);
 }
 

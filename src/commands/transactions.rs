@@ -6,6 +6,7 @@ use super::table::{flags::*, CommandSpec};
 use super::{dispatch, Ctx};
 use crate::command;
 use crate::resp::Argv;
+use crate::server::Presence;
 
 /// Every transaction command.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -98,14 +99,16 @@ fn exec(ctx: &mut Ctx, _argv: Argv) {
     ctx.client().in_exec = false;
 }
 
-/// Redis 7: a watched key that expired since WATCH also fails the EXEC.
+/// Redis 7: a watched key that expired since WATCH also fails the EXEC
+/// (one already expired when watched does not).
 fn watched_key_expired(ctx: &mut Ctx) -> bool {
     let now = ctx.store.now_ms;
     let store = &*ctx.store;
-    ctx.clients[ctx.me]
-        .watched
-        .iter()
-        .any(|(db, key)| store.dbs[*db].peek(key).is_some_and(|e| e.is_expired(now)))
+    let client = &ctx.clients[ctx.me];
+    client.watched.iter().any(|wk| {
+        !client.watched_expired.contains(wk)
+            && Presence::of(&store.dbs[wk.0], &wk.1, now) == Presence::Expired
+    })
 }
 
 /// `DISCARD`
@@ -125,8 +128,12 @@ fn watch(ctx: &mut Ctx, argv: Argv) {
     let (me, db) = (ctx.me, ctx.db);
     for key in argv.iter_from(1) {
         let wk = (db, Box::from(key));
+        let expired = Presence::of(&ctx.store.dbs[db], key, ctx.store.now_ms) == Presence::Expired;
         let client = &mut ctx.clients[me];
         if !client.watched.contains(&wk) {
+            if expired {
+                client.watched_expired.push(wk.clone());
+            }
             client.watched.push(wk.clone());
             ctx.server.watches.watch(me, wk);
         }
@@ -145,5 +152,6 @@ pub fn unwatch(ctx: &mut Ctx) {
     let me = ctx.me;
     let keys = std::mem::take(&mut ctx.clients[me].watched);
     ctx.server.watches.unwatch_all(me, &keys);
+    ctx.clients[me].watched_expired.clear();
     ctx.clients[me].watch_dirty = false;
 }

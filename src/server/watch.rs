@@ -1,10 +1,39 @@
 //! WATCH: which clients watch which keys, and marking their transactions
 //! dirty when a watched key is modified (optimistic locking for EXEC).
+//!
+//! As Redis 7.0: a key that had already expired when it was watched counts
+//! as missing, so its deletion (lazy or active expiry, a flush) changes
+//! nothing; writing it again does.
 
 use super::blocking::WaitKey;
 use super::Client;
+use crate::store::db::Db;
 use slab::Slab;
 use std::collections::HashMap;
+
+/// What a database holds under a key, as WATCH sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    Missing,
+    Live,
+    /// Still stored, but past its expire time.
+    Expired,
+}
+
+impl Presence {
+    /// `key` in `db` at `now_ms`.
+    pub fn of(db: &Db, key: &[u8], now_ms: u64) -> Presence {
+        match db.peek(key) {
+            None => Presence::Missing,
+            Some(e) if e.is_expired(now_ms) => Presence::Expired,
+            Some(_) => Presence::Live,
+        }
+    }
+
+    fn stored(self) -> bool {
+        self != Presence::Missing
+    }
+}
 
 /// Watched keys → the clients watching them.
 #[derive(Default)]
@@ -40,28 +69,81 @@ impl Watches {
     }
 
     /// `key` in `db` was modified: the transactions watching it will fail.
-    pub fn touch(&self, clients: &mut Slab<Client>, db: usize, key: &[u8]) {
+    /// `stored()` tells whether the key is still stored after the change:
+    /// the deletion of a key watched already expired changes nothing.
+    pub fn touch(
+        &self,
+        clients: &mut Slab<Client>,
+        db: usize,
+        key: &[u8],
+        stored: impl FnOnce() -> bool,
+    ) {
         if self.by_key.is_empty() {
             return;
         }
-        if let Some(watchers) = self.by_key.get(&(db, Box::from(key))) {
-            for &c in watchers {
-                if let Some(client) = clients.get_mut(c) {
-                    client.watch_dirty = true;
+        let wk = (db, Box::from(key));
+        let Some(watchers) = self.by_key.get(&wk) else {
+            return;
+        };
+        let mut stored = Some(stored);
+        let mut is_stored = None;
+        for &c in watchers {
+            let Some(client) = clients.get_mut(c) else {
+                continue;
+            };
+            if let Some(at) = client.watched_expired.iter().position(|k| *k == wk) {
+                let now_stored = *is_stored.get_or_insert_with(|| (stored.take().unwrap())());
+                if !now_stored {
+                    client.watched_expired.swap_remove(at);
+                    continue;
                 }
             }
+            client.watch_dirty = true;
         }
     }
 
-    /// Every watched key of `db` was modified (FLUSHDB, FLUSHALL, SWAPDB).
-    pub fn touch_db(&self, clients: &mut Slab<Client>, db: usize) {
-        for ((key_db, _), watchers) in &self.by_key {
-            if *key_db == db {
-                for &c in watchers {
-                    if let Some(client) = clients.get_mut(c) {
-                        client.watch_dirty = true;
+    /// `db` is emptied (FLUSHDB, FLUSHALL, DEBUG RELOAD: `replaced_with`
+    /// None) or swapped with another database (SWAPDB): fails the
+    /// transactions watching a key of `db` that `emptied` holds, or that
+    /// the database swapped in holds — as Redis 7.0's
+    /// touchAllWatchedKeysInDb, where a watched key missing from both stays
+    /// untouched, and expired keys count as missing.
+    pub fn touch_db(
+        &self,
+        clients: &mut Slab<Client>,
+        db: usize,
+        emptied: &dyn Fn(&[u8]) -> Presence,
+        replaced_with: Option<&dyn Fn(&[u8]) -> Presence>,
+    ) {
+        for (wk, watchers) in &self.by_key {
+            if wk.0 != db {
+                continue;
+            }
+            let before = emptied(&wk.1);
+            let after = replaced_with.map_or(Presence::Missing, |f| f(&wk.1));
+            if !before.stored() && !after.stored() {
+                continue;
+            }
+            for &c in watchers {
+                let Some(client) = clients.get_mut(c) else {
+                    continue;
+                };
+                let at = client.watched_expired.iter().position(|k| k == wk);
+                match (at, after) {
+                    // Watched expired, gone or still expired: no change.
+                    (Some(at), Presence::Missing) => {
+                        client.watched_expired.swap_remove(at);
+                        continue;
                     }
+                    (Some(_), Presence::Expired) => continue,
+                    // Missing, replaced by an expired key: still "missing".
+                    (None, Presence::Expired) if !before.stored() => {
+                        client.watched_expired.push(wk.clone());
+                        continue;
+                    }
+                    _ => {}
                 }
+                client.watch_dirty = true;
             }
         }
     }
