@@ -271,8 +271,8 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
     let writes = spec.has(flags::WRITE) || queued_has(flags::WRITE);
     // Queueing may take memory without bound: inside MULTI anything but
     // ending the transaction is refused when out of memory.
-    let refused_on_oom = denyoom
-        || (in_multi && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"));
+    let refused_on_oom =
+        denyoom || (in_multi && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"));
     let loading = ctx.server.persist.loading.is_some();
     // Loading: no eviction (the data is not all there), no MISCONF.
     if !loading && ctx.server.config.maxmemory > 0 {
@@ -287,9 +287,7 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
         }
     }
     let client = &ctx.clients[ctx.me];
-    if !ctx.out.resp3
-        && client.subs.any()
-        && !super::pubsub::allowed_in_subscriber_mode(spec.name)
+    if !ctx.out.resp3 && client.subs.any() && !super::pubsub::allowed_in_subscriber_mode(spec.name)
     {
         return Some(format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",

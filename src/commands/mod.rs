@@ -102,8 +102,12 @@ impl Ctx<'_> {
             return;
         }
         for key in std::mem::take(&mut self.store.dbs[self.db].lazily_expired) {
-            self.server
-                .on_key_removed(self.clients, self.db, &key, crate::server::Removal::Expired);
+            self.server.on_key_removed(
+                self.clients,
+                self.db,
+                &key,
+                crate::server::Removal::Expired,
+            );
         }
     }
 

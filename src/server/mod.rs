@@ -28,10 +28,10 @@ pub use notify::class as event_class;
 pub use notify::{flags_to_string as notify_flags_to_string, parse_flags as parse_notify_flags};
 pub use persist::{Loading, Persistence};
 pub use propagate::Propagation;
-pub use watch::Presence;
 pub use pubsub::{PubSub, Scope, Subscriptions};
 pub use slowlog::{SlowEntry, SlowLog};
 pub use state::{quote_arg, unix_ms, Removal, ServerState, Shutdown};
+pub use watch::Presence;
 pub use watch::Watches;
 
 use crate::commands::{dispatch, Ctx};

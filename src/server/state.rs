@@ -108,9 +108,8 @@ pub struct ServerState {
 fn request_limits_of(config: &Config) -> [Limits; 2] {
     let proto_max_bulk_len = config.proto_max_bulk_len as usize;
     let no_password = config.requirepass.is_empty();
-    [false, true].map(|authenticated| {
-        Limits::for_client(proto_max_bulk_len, authenticated || no_password)
-    })
+    [false, true]
+        .map(|authenticated| Limits::for_client(proto_max_bulk_len, authenticated || no_password))
 }
 
 impl ServerState {

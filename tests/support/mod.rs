@@ -219,9 +219,7 @@ impl Server {
 
     /// A raw socket speaking bytes.
     pub fn raw(&self) -> Raw {
-        let s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        s.set_read_timeout(Some(DEADLINE)).unwrap();
-        Raw { s, buf: Vec::new() }
+        Raw::connect(self.port)
     }
 
     /// Runs redis-cli against the server; returns its stdout.
@@ -333,6 +331,14 @@ pub struct Raw {
 }
 
 impl Raw {
+    /// A raw connection to any server on loopback `port` (ferrocache or a
+    /// reference redis-server).
+    pub fn connect(port: u16) -> Raw {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(DEADLINE)).unwrap();
+        Raw { s, buf: Vec::new() }
+    }
+
     /// Sends bytes as they are.
     pub fn send(&mut self, bytes: &[u8]) {
         self.s.write_all(bytes).unwrap();
