@@ -234,6 +234,21 @@ const SCRIPT: &[&str] = &[
     "RPUSH pk2 a",
     "SET pk3 v PXAT 1",
     "SET pk3 w",
+    // ... also a destination a command overwrites (its sources written
+    // first, so that whenever the expiry cycle runs the order is the same).
+    "SET src 1",
+    "SET pk4 v PXAT 1",
+    "RENAME src pk4",
+    "SADD sset a",
+    "SET pk5 v PXAT 1",
+    "SUNIONSTORE pk5 sset",
+    "ZADD zset 1 a",
+    "SET pk6 v PXAT 1",
+    "ZUNIONSTORE pk6 1 zset",
+    "SET pk7 v PXAT 1",
+    "BITOP OR pk7 pk4",
+    "SET pk8 v PXAT 1",
+    "COPY sset pk8 REPLACE",
 ];
 
 /// Runs the script on the server at `port`; the events its subscriber
@@ -283,6 +298,11 @@ fn keyspace_events_match_redis_in_order() {
     assert_eq!(st3_sadds, 1, "{keyevents:#?}");
     assert!(in_a_row(["expired pk", "append pk"]), "{keyevents:#?}");
     assert!(in_a_row(["expired pk3", "set pk3"]), "{keyevents:#?}");
+    assert!(
+        in_a_row(["expired pk4", "rename_from src"]),
+        "{keyevents:#?}"
+    );
+    assert!(in_a_row(["expired pk8", "copy_to pk8"]), "{keyevents:#?}");
     if let Some(redis) = Reference::start() {
         let expected = events(redis.port);
         for (i, (a, b)) in got.iter().zip(&expected).enumerate() {

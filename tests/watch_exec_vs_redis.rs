@@ -173,6 +173,21 @@ const SCENARIOS: &[Scenario] = &[
         &[&["SMOVE", "a", "b", "x"]],
         false,
     ),
+    // PFCOUNT storing the cardinality it computed changes the key.
+    sc(
+        &[&["PFADD", "k", "a"]],
+        "0",
+        &["k"],
+        &[&["PFCOUNT", "k"]],
+        false,
+    ),
+    sc(
+        &[&["PFADD", "k", "a"], &["PFCOUNT", "k"]],
+        "0",
+        &["k"],
+        &[&["PFCOUNT", "k"]],
+        true,
+    ),
     // A key already expired when watched counts as missing.
     sc(
         &[&["SET", "k", "v", "PXAT", "1"]],

@@ -471,6 +471,7 @@ fn bitop(ctx: &mut Ctx, argv: Argv) {
     }
     let dest = argv.get(2);
     if max_len > 0 {
+        ctx.expire_if_needed(dest);
         let clock = ctx.store.new_clock();
         ctx.store.dbs[ctx.db].set_string(dest, &result, None, clock);
         ctx.server.dirty += 1;

@@ -86,12 +86,27 @@ impl Ctx<'_> {
     /// event on each key it changed — `SORT ... STORE` too, with
     /// `sortstore` (or `del` when the result is empty and the key existed).
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        self.signal_modified(key);
+        self.publish_event(class, event, key);
+    }
+
+    /// The command changed `key` in the selected database without a
+    /// keyspace event (PFCOUNT caching the cardinality): fails the
+    /// transactions WATCHing it. [`Ctx::notify`] does this for every event.
+    pub fn signal_modified(&mut self, key: &[u8]) {
         self.report_lazily_expired();
         let db = &self.store.dbs[self.db];
         self.server
             .watches
             .touch(self.clients, self.db, key, || db.peek(key).is_some());
-        self.publish_event(class, event, key);
+    }
+
+    /// Redis's write lookup of `key` before it is overwritten: a key whose
+    /// time passed is expired first, so its `expired` event (and DEL) come
+    /// before the write's own.
+    pub fn expire_if_needed(&mut self, key: &[u8]) {
+        let now = self.store.now_ms;
+        self.store.dbs[self.db].contains(key, now);
     }
 
     /// Reports the keys this command's lookups found expired (and deleted)

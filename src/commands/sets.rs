@@ -366,6 +366,7 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set, event: &str) {
     let n = result.len();
     let db = ctx.db;
     if n > 0 {
+        ctx.expire_if_needed(dst);
         let clock = ctx.store.new_clock();
         ctx.store.dbs[db].insert(Entry::new_object(dst, Object::Set(result), None, clock));
         ctx.notify(event_class::SET, event, dst);
