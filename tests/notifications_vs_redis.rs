@@ -249,6 +249,11 @@ const SCRIPT: &[&str] = &[
     "BITOP OR pk7 pk4",
     "SET pk8 v PXAT 1",
     "COPY sset pk8 REPLACE",
+    // An empty result deletes an expired destination outright (del).
+    "SET pk9 v PXAT 1",
+    "ZUNIONSTORE pk9 1 nozset",
+    "SET pk10 v PXAT 1",
+    "BITOP OR pk10 nokey",
 ];
 
 /// Runs the script on the server at `port`; the events its subscriber
@@ -303,6 +308,7 @@ fn keyspace_events_match_redis_in_order() {
         "{keyevents:#?}"
     );
     assert!(in_a_row(["expired pk8", "copy_to pk8"]), "{keyevents:#?}");
+    assert!(in_a_row(["expire pk9", "del pk9"]), "{keyevents:#?}");
     if let Some(redis) = Reference::start() {
         let expected = events(redis.port);
         for (i, (a, b)) in got.iter().zip(&expected).enumerate() {

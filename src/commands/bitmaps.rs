@@ -476,8 +476,8 @@ fn bitop(ctx: &mut Ctx, argv: Argv) {
         ctx.store.dbs[ctx.db].set_string(dest, &result, None, clock);
         ctx.server.dirty += 1;
         ctx.notify(event_class::STRING, "set", dest);
-    } else if ctx.store.exists(ctx.db, dest) {
-        ctx.store.dbs[ctx.db].remove(dest);
+    } else if ctx.store.dbs[ctx.db].remove(dest).is_some() {
+        // Redis's dbDelete: removed even when expired (a `del`, no `expired`).
         ctx.server.dirty += 1;
         ctx.notify(event_class::GENERIC, "del", dest);
     }
