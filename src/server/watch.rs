@@ -35,6 +35,9 @@ impl Presence {
     }
 }
 
+/// What a database holds under each key ([`Presence::of`] bound to one).
+pub type PresenceIn<'a> = &'a dyn Fn(&[u8]) -> Presence;
+
 /// Watched keys → the clients watching them.
 #[derive(Default)]
 pub struct Watches {
@@ -112,8 +115,8 @@ impl Watches {
         &self,
         clients: &mut Slab<Client>,
         db: usize,
-        emptied: &dyn Fn(&[u8]) -> Presence,
-        replaced_with: Option<&dyn Fn(&[u8]) -> Presence>,
+        emptied: PresenceIn,
+        replaced_with: Option<PresenceIn>,
     ) {
         for (wk, watchers) in &self.by_key {
             if wk.0 != db {
@@ -146,5 +149,66 @@ impl Watches {
                 client.watch_dirty = true;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Clients 0 and 1, client `c` watching `key` in db 0.
+    fn setup(watches: &[(usize, &str, bool)]) -> (Watches, Slab<Client>) {
+        let mut w = Watches::default();
+        let mut clients = Slab::new();
+        clients.insert(Client::detached(1, true));
+        clients.insert(Client::detached(2, true));
+        for &(c, key, expired) in watches {
+            let wk: WaitKey = (0, Box::from(key.as_bytes()));
+            if expired {
+                clients[c].watched_expired.push(wk.clone());
+            }
+            clients[c].watched.push(wk.clone());
+            w.watch(c, wk);
+        }
+        (w, clients)
+    }
+
+    #[test]
+    fn flush_touches_only_keys_that_exist() {
+        let (w, mut clients) = setup(&[(0, "there", false), (1, "missing", false)]);
+        let emptied = |key: &[u8]| match key {
+            b"there" => Presence::Live,
+            _ => Presence::Missing,
+        };
+        w.touch_db(&mut clients, 0, &emptied, None);
+        assert!(clients[0].watch_dirty);
+        assert!(!clients[1].watch_dirty);
+        w.touch_db(&mut clients, 1, &|_| Presence::Live, None);
+        assert!(!clients[1].watch_dirty, "another database");
+    }
+
+    #[test]
+    fn swap_touches_keys_in_either_database() {
+        let (w, mut clients) = setup(&[(0, "k", false), (1, "gone", true)]);
+        let other = |key: &[u8]| match key {
+            b"k" => Presence::Live,
+            _ => Presence::Missing,
+        };
+        w.touch_db(&mut clients, 0, &|_| Presence::Missing, Some(&other));
+        assert!(clients[0].watch_dirty);
+        // Watched expired and missing from both: nothing changed.
+        assert!(!clients[1].watch_dirty);
+    }
+
+    #[test]
+    fn deleting_a_key_watched_expired_is_no_change() {
+        let (w, mut clients) = setup(&[(0, "k", true), (1, "k", false)]);
+        w.touch(&mut clients, 0, b"k", || false);
+        assert!(!clients[0].watch_dirty);
+        assert!(clients[0].watched_expired.is_empty(), "now plainly missing");
+        assert!(clients[1].watch_dirty);
+        // Written again afterwards: a change.
+        w.touch(&mut clients, 0, b"k", || true);
+        assert!(clients[0].watch_dirty);
     }
 }
