@@ -259,30 +259,20 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
     if in_multi && spec.has(flags::NO_MULTI) {
         return Some("ERR Command not allowed inside a transaction".into());
     }
-    let queued_has = |flag: u32| {
-        spec.name == "exec"
-            && client.multi.as_ref().is_some_and(|tx| {
-                tx.queued
-                    .iter()
-                    .any(|(queued, _)| registry().specs[*queued].has(flag))
-            })
-    };
-    let denyoom = spec.has(flags::DENYOOM) || queued_has(flags::DENYOOM);
-    let writes = spec.has(flags::WRITE) || queued_has(flags::WRITE);
-    // Queueing may take memory without bound: inside MULTI anything but
-    // ending the transaction is refused when out of memory.
-    let refused_on_oom =
-        denyoom || (in_multi && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"));
     let loading = ctx.server.persist.loading.is_some();
     // Loading: no eviction (the data is not all there), no MISCONF.
     if !loading && ctx.server.config.maxmemory > 0 {
+        // Queueing may take memory without bound: inside MULTI anything but
+        // ending the transaction is refused when out of memory.
+        let refused_on_oom = would_run(client, id, flags::DENYOOM)
+            || (in_multi && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"));
         let out_of_memory = !ctx.server.free_memory_if_needed(ctx.store, ctx.clients);
         if out_of_memory && refused_on_oom {
             return Some(errors::OOM.into());
         }
     }
     if let Some(err) = ctx.server.misconf_error().filter(|_| !loading) {
-        if writes || spec.name == "ping" {
+        if would_run(&ctx.clients[ctx.me], id, flags::WRITE) || spec.name == "ping" {
             return Some(err);
         }
     }
@@ -302,6 +292,18 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
         }
     }
     None
+}
+
+/// Command `id` has `flag`, or is EXEC and one of the client's queued
+/// commands has it (Redis judges EXEC by what it would run).
+fn would_run(client: &crate::server::Client, id: CommandId, flag: u32) -> bool {
+    let specs = &registry().specs;
+    specs[id].has(flag)
+        || (specs[id].name == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|tx| tx.queued.iter().any(|(queued, _)| specs[*queued].has(flag))))
 }
 
 /// Redis's `unknown command 'x', with args beginning with: 'a' 'b' `, the
