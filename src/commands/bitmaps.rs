@@ -471,12 +471,13 @@ fn bitop(ctx: &mut Ctx, argv: Argv) {
     }
     let dest = argv.get(2);
     if max_len > 0 {
+        ctx.expire_if_needed(dest);
         let clock = ctx.store.new_clock();
         ctx.store.dbs[ctx.db].set_string(dest, &result, None, clock);
         ctx.server.dirty += 1;
         ctx.notify(event_class::STRING, "set", dest);
-    } else if ctx.store.exists(ctx.db, dest) {
-        ctx.store.dbs[ctx.db].remove(dest);
+    } else if ctx.store.dbs[ctx.db].remove(dest).is_some() {
+        // Redis's dbDelete: removed even when expired (a `del`, no `expired`).
         ctx.server.dirty += 1;
         ctx.notify(event_class::GENERIC, "del", dest);
     }

@@ -238,18 +238,21 @@ fn on_off(arg: &[u8]) -> Option<bool> {
 /// `CLIENT REPLY <ON | OFF | SKIP>`
 fn reply(ctx: &mut Ctx, argv: Argv) {
     let mode = argv.get(2);
-    let new_mode = if args::is(mode, "on") {
-        ReplyMode::On
-    } else if args::is(mode, "off") {
-        ReplyMode::Off
-    } else if args::is(mode, "skip") {
-        ReplyMode::SkipNext
-    } else {
-        return ctx.out.error(errors::SYNTAX);
-    };
-    ctx.client().reply_mode = new_mode;
-    if new_mode == ReplyMode::On {
+    if args::is(mode, "on") {
+        ctx.client().reply_mode = ReplyMode::On;
+        ctx.out.unmute();
         ctx.out.ok();
+    } else if args::is(mode, "off") {
+        // From here on, also for the rest of an EXEC running this.
+        ctx.client().reply_mode = ReplyMode::Off;
+        ctx.out.mute();
+    } else if args::is(mode, "skip") {
+        // As Redis: SKIP while OFF leaves it OFF.
+        if ctx.client().reply_mode != ReplyMode::Off {
+            ctx.client().reply_mode = ReplyMode::SkipNext;
+        }
+    } else {
+        ctx.out.error(errors::SYNTAX);
     }
 }
 

@@ -38,49 +38,35 @@ impl CommandStats {
 /// Runs one command from `argv` for the client `ctx.me`: checks it, then
 /// queues it (inside MULTI) or calls it.
 pub fn execute(ctx: &mut Ctx, argv: Argv) {
-    let reg = registry();
-    let reply_start = ctx.out.buf.len();
-    let Some(id) = resolve(ctx, argv) else {
-        refuse(ctx, None, reply_start);
-        return;
+    let mode_before = begin_reply_mode(ctx);
+    let id = match resolve(argv) {
+        Ok(id) => id,
+        Err((id, err)) => {
+            reject(ctx, id, &err);
+            end_reply_mode(ctx, mode_before);
+            return;
+        }
     };
-    let spec = reg.specs[id];
     ctx.client().last_cmd = id;
 
     if let Some(err) = precondition_error(ctx, id) {
-        ctx.out.error(&err);
-        refuse(ctx, Some(id), reply_start);
+        reject(ctx, Some(id), err.as_bytes());
+        end_reply_mode(ctx, mode_before);
         return;
     }
 
-    let client = &ctx.clients[ctx.me];
-    if !ctx.out.resp3 && client.subs.any() && !super::pubsub::allowed_in_subscriber_mode(spec.name)
-    {
-        ctx.out.error(&format!(
-            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-            reg.full_names[id]
-        ));
-        refuse(ctx, Some(id), reply_start);
-        return;
-    }
-
+    let spec = registry().specs[id];
     if ctx.clients[ctx.me].multi.is_some() && !controls_transaction(spec.name) {
-        if spec.has(flags::NO_MULTI) {
-            ctx.out
-                .error("ERR Command not allowed inside a transaction");
-            refuse(ctx, Some(id), reply_start);
-            return;
-        }
         let queued = OwnedArgv::from_argv(argv);
         let tx = ctx.client().multi.as_mut().expect("in MULTI");
         tx.queued.push((id, queued));
         ctx.out.simple("QUEUED");
-        apply_reply_mode(ctx, reply_start);
+        end_reply_mode(ctx, mode_before);
         return;
     }
 
     call(ctx, id, argv);
-    apply_reply_mode(ctx, reply_start);
+    end_reply_mode(ctx, mode_before);
 }
 
 /// Commands that run even inside MULTI instead of being queued.
@@ -91,17 +77,28 @@ fn controls_transaction(name: &str) -> bool {
     )
 }
 
-/// A command refused before running: count it, and inside MULTI make the
-/// transaction fail with EXECABORT, as Redis does.
-fn refuse(ctx: &mut Ctx, id: Option<CommandId>, reply_start: usize) {
+/// A command refused before running (`err`: the error text, code first).
+/// Counted as rejected; inside MULTI it makes EXEC fail with EXECABORT. A
+/// refused EXEC itself discards the transaction and says why, as Redis's
+/// `execCommandAbort` does (the `ERR` code dropped from the reason).
+fn reject(ctx: &mut Ctx, id: Option<CommandId>, err: &[u8]) {
     if let Some(id) = id {
         ctx.server.cmd_stats[id].rejected_calls += 1;
     }
-    if let Some(tx) = ctx.clients[ctx.me].multi.as_mut() {
-        tx.aborted = true;
+    if id.is_some_and(|id| registry().specs[id].name == "exec") {
+        ctx.client().multi = None;
+        super::transactions::unwatch(ctx);
+        let reason = err.strip_prefix(b"ERR ").unwrap_or(err);
+        let mut text = b"EXECABORT Transaction discarded because of: ".to_vec();
+        text.extend_from_slice(reason);
+        ctx.out.error_bytes(&text);
+    } else {
+        ctx.out.error_bytes(err);
+        if let Some(tx) = ctx.clients[ctx.me].multi.as_mut() {
+            tx.aborted = true;
+        }
     }
     ctx.server.record_error(ctx.out);
-    apply_reply_mode(ctx, reply_start);
 }
 
 /// Calls command `id` (already checked): the handler, then waking blocked
@@ -131,25 +128,21 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     // `new` and `keymiss` keyspace events, logged by the store while it ran.
     if events & (event_class::KEY_MISS | event_class::NEW) != 0 {
         for key in std::mem::take(&mut ctx.store.dbs[ctx.db].new_keys) {
-            ctx.notify(event_class::NEW, "new", &key);
+            ctx.publish_event(event_class::NEW, "new", &key);
         }
         for key in std::mem::take(&mut ctx.store.missed_keys) {
-            ctx.notify(event_class::KEY_MISS, "keymiss", &key);
+            ctx.publish_event(event_class::KEY_MISS, "keymiss", &key);
         }
     }
 
     // Keys the lookups found expired and deleted count as modified by the
     // server; their DEL goes out before the command's own effect. (Lookups
     // in another database report theirs at once: keys::lookup_write.)
-    if !ctx.store.dbs[ctx.db].lazily_expired.is_empty() {
-        for key in std::mem::take(&mut ctx.store.dbs[ctx.db].lazily_expired) {
-            ctx.server
-                .on_key_removed(ctx.clients, ctx.db, &key, crate::server::Removal::Expired);
-        }
-    }
+    ctx.report_lazily_expired();
 
     // A write that changed something goes to the effect stream (AOF), and
-    // may feed a blocked client or break a WATCH.
+    // may feed a blocked client. (WATCHes break on each key the handler
+    // reports changed: `Ctx::notify`.)
     let modified = ctx.server.dirty != dirty_before && spec.has(flags::WRITE);
     if ctx.server.propagation.enabled {
         let stream_len = ctx.server.propagation.buf.len();
@@ -163,11 +156,9 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
             ctx.server.awaiting_durability.push(ctx.me);
         }
     }
-    if modified && !(ctx.server.blocking.is_empty() && ctx.server.watches.is_empty()) {
+    if modified && !ctx.server.blocking.is_empty() {
         for key_ref in super::key_specs::command_keys(id, argv) {
-            let key = argv.get(key_ref.pos);
-            ctx.server.blocking.signal(ctx.db, key);
-            ctx.server.watches.touch(ctx.clients, ctx.db, key);
+            ctx.server.blocking.signal(ctx.db, argv.get(key_ref.pos));
         }
     }
 
@@ -248,13 +239,13 @@ fn call_guarded(ctx: &mut Ctx, argv: Argv, handler: super::table::Handler, id: C
     }
 }
 
-/// Finds the command (and subcommand) or replies the unknown/arity error.
-fn resolve(ctx: &mut Ctx, argv: Argv) -> Option<CommandId> {
+/// Finds the command (and subcommand), or the unknown/arity error and the
+/// command it concerns.
+fn resolve(argv: Argv) -> Result<CommandId, (Option<CommandId>, Vec<u8>)> {
     let reg = registry();
     let name = argv.get(0);
     let Some(mut id) = reg.lookup(name) else {
-        ctx.out.error_bytes(&unknown_command(argv));
-        return None;
+        return Err((None, unknown_command(argv)));
     };
     let spec = reg.specs[id];
     if !spec.subcommands.is_empty() && argv.len() >= 2 {
@@ -266,48 +257,66 @@ fn resolve(ctx: &mut Ctx, argv: Argv) -> Option<CommandId> {
                 text.extend_from_slice(b"'. Try ");
                 text.extend_from_slice(spec.name.to_ascii_uppercase().as_bytes());
                 text.extend_from_slice(b" HELP.");
-                ctx.out.error_bytes(&text);
-                return None;
+                return Err((None, text));
             }
         }
     }
     let spec = reg.specs[id];
     let argc = argv.len() as i32;
     if (spec.arity > 0 && argc != spec.arity) || argc < -spec.arity {
-        ctx.out.error(&errors::arity(&reg.full_names[id]));
-        ctx.server.cmd_stats[id].rejected_calls += 1;
-        return None;
+        return Err((Some(id), errors::arity(&reg.full_names[id]).into_bytes()));
     }
-    Some(id)
+    Ok(id)
 }
 
-/// The error that stops command `id` before it runs, if any.
+/// The error that stops command `id` before it runs, if any, checked in
+/// Redis's order: authentication, a command MULTI refuses, maxmemory, a
+/// disk error, subscriber mode (RESP2), loading. EXEC is judged by what it
+/// would run: refused when out of memory if a queued command may use more
+/// (denyoom), and on a disk error if one writes.
 fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
     let spec = registry().specs[id];
     if spec.name == "debug" && !debug_allowed(ctx) {
         return Some(DEBUG_NOT_ALLOWED.into());
     }
-    if ctx.server.auth_required(&ctx.clients[ctx.me]) && !spec.has(flags::NO_AUTH) {
+    let client = &ctx.clients[ctx.me];
+    if ctx.server.auth_required(client) && !spec.has(flags::NO_AUTH) {
         return Some(errors::NOAUTH.into());
     }
-    if ctx.server.persist.loading.is_some() {
-        // Loading: no eviction (the data is not all there), no MISCONF; the
-        // replay client runs everything, others only what may run now.
-        let loader = ctx.server.persist.loading.as_ref().and_then(|l| l.loader);
-        if loader != Some(ctx.me) && !spec.has(flags::LOADING) {
-            return Some(errors::LOADING.into());
-        }
-        return None;
+    let in_multi = client.multi.is_some();
+    if in_multi && spec.has(flags::NO_MULTI) {
+        return Some("ERR Command not allowed inside a transaction".into());
     }
-    if ctx.server.config.maxmemory > 0 {
+    let loading = ctx.server.persist.loading.is_some();
+    // Loading: no eviction (the data is not all there), no MISCONF.
+    if !loading && ctx.server.config.maxmemory > 0 {
+        // Queueing may take memory without bound: inside MULTI anything but
+        // ending the transaction is refused when out of memory.
+        let refused_on_oom = would_run(client, id, flags::DENYOOM)
+            || (in_multi && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"));
         let out_of_memory = !ctx.server.free_memory_if_needed(ctx.store, ctx.clients);
-        if out_of_memory && spec.has(flags::DENYOOM) {
+        if out_of_memory && refused_on_oom {
             return Some(errors::OOM.into());
         }
     }
-    if let Some(err) = ctx.server.misconf_error() {
-        if spec.has(flags::WRITE) || spec.name == "ping" {
+    if let Some(err) = ctx.server.misconf_error().filter(|_| !loading) {
+        if would_run(&ctx.clients[ctx.me], id, flags::WRITE) || spec.name == "ping" {
             return Some(err);
+        }
+    }
+    let client = &ctx.clients[ctx.me];
+    if !ctx.out.resp3 && client.subs.any() && !super::pubsub::allowed_in_subscriber_mode(spec.name)
+    {
+        return Some(format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            registry().full_names[id]
+        ));
+    }
+    if loading {
+        // The replay client runs everything, others only what may run now.
+        let loader = ctx.server.persist.loading.as_ref().and_then(|l| l.loader);
+        if loader != Some(ctx.me) && !spec.has(flags::LOADING) {
+            return Some(errors::LOADING.into());
         }
     }
     None
@@ -332,17 +341,9 @@ pub fn held_by_pause(
     if client.stream.is_none() || (spec.arity > 0 && argc != spec.arity) || argc < -spec.arity {
         return false;
     }
-    let writes = |id: CommandId| reg.specs[id].has(flags::WRITE | flags::MAY_REPLICATE);
     match mode {
         PauseMode::All => true,
-        PauseMode::Write => {
-            writes(id)
-                || (spec.name == "exec"
-                    && client
-                        .multi
-                        .as_ref()
-                        .is_some_and(|tx| tx.queued.iter().any(|(id, _)| writes(*id))))
-        }
+        PauseMode::Write => would_run(client, id, flags::WRITE | flags::MAY_REPLICATE),
     }
 }
 
@@ -355,6 +356,18 @@ fn debug_allowed(ctx: &Ctx) -> bool {
     let client = &ctx.clients[ctx.me];
     let setting = ctx.server.config.inert.get("enable-debug-command");
     client.stream.is_none() || super::config_cmd::allowed_by(setting.map_or("no", |s| s), client)
+}
+
+/// Command `id` has any of `flags`, or is EXEC and one of the client's
+/// queued commands has (Redis judges EXEC by what it would run).
+fn would_run(client: &crate::server::Client, id: CommandId, flags: u32) -> bool {
+    let specs = &registry().specs;
+    specs[id].has(flags)
+        || (specs[id].name == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|tx| tx.queued.iter().any(|(queued, _)| specs[*queued].has(flags))))
 }
 
 /// Redis's `unknown command 'x', with args beginning with: 'a' 'b' `, the
@@ -384,22 +397,29 @@ fn c_string(arg: &[u8], max: usize) -> &[u8] {
     &arg[..end.min(max)]
 }
 
-/// CLIENT REPLY OFF/SKIP: drop what this command replied.
-fn apply_reply_mode(ctx: &mut Ctx, reply_start: usize) {
+/// CLIENT REPLY OFF/SKIP, before a command: its replies will be dropped
+/// (pushes still go out). Returns the mode it ran under.
+fn begin_reply_mode(ctx: &mut Ctx) -> crate::server::ReplyMode {
     use crate::server::ReplyMode;
-    let client = &mut ctx.clients[ctx.me];
-    match client.reply_mode {
-        ReplyMode::On => {}
-        ReplyMode::Off => ctx.out.buf.truncate(reply_start),
-        ReplyMode::SkipNext => {
-            ctx.out.buf.truncate(reply_start);
-            client.reply_mode = ReplyMode::Skip;
-        }
-        ReplyMode::Skip => {
-            ctx.out.buf.truncate(reply_start);
-            client.reply_mode = ReplyMode::On;
-        }
+    let mode = ctx.clients[ctx.me].reply_mode;
+    if matches!(mode, ReplyMode::Off | ReplyMode::Skip) {
+        ctx.out.mute();
     }
+    mode
+}
+
+/// After a command: drops what it replied while muted, and moves SKIP on
+/// (CLIENT REPLY SKIP just ran: skip the next; the skipped one ran: back
+/// on), as Redis does once per top-level command (EXEC counts as one).
+fn end_reply_mode(ctx: &mut Ctx, before: crate::server::ReplyMode) {
+    use crate::server::ReplyMode;
+    ctx.out.unmute();
+    let client = &mut ctx.clients[ctx.me];
+    client.reply_mode = match client.reply_mode {
+        ReplyMode::SkipNext => ReplyMode::Skip,
+        ReplyMode::Skip if before == ReplyMode::Skip => ReplyMode::On,
+        mode => mode,
+    };
 }
 
 #[cfg(test)]

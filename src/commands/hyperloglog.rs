@@ -212,6 +212,8 @@ fn pfcount(ctx: &mut Ctx, argv: Argv) {
     let entry = ctx.store.write(ctx.db, key).expect("checked key");
     hll::set_cached_cardinality(entry.string_mut().expect("string"), card);
     ctx.server.dirty += 1;
+    // As in Redis: a change for WATCH, but no keyspace event.
+    ctx.signal_modified(key);
     // The cached cardinality is part of the value: a read-only command that
     // changed it goes to the AOF too, as Redis propagates it.
     ctx.force_propagate(argv);

@@ -394,7 +394,8 @@ fn rename_generic(ctx: &mut Ctx, argv: Argv, nx: bool) {
     if lookup_write(ctx, ctx.db, from).is_none() {
         return ctx.out.error(errors::NO_SUCH_KEY);
     }
-    let done = from != to && !(nx && lookup_write(ctx, ctx.db, to).is_some());
+    // The destination is looked up (expired first) even when overwritten.
+    let done = from != to && !(lookup_write(ctx, ctx.db, to).is_some() && nx);
     if done {
         ctx.store.dbs[ctx.db].rename(from, to);
         ctx.server.dirty += 1;
@@ -439,7 +440,7 @@ fn copy(ctx: &mut Ctx, argv: Argv) {
     // A copy is a new object: same value and expire time, fresh access clock.
     let mut copy = source.with_key(dst);
     copy.set_clock(clock);
-    if !replace && lookup_write(ctx, dst_db, dst).is_some() {
+    if lookup_write(ctx, dst_db, dst).is_some() && !replace {
         return ctx.out.int(0);
     }
     ctx.store.dbs[dst_db].insert(copy);

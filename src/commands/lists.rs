@@ -352,8 +352,9 @@ pub fn move_and_reply(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End)
         .push(to, &value, fill);
     ctx.out.bulk(&value);
     ctx.server.dirty += 1;
-    ctx.notify(event_class::LIST, pop_event(from), src);
+    // Redis's order: the push on the destination, then the pop.
     ctx.notify(event_class::LIST, push_event(to), dst);
+    ctx.notify(event_class::LIST, pop_event(from), src);
     ctx.delete_if_empty(src);
     Served::Done(1)
 }

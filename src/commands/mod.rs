@@ -86,9 +86,57 @@ impl Ctx<'_> {
             .sum()
     }
 
-    /// Publishes keyspace event `event` (of notify class `class`, see
-    /// `server::event_class`) for `key` in the selected database.
+    /// The command changed `key` in the selected database (Redis's
+    /// signalModifiedKey and notifyKeyspaceEvent, which always go together):
+    /// fails the transactions WATCHing it, and publishes keyspace event
+    /// `event` (of notify class `class`, see `server::event_class`) when
+    /// notify-keyspace-events enables it. Every write calls this once per
+    /// event on each key it changed — `SORT ... STORE` too, with
+    /// `sortstore` (or `del` when the result is empty and the key existed).
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        self.signal_modified(key);
+        self.publish_event(class, event, key);
+    }
+
+    /// The command changed `key` in the selected database without a
+    /// keyspace event (PFCOUNT caching the cardinality): fails the
+    /// transactions WATCHing it. [`Ctx::notify`] does this for every event.
+    pub fn signal_modified(&mut self, key: &[u8]) {
+        self.report_lazily_expired();
+        let db = &self.store.dbs[self.db];
+        self.server
+            .watches
+            .touch(self.clients, self.db, key, || db.peek(key).is_some());
+    }
+
+    /// Redis's write lookup of `key` before it is overwritten: a key whose
+    /// time passed is expired first, so its `expired` event (and DEL) come
+    /// before the write's own.
+    pub fn expire_if_needed(&mut self, key: &[u8]) {
+        let now = self.store.now_ms;
+        self.store.dbs[self.db].contains(key, now);
+    }
+
+    /// Reports the keys this command's lookups found expired (and deleted)
+    /// in the selected database: their `expired` event, WATCH touch and DEL
+    /// come before the command's own effect, as in Redis.
+    pub fn report_lazily_expired(&mut self) {
+        if self.store.dbs[self.db].lazily_expired.is_empty() {
+            return;
+        }
+        for key in std::mem::take(&mut self.store.dbs[self.db].lazily_expired) {
+            self.server.on_key_removed(
+                self.clients,
+                self.db,
+                &key,
+                crate::server::Removal::Expired,
+            );
+        }
+    }
+
+    /// Publishes keyspace event `event` for `key` in the selected database
+    /// without counting it as a change (`new`, `keymiss`).
+    pub fn publish_event(&mut self, class: u32, event: &str, key: &[u8]) {
         if self.server.config.notify_keyspace_events == 0 {
             return;
         }

@@ -169,14 +169,17 @@ const PUBSUB_CONTAINER: CommandSpec = CommandSpec {
 
 /// The (un)subscribe confirmation: `[kind, name, count]` as a push frame
 /// (an array in RESP2); `name` None is a null.
+/// A push: CLIENT REPLY OFF/SKIP does not drop it.
 fn confirm(ctx: &mut Ctx, kind: &str, name: Option<&[u8]>, count: usize) {
-    ctx.out.push(3);
-    ctx.out.bulk(kind.as_bytes());
-    match name {
-        Some(n) => ctx.out.bulk(n),
-        None => ctx.out.null(),
-    }
-    ctx.out.int(count as i64);
+    ctx.out.push_frame(|out| {
+        out.push(3);
+        out.bulk(kind.as_bytes());
+        match name {
+            Some(n) => out.bulk(n),
+            None => out.null(),
+        }
+        out.int(count as i64);
+    });
 }
 
 /// The count a confirmation carries: shard subscriptions count apart.
@@ -241,6 +244,12 @@ fn punsubscribe(ctx: &mut Ctx, argv: Argv) {
 
 /// `SSUBSCRIBE shardchannel [shardchannel ...]`
 fn ssubscribe(ctx: &mut Ctx, argv: Argv) {
+    if ctx.client().in_exec {
+        // Redis 7.0 refuses it to a client that expects one reply per command.
+        return ctx
+            .out
+            .error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+    }
     subscribe_generic(ctx, argv, Scope::Shard, "ssubscribe");
 }
 

@@ -5,7 +5,7 @@ use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::Argv;
-use crate::server::Shutdown;
+use crate::server::{Presence, Shutdown};
 use crate::store::db::Segment;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -150,7 +150,11 @@ fn flushdb(ctx: &mut Ctx, argv: Argv) {
     let Some(asynchronous) = flush_mode(ctx, argv) else {
         return;
     };
-    ctx.server.watches.touch_db(ctx.clients, ctx.db);
+    let (old, now) = (&ctx.store.dbs[ctx.db], ctx.store.now_ms);
+    let emptied = |key: &[u8]| Presence::of(old, key, now);
+    ctx.server
+        .watches
+        .touch_db(ctx.clients, ctx.db, &emptied, None);
     let db = &mut ctx.store.dbs[ctx.db];
     ctx.server.dirty += db.len() as u64;
     free_segments(vec![db.clear()], asynchronous);
@@ -163,8 +167,12 @@ fn flushall(ctx: &mut Ctx, argv: Argv) {
     let Some(asynchronous) = flush_mode(ctx, argv) else {
         return;
     };
-    for db in 0..ctx.store.dbs.len() {
-        ctx.server.watches.touch_db(ctx.clients, db);
+    let now = ctx.store.now_ms;
+    for (index, old) in ctx.store.dbs.iter().enumerate() {
+        let emptied = |key: &[u8]| Presence::of(old, key, now);
+        ctx.server
+            .watches
+            .touch_db(ctx.clients, index, &emptied, None);
     }
     ctx.server.dirty += ctx.store.total_keys() as u64;
     let segments = ctx.store.dbs.iter_mut().map(|db| db.clear()).collect();
@@ -193,14 +201,19 @@ fn swapdb(ctx: &mut Ctx, argv: Argv) {
     }
     let (a, b) = (a as usize, b as usize);
     if a != b {
+        // A watched key of either database changes if it exists in one.
+        let (dbs, now) = (&ctx.store.dbs, ctx.store.now_ms);
+        let in_a = |key: &[u8]| Presence::of(&dbs[a], key, now);
+        let in_b = |key: &[u8]| Presence::of(&dbs[b], key, now);
+        let watches = &ctx.server.watches;
+        watches.touch_db(ctx.clients, a, &in_a, Some(&in_b));
+        watches.touch_db(ctx.clients, b, &in_b, Some(&in_a));
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = ctx.store.dbs.split_at_mut(hi);
         left[lo].swap(&mut right[0]);
         // Clients blocked in either database may now find data.
         ctx.server.blocking.signal_db(a);
         ctx.server.blocking.signal_db(b);
-        ctx.server.watches.touch_db(ctx.clients, a);
-        ctx.server.watches.touch_db(ctx.clients, b);
     }
     ctx.server.dirty += 1;
     ctx.out.ok();
@@ -259,6 +272,12 @@ fn shutdown(ctx: &mut Ctx, argv: Argv) {
 
 /// `MONITOR`
 fn monitor(ctx: &mut Ctx, _argv: Argv) {
+    if ctx.client().in_exec {
+        // Redis 7.0: a client expecting one reply per command cannot monitor.
+        return ctx
+            .out
+            .error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+    }
     let me = ctx.me;
     if !ctx.client().monitor {
         ctx.client().monitor = true;

@@ -366,6 +366,7 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set, event: &str) {
     let n = result.len();
     let db = ctx.db;
     if n > 0 {
+        ctx.expire_if_needed(dst);
         let clock = ctx.store.new_clock();
         ctx.store.dbs[db].insert(Entry::new_object(dst, Object::Set(result), None, clock));
         ctx.notify(event_class::SET, event, dst);
@@ -640,10 +641,11 @@ fn smove(ctx: &mut Ctx, argv: Argv) {
     let Ok(dst_set) = ctx.store.write_or_create::<Set>(ctx.db, dst) else {
         unreachable!("checked set");
     };
+    // The destination changed (and is announced) only if it gained it.
     if dst_set.add(member, max) {
         ctx.server.dirty += 1;
+        ctx.notify(event_class::SET, "sadd", dst);
     }
-    ctx.notify(event_class::SET, "sadd", dst);
     ctx.out.int(1);
 }
 

@@ -446,6 +446,7 @@ fn store(ctx: &mut Ctx, dest: &[u8], chosen: &[Vec<u8>], gets: &[&[u8]]) {
     }
     let len = list.len();
     if len > 0 {
+        ctx.expire_if_needed(dest);
         let clock = ctx.store.new_clock();
         ctx.store.dbs[ctx.db].insert(Entry::new_object(dest, Object::List(list), None, clock));
         ctx.server.dirty += len as u64;
@@ -457,9 +458,8 @@ fn store(ctx: &mut Ctx, dest: &[u8], chosen: &[Vec<u8>], gets: &[&[u8]]) {
     } else {
         return ctx.out.int(0);
     }
-    // Dispatch signals only the source key: the destination is written here.
-    ctx.server.blocking.signal(ctx.db, dest);
-    ctx.server.watches.touch(ctx.clients, ctx.db, dest);
+    // `notify` failed the WATCHes on `dest`; dispatch wakes its blocked
+    // clients (SORT's keys include the STORE destination).
     ctx.out.int(len as i64);
 }
 

@@ -312,14 +312,16 @@ fn reply_value(ctx: &mut Ctx, key: &[u8]) -> Result<(), ()> {
     Ok(())
 }
 
-/// Redis's `setKey`: stores `value` at `key`, replacing any old value. The
-/// TTL becomes `expire_at` (None: persistent); an expire time already past
-/// deletes the key instead, as it would expire on the next access anyway.
+/// Redis's `setKey`: stores `value` at `key`, replacing any old value (an
+/// old value already expired is expired first, as Redis's write lookup
+/// does). The TTL becomes `expire_at` (None: persistent); as in Redis 7.0,
+/// an expire time already past is stored too, and expires (with its
+/// `expired` event) at the next access or expiry cycle.
 fn set_key(ctx: &mut Ctx, key: &[u8], value: &[u8], expire_at: Option<u64>) {
+    let now = ctx.store.now_ms;
     let db = &mut ctx.store.dbs[ctx.db];
-    if matches!(expire_at, Some(at) if at <= ctx.store.now_ms) {
-        db.remove(key);
-        return;
+    if db.peek(key).is_some_and(|e| e.is_expired(now)) {
+        db.get(key, now, None);
     }
     let clock = ctx.store.access.initial();
     db.set_string(key, value, expire_at, clock);

@@ -2,10 +2,11 @@
 //! dispatch check (`dispatch::execute`); EXEC runs the queue through
 //! `dispatch::call`, so each command keeps its statistics and side effects.
 
-use super::table::{flags, flags::*, registry, CommandSpec};
+use super::table::{flags::*, CommandSpec};
 use super::{dispatch, Ctx};
 use crate::command;
 use crate::resp::Argv;
+use crate::server::Presence;
 
 /// Every transaction command.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -72,6 +73,8 @@ fn multi(ctx: &mut Ctx, _argv: Argv) {
 
 /// `EXEC`: the replies of the queued commands as one array; a null array
 /// when a watched key changed; EXECABORT when queueing refused a command.
+/// (Dispatch refuses EXEC itself, with EXECABORT, when out of memory and a
+/// queued command is denyoom, or on a disk error and one writes.)
 fn exec(ctx: &mut Ctx, _argv: Argv) {
     let Some(tx) = ctx.client().multi.take() else {
         return ctx.out.error("ERR EXEC without MULTI");
@@ -86,15 +89,6 @@ fn exec(ctx: &mut Ctx, _argv: Argv) {
     if watch_failed {
         return ctx.out.null_array();
     }
-    // A disk error since the commands were queued refuses a transaction
-    // that writes, as a lone write would be (Redis checks EXEC the same way).
-    let writes = tx
-        .queued
-        .iter()
-        .any(|(id, _)| registry().specs[*id].has(flags::WRITE));
-    if let Some(err) = ctx.server.misconf_error().filter(|_| writes) {
-        return ctx.out.error(&err);
-    }
     ctx.out.array(tx.queued.len());
     ctx.client().in_exec = true;
     ctx.server.propagation.begin_exec();
@@ -105,14 +99,16 @@ fn exec(ctx: &mut Ctx, _argv: Argv) {
     ctx.client().in_exec = false;
 }
 
-/// Redis 7: a watched key that expired since WATCH also fails the EXEC.
+/// Redis 7: a watched key that expired since WATCH also fails the EXEC
+/// (one already expired when watched does not).
 fn watched_key_expired(ctx: &mut Ctx) -> bool {
     let now = ctx.store.now_ms;
     let store = &*ctx.store;
-    ctx.clients[ctx.me]
-        .watched
-        .iter()
-        .any(|(db, key)| store.dbs[*db].peek(key).is_some_and(|e| e.is_expired(now)))
+    let client = &ctx.clients[ctx.me];
+    client.watched.iter().any(|wk| {
+        !client.watched_expired.contains(wk)
+            && Presence::of(&store.dbs[wk.0], &wk.1, now) == Presence::Expired
+    })
 }
 
 /// `DISCARD`
@@ -132,8 +128,12 @@ fn watch(ctx: &mut Ctx, argv: Argv) {
     let (me, db) = (ctx.me, ctx.db);
     for key in argv.iter_from(1) {
         let wk = (db, Box::from(key));
+        let expired = Presence::of(&ctx.store.dbs[db], key, ctx.store.now_ms) == Presence::Expired;
         let client = &mut ctx.clients[me];
         if !client.watched.contains(&wk) {
+            if expired {
+                client.watched_expired.push(wk.clone());
+            }
             client.watched.push(wk.clone());
             ctx.server.watches.watch(me, wk);
         }
@@ -152,5 +152,6 @@ pub fn unwatch(ctx: &mut Ctx) {
     let me = ctx.me;
     let keys = std::mem::take(&mut ctx.clients[me].watched);
     ctx.server.watches.unwatch_all(me, &keys);
+    ctx.clients[me].watched_expired.clear();
     ctx.clients[me].watch_dirty = false;
 }

@@ -627,6 +627,7 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], pairs: Vec<(Box<[u8]>, f64)>, event: 
     let n = pairs.len();
     if n > 0 {
         let zs = ZSet::from_sorted(pairs, limits(ctx));
+        ctx.expire_if_needed(dst);
         let clock = ctx.store.new_clock();
         ctx.store.dbs[ctx.db].insert(Entry::new_object(dst, Object::ZSet(zs), None, clock));
         ctx.server.dirty += 1;
@@ -634,8 +635,8 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], pairs: Vec<(Box<[u8]>, f64)>, event: 
         ctx.notify(event_class::ZSET, event, dst);
     } else {
         ctx.out.int(0);
-        if ctx.store.exists(ctx.db, dst) {
-            ctx.store.dbs[ctx.db].remove(dst);
+        // Redis's dbDelete: removed even when expired (a `del`, no `expired`).
+        if ctx.store.dbs[ctx.db].remove(dst).is_some() {
             ctx.server.dirty += 1;
             ctx.notify(event_class::GENERIC, "del", dst);
         }

@@ -13,6 +13,15 @@ pub struct Reply {
     pub resp3: bool,
     /// The error code (first word) of the last error replied, for errorstats.
     pub last_error: Option<Box<str>>,
+    /// CLIENT REPLY OFF/SKIP in effect: what was written since then is
+    /// dropped by [`Reply::unmute`], except push frames.
+    muted: Option<Muted>,
+}
+
+/// Where muting started and the push frames written since.
+struct Muted {
+    from: usize,
+    pushes: Vec<std::ops::Range<usize>>,
 }
 
 impl Reply {
@@ -22,6 +31,45 @@ impl Reply {
             buf: Vec::new(),
             resp3,
             last_error: None,
+            muted: None,
+        }
+    }
+
+    /// Starts dropping replies (CLIENT REPLY OFF/SKIP): what is written from
+    /// now on, but push frames, goes at the next [`Reply::unmute`].
+    /// Already muted: nothing changes.
+    pub fn mute(&mut self) {
+        if self.muted.is_none() {
+            self.muted = Some(Muted {
+                from: self.buf.len(),
+                pushes: Vec::new(),
+            });
+        }
+    }
+
+    /// Ends muting: drops every byte written since [`Reply::mute`] except
+    /// the push frames, which stay in order. Not muted: nothing changes.
+    pub fn unmute(&mut self) {
+        let Some(muted) = self.muted.take() else {
+            return;
+        };
+        let mut end = muted.from;
+        for range in muted.pushes {
+            let len = range.len();
+            self.buf.copy_within(range, end);
+            end += len;
+        }
+        self.buf.truncate(end);
+    }
+
+    /// Writes a push frame (pub/sub message or (un)subscribe confirmation)
+    /// with `write`: pushes reach the client even while replies are muted.
+    pub fn push_frame(&mut self, write: impl FnOnce(&mut Reply)) {
+        let start = self.buf.len();
+        write(self);
+        let end = self.buf.len();
+        if let Some(muted) = self.muted.as_mut() {
+            muted.pushes.push(start..end);
         }
     }
 
@@ -274,6 +322,27 @@ mod tests {
         r.double(1.5);
         r.boolean(true);
         assert_eq!(r.buf, b"_\r\n%1\r\n,1.5\r\n#t\r\n");
+    }
+
+    #[test]
+    fn muting_drops_replies_but_keeps_pushes_in_order() {
+        let mut r = Reply::new(true);
+        r.ok();
+        r.mute();
+        r.int(1);
+        r.push_frame(|r| {
+            r.push(1);
+            r.bulk(b"a");
+        });
+        r.simple("PONG");
+        r.push_frame(|r| r.raw(b">1\r\n$1\r\nb\r\n"));
+        r.mute(); // already muted: the start stays
+        r.int(2);
+        r.unmute();
+        assert_eq!(r.buf, b"+OK\r\n>1\r\n$1\r\na\r\n>1\r\n$1\r\nb\r\n");
+        r.int(3); // unmuted again
+        r.unmute();
+        assert!(r.buf.ends_with(b":3\r\n"));
     }
 
     #[test]

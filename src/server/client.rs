@@ -113,6 +113,9 @@ pub struct Client {
     pub multi: Option<Transaction>,
     /// Keys this client WATCHes.
     pub watched: Vec<super::blocking::WaitKey>,
+    /// The watched keys that had already expired when watched (they count
+    /// as missing: see `server::watch`). Usually empty.
+    pub watched_expired: Vec<super::blocking::WaitKey>,
     /// A watched key was modified: the next EXEC fails.
     pub watch_dirty: bool,
     /// Running EXEC's queued commands (blocking commands must not block).
@@ -192,6 +195,7 @@ impl Client {
             postponed: false,
             multi: None,
             watched: Vec::new(),
+            watched_expired: Vec::new(),
             watch_dirty: false,
             in_exec: false,
             subs: Default::default(),

@@ -33,6 +33,7 @@ pub use propagate::Propagation;
 pub use pubsub::{PubSub, Scope, Subscriptions};
 pub use slowlog::{SlowEntry, SlowLog};
 pub use state::{quote_arg, unix_ms, Removal, ServerState, Shutdown};
+pub use watch::Presence;
 pub use watch::Watches;
 
 use crate::commands::{dispatch, Ctx};

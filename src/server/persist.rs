@@ -6,7 +6,7 @@
 //! this file decides when they run and keeps the INFO persistence counters.
 
 use super::state::unix_ms;
-use super::ServerState;
+use super::{Presence, ServerState};
 use crate::config::{AppendFsync, Config};
 use crate::persistence::aof::{Aof, AofPaths, Flushed, Rewrite};
 use crate::persistence::snapshot::{save_rdb, JobKind, RdbOptions, SaveJob};
@@ -556,7 +556,9 @@ impl ServerState {
             return Err(format!("{}: database {db} is out of range", path.display()));
         }
         for db in 0..databases {
-            self.watches.touch_db(clients, db);
+            let (old, now) = (&store.dbs[db], store.now_ms);
+            let emptied = |key: &[u8]| Presence::of(old, key, now);
+            self.watches.touch_db(clients, db, &emptied, None);
         }
         std::mem::swap(&mut store.dbs, &mut fresh.dbs);
         Ok(())

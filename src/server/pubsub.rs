@@ -155,7 +155,8 @@ impl PubSub {
             let mut frame = Encoded::default();
             for &c in subs {
                 if let Some(out) = output_of(clients, me, my_reply, c) {
-                    out.raw(frame.get(out.resp3, &[kind, channel, message]));
+                    let bytes = frame.get(out.resp3, &[kind, channel, message]);
+                    out.push_frame(|out| out.raw(bytes));
                     written.push(c);
                 }
             }
@@ -168,7 +169,9 @@ impl PubSub {
                 let mut frame = Encoded::default();
                 for &c in subs {
                     if let Some(out) = output_of(clients, me, my_reply, c) {
-                        out.raw(frame.get(out.resp3, &[b"pmessage", pattern, channel, message]));
+                        let parts: [&[u8]; 4] = [b"pmessage", pattern, channel, message];
+                        let bytes = frame.get(out.resp3, &parts);
+                        out.push_frame(|out| out.raw(bytes));
                         written.push(c);
                     }
                 }

@@ -259,7 +259,8 @@ impl ServerState {
         key: &[u8],
         why: Removal,
     ) {
-        self.watches.touch(clients, db, key);
+        // Called once the key is gone.
+        self.watches.touch(clients, db, key, || false);
         self.propagation.deleted(db, key);
         let (class, event) = match why {
             Removal::Expired => (super::notify::class::EXPIRED, "expired"),
