@@ -87,7 +87,13 @@ impl<'a> Iter<'a> {
     /// Reads `left` elements from `list` towards the tail (`rev`: the head),
     /// starting at element `local` of node `node` (`rev`: the element
     /// before it).
-    pub(super) fn new(list: &'a List, node: usize, local: usize, left: usize, rev: bool) -> Iter<'a> {
+    pub(super) fn new(
+        list: &'a List,
+        node: usize,
+        local: usize,
+        left: usize,
+        rev: bool,
+    ) -> Iter<'a> {
         if left == 0 {
             return Iter {
                 list,

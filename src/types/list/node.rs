@@ -189,13 +189,11 @@ impl Pack {
             listpack.clear();
             write_listpack(listpack, &self.buf, self.count());
             let max_len = raw_len - MIN_COMPRESS_IMPROVE - 1;
-            compressor
-                .compress(listpack, packed, max_len)
-                .then(|| Lzf {
-                    data: packed[..].into(),
-                    raw_len: raw_len32,
-                    count: self.count,
-                })
+            compressor.compress(listpack, packed, max_len).then(|| Lzf {
+                data: packed[..].into(),
+                raw_len: raw_len32,
+                count: self.count,
+            })
         })
     }
 }
@@ -324,7 +322,9 @@ mod tests {
         // Under 48 bytes: never.
         assert!(pack_of(&[b"aaaaaaaaaaaaaaaaaaaa"]).compress().is_none());
         // Repetitive: compressed, and expands to the same entries.
-        let values: Vec<Vec<u8>> = (0..100).map(|i| format!("value:{i:04}").into_bytes()).collect();
+        let values: Vec<Vec<u8>> = (0..100)
+            .map(|i| format!("value:{i:04}").into_bytes())
+            .collect();
         let refs: Vec<&[u8]> = values.iter().map(Vec::as_slice).collect();
         let p = pack_of(&refs);
         let z = p.compress().expect("repetitive text compresses");
