@@ -421,3 +421,91 @@ fn access_near_the_ends_does_not_grow_with_length() {
         t_small * 1e9
     );
 }
+
+fn compressed_list(n: usize, fill: Fill) -> List {
+    let mut l = List::default();
+    for i in 0..n {
+        l.push(End::Tail, format!("element:{i:08}").as_bytes(), fill);
+    }
+    l
+}
+
+#[test]
+fn depth_keeps_ends_raw_and_compresses_inner_nodes() {
+    for depth in [1, 2, 3] {
+        let fill = Fill::default().with_compress_depth(depth);
+        let mut l = compressed_list(100_000, fill);
+        l.check(fill);
+        let nodes = l.node_count();
+        assert_eq!(l.compressed_node_count(), nodes - 2 * depth as usize);
+        // Reads leave the nodes as they are.
+        assert_eq!(l.get(50_000).unwrap().to_vec(), b"element:00050000");
+        assert_eq!(
+            l.iter_from(49_990).nth(10).unwrap().to_vec(),
+            b"element:00050000"
+        );
+        assert_eq!(
+            l.iter_rev().nth(50_000 - 1).unwrap().to_vec(),
+            b"element:00050000"
+        );
+        assert_eq!(l.iter().count(), 100_000);
+        assert_eq!(l.compressed_node_count(), nodes - 2 * depth as usize);
+        // Changes inside expand the node they touch and compress it again.
+        assert!(l.set(50_000, b"changed", fill));
+        assert!(l.insert(b"element:00060000", b"inserted", true, fill));
+        assert_eq!(l.remove(b"element:00070000", 0, fill), 1);
+        l.check(fill);
+        assert_eq!(
+            l.compressed_node_count(),
+            l.node_count() - 2 * depth as usize
+        );
+        assert_eq!(l.get(50_000).unwrap().to_vec(), b"changed");
+        assert_eq!(l.get(60_001).unwrap().to_vec(), b"inserted");
+        // Trimming into compressed nodes leaves raw ends.
+        l.drop_end(End::Head, 30_000, fill);
+        l.drop_end(End::Tail, 30_000, fill);
+        l.check(fill);
+        assert_eq!(l.peek(End::Head).unwrap().to_vec(), b"element:00030000");
+        while l.pop(End::Tail, fill).is_some() {
+            if l.len() % 1000 == 0 {
+                l.check(fill);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_million_elements_at_depth_one_take_a_fraction_of_the_room() {
+    let raw = heap_bytes(&compressed_list(1_000_000, Fill::default()));
+    let fill = Fill::default().with_compress_depth(1);
+    let packed = heap_bytes(&compressed_list(1_000_000, fill));
+    // 16-byte elements that differ in their last digits compress well.
+    assert!(packed * 3 < raw, "{packed} bytes compressed, {raw} raw");
+}
+
+#[test]
+fn a_new_depth_applies_to_the_nodes_changed_next() {
+    let mut l = compressed_list(20_000, Fill::default());
+    let nodes = l.node_count();
+    assert_eq!(l.compressed_node_count(), 0);
+    // CONFIG SET list-compress-depth 1: a new tail node compresses the node
+    // just inside each end, as Redis's __quicklistCompress does; the others
+    // stay raw until changed.
+    let fill = Fill::default().with_compress_depth(1);
+    for i in 0..600 {
+        l.push(End::Tail, format!("more:{i:011}").as_bytes(), fill);
+    }
+    assert_eq!(l.node_count(), nodes + 1);
+    assert_eq!(l.compressed_node_count(), 2);
+    assert!(l.set(10_000, b"x", fill));
+    assert_eq!(l.compressed_node_count(), 3);
+    l.check(fill);
+    // Back to 0: nothing new is compressed, and what is stays readable.
+    let fill = Fill::default();
+    assert!(l.set(10_000, b"y", fill));
+    assert_eq!(l.compressed_node_count(), 2);
+    assert_eq!(l.get(10_000).unwrap().to_vec(), b"y");
+    l.drop_end(End::Tail, 1000, fill);
+    l.check(fill);
+    assert_eq!(l.iter().count(), l.len());
+}
