@@ -142,13 +142,12 @@ impl<'a> Iterator for Iter<'a> {
                 self.entries = Self::entries_of(self.list, self.node);
                 self.off = self.entries.len();
             }
-            match &self.entries {
+            match self.entries {
                 Entries::Raw(b) => {
-                    let b: &'a [u8] = *b;
                     self.off = prev_start(b, self.off);
                     Some(Item::Elem(decode(b, self.off).0))
                 }
-                Entries::Inflated(b) => {
+                Entries::Inflated(ref b) => {
                     self.off = prev_start(b, self.off);
                     Some(Item::Inflated {
                         node: b.clone(),
@@ -162,14 +161,13 @@ impl<'a> Iterator for Iter<'a> {
                 self.entries = Self::entries_of(self.list, self.node);
                 self.off = 0;
             }
-            match &self.entries {
+            match self.entries {
                 Entries::Raw(b) => {
-                    let b: &'a [u8] = *b;
                     let (e, len) = decode(b, self.off);
                     self.off += len;
                     Some(Item::Elem(e))
                 }
-                Entries::Inflated(b) => {
+                Entries::Inflated(ref b) => {
                     let off = self.off;
                     self.off += decode(b, off).1;
                     Some(Item::Inflated {

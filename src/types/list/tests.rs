@@ -467,7 +467,7 @@ fn depth_keeps_ends_raw_and_compresses_inner_nodes() {
         l.check(fill);
         assert_eq!(l.peek(End::Head).unwrap().to_vec(), b"element:00030000");
         while l.pop(End::Tail, fill).is_some() {
-            if l.len() % 1000 == 0 {
+            if l.len().is_multiple_of(1000) {
                 l.check(fill);
             }
         }
