@@ -23,9 +23,10 @@ const MIN_COMPRESS_BYTES: usize = 48;
 const MIN_COMPRESS_IMPROVE: usize = 8;
 
 thread_local! {
-    /// The compressor and listpack buffer node compression reuses (the
-    /// compressor's table is 128 KB: too much to build per node). Only the
-    /// thread that owns the keyspace compresses nodes.
+    /// The compressor and buffers node compression reuses (the compressor's
+    /// table is 128 KB: too much to build per node). Per thread, so lists
+    /// stay free of shared mutable state (the loop and a loader thread may
+    /// each build lists).
     static SCRATCH: RefCell<(Compressor, Vec<u8>, Vec<u8>)> = RefCell::default();
 }
 
