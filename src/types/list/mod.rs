@@ -270,16 +270,19 @@ impl List {
         self.node(i).count()
     }
 
-    /// The raw node at `end` (end nodes are never compressed).
+    /// The raw node at `end` (end nodes are never compressed), if any.
     #[inline]
-    fn end_pack(&self, end: End) -> &Pack {
-        let i = match end {
-            End::Head => 0,
-            End::Tail => self.node_count() - 1,
+    fn end_pack(&self, end: End) -> Option<&Pack> {
+        let node = match &*self.repr {
+            Repr::Small(p) => return Some(p),
+            Repr::Quick { nodes, .. } => match end {
+                End::Head => nodes.front(),
+                End::Tail => nodes.back(),
+            },
         };
-        match self.node(i) {
-            NodeRef::Raw(p) => p,
-            NodeRef::Lzf(_) => unreachable!("end nodes stay raw"),
+        match node? {
+            Node::Raw(p) => Some(p),
+            Node::Lzf(_) => unreachable!("end nodes stay raw"),
         }
     }
 
@@ -331,10 +334,7 @@ impl List {
 
     /// The element at `end`, if any.
     pub fn peek(&self, end: End) -> Option<Elem<'_>> {
-        if self.is_empty() {
-            return None;
-        }
-        let p = self.end_pack(end);
+        let p = self.end_pack(end).filter(|p| p.count > 0)?;
         Some(match end {
             End::Head => decode(&p.buf, 0).0,
             End::Tail => decode(&p.buf, prev_start(&p.buf, p.buf.len())).0,
@@ -606,21 +606,29 @@ impl List {
     }
 
     /// A deque down to one small node becomes the one-pack form again.
+    #[inline(always)]
     fn try_shrink(&mut self, fill: Fill) {
-        if let Repr::Quick { nodes, .. } = &mut *self.repr {
+        if let Repr::Quick { nodes, .. } = &*self.repr {
             let fits = match nodes.len() {
                 0 => true,
                 1 => fill.fits_half(nodes[0].bytes(), nodes[0].count()),
                 _ => false,
             };
             if fits {
-                let p = match nodes.pop_front() {
-                    None => Pack::default(),
-                    Some(Node::Raw(p)) => p,
-                    Some(Node::Lzf(z)) => z.inflate(),
-                };
-                *self.repr = Repr::Small(p);
+                self.make_small();
             }
+        }
+    }
+
+    /// A deque of at most one node → that node as the one-pack form.
+    fn make_small(&mut self) {
+        if let Repr::Quick { nodes, .. } = &mut *self.repr {
+            let p = match nodes.pop_front() {
+                None => Pack::default(),
+                Some(Node::Raw(p)) => p,
+                Some(Node::Lzf(z)) => z.inflate(),
+            };
+            *self.repr = Repr::Small(p);
         }
     }
 
