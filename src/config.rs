@@ -79,6 +79,9 @@ pub struct Config {
     /// List node size: negative -1..-5 = 4..64 KB per node, positive = entries
     /// per node (Redis's list-max-listpack-size, alias list-max-ziplist-size).
     pub list_max_listpack_size: i32,
+    /// List nodes kept uncompressed at each end; inner nodes are LZF
+    /// compressed (0: none). Redis's list-compress-depth.
+    pub list_compress_depth: i32,
     /// Most fields a hash keeps in its compact listpack encoding.
     pub hash_max_listpack_entries: usize,
     /// Longest field or value (bytes) a hash keeps in its listpack encoding.
@@ -171,6 +174,7 @@ impl Default for Config {
             latency_monitor_threshold: 0,
             hll_sparse_max_bytes: 3000,
             list_max_listpack_size: -2,
+            list_compress_depth: 0,
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
@@ -897,6 +901,14 @@ pub static PARAMS: &[Param] = &[
         i32::MAX as i64,
         true
     ),
+    int_param!(
+        "list-compress-depth",
+        list_compress_depth,
+        i32,
+        0,
+        i32::MAX as i64,
+        true
+    ),
     Param {
         name: "save",
         mutable: true,
@@ -1277,15 +1289,6 @@ pub static INERT_PARAMS: &[Param] = &[
     inert!("lazyfree-lazy-server-del", true, Inert::Bool(false)),
     inert!("lazyfree-lazy-user-del", true, Inert::Bool(false)),
     inert!("lazyfree-lazy-user-flush", true, Inert::Bool(false)),
-    inert!(
-        "list-compress-depth",
-        true,
-        Inert::Int {
-            default: 0,
-            min: 0,
-            max: i32::MAX as i64
-        }
-    ),
     inert!("lua-time-limit" => "busy-reply-threshold", true, Inert::Int { default: 5000, min: 0, max: i64::MAX }),
     inert!("masterauth", true, Inert::Str("")),
     inert!("masteruser", true, Inert::Str("")),

@@ -318,7 +318,7 @@ pub fn pop_and_reply(ctx: &mut Ctx, key: &[u8], end: End, shape: PopReply) -> Se
             let n = count.min(list.len());
             out.array(n);
             for e in list.iter_from_end(end).take(n) {
-                reply_elem(out, e);
+                reply_elem(out, e.elem());
             }
             n
         }
@@ -582,7 +582,7 @@ fn lrange(ctx: &mut Ctx, argv: Argv) {
         Some((start, n)) => {
             ctx.out.array(n);
             for e in list.iter_from(start).take(n) {
-                reply_elem(ctx.out, e);
+                reply_elem(ctx.out, e.elem());
             }
         }
     }
@@ -599,7 +599,7 @@ fn lindex(ctx: &mut Ctx, argv: Argv) {
         return;
     };
     match list.get(index) {
-        Some(e) => reply_elem(ctx.out, e),
+        Some(e) => reply_elem(ctx.out, e.elem()),
         None => ctx.out.null(),
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! - [`rdb`]: Redis's RDB snapshot file (writes version 10 as Redis 7.0
 //!   does, reads versions 1..=10), with its CRC-64 trailer.
-//! - [`lzf`]: the LZF compression RDB strings use.
+//! - [`lzf`]: the LZF compression RDB strings and compressed list nodes use
+//!   (`types::list` imports it: a codec one floor up, to move down with `num`).
 //! - [`snapshot`]: writes an RDB file durably, in the loop (SAVE) or on a
 //!   background thread from a copy-on-write view (BGSAVE, AOF rewrite).
 //! - [`aof`]: Redis 7's multi-part append-only file: a manifest, an RDB base

@@ -23,12 +23,13 @@ pub use set::Set;
 pub use zset::ZSet;
 
 /// The encoding thresholds of the collection types, from the configuration
-/// (list-max-listpack-size, hash-max-listpack-entries/-value,
+/// (list-max-listpack-size and list-compress-depth,
+/// hash-max-listpack-entries/-value,
 /// set-max-intset-entries, zset-max-listpack-entries/-value). The command
 /// handlers and the RDB loader both build values under these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TypeLimits {
-    /// List node limits.
+    /// List node limits and compression depth.
     pub list_fill: list::Fill,
     /// When a hash leaves its listpack encoding.
     pub hash: hash::HashLimits,
@@ -42,7 +43,8 @@ impl TypeLimits {
     /// The limits `config` sets.
     pub fn from_config(config: &crate::config::Config) -> TypeLimits {
         TypeLimits {
-            list_fill: list::Fill::new(config.list_max_listpack_size as i64),
+            list_fill: list::Fill::new(config.list_max_listpack_size as i64)
+                .with_compress_depth(config.list_compress_depth as i64),
             hash: hash::HashLimits {
                 max_entries: config.hash_max_listpack_entries,
                 max_value: config.hash_max_listpack_value,

@@ -36,7 +36,7 @@ fn canon(e: &Entry) -> (Option<u64>, &'static str, Canon) {
         Value::Str(s) => ("string", Canon::Str(s.to_vec())),
         Value::Obj(o) => {
             let value = match o {
-                Object::List(l) => Canon::List(l.iter().map(Elem::to_vec).collect()),
+                Object::List(l) => Canon::List(l.iter().map(|e| e.to_vec()).collect()),
                 Object::Hash(h) => {
                     let mut v: Vec<_> = h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
                     v.sort();

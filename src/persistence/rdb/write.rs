@@ -17,7 +17,7 @@ use crate::resp::reply::format_double;
 use crate::store::db::{DbView, Segment};
 use crate::store::{Entry, Value};
 use crate::types::hash::Hash;
-use crate::types::list::List;
+use crate::types::list::{List, NodeBytes};
 use crate::types::listpack::{self, decode, Elem};
 use crate::types::set::Set;
 use crate::types::zset::ZSet;
@@ -227,6 +227,14 @@ impl<W: Write> Writer<W> {
         done
     }
 
+    /// A string already LZF-compressed: `packed` expands to `raw_len` bytes.
+    fn lzf_string(&mut self, packed: &[u8], raw_len: usize) -> io::Result<()> {
+        self.byte((len::ENCODED << 6) | len::ENC_LZF)?;
+        self.len(packed.len() as u64)?;
+        self.len(raw_len as u64)?;
+        self.bytes(packed)
+    }
+
     /// Builds in `self.blob` a listpack of the `count` entries gathered in
     /// `self.entries`, and writes it as a string.
     fn listpack_string(&mut self, count: usize) -> io::Result<()> {
@@ -299,10 +307,19 @@ impl<W: Write> Writer<W> {
         }
     }
 
-    /// QUICKLIST_2: the node count, then per node its container and blob.
+    /// QUICKLIST_2: the node count, then per node its container and blob
+    /// (a compressed node as its LZF string, as Redis writes it).
     fn list(&mut self, l: &List) -> io::Result<()> {
         self.len(l.node_count() as u64)?;
-        for (entries, count) in l.nodes() {
+        for node in l.nodes() {
+            let (entries, count) = match node {
+                NodeBytes::Entries(entries, count) => (entries, count),
+                NodeBytes::Lzf(packed, raw_len) => {
+                    self.len(container::PACKED as u64)?;
+                    self.lzf_string(packed, raw_len)?;
+                    continue;
+                }
+            };
             if count == 1 {
                 if let (Elem::Str(s), _) = decode(entries, 0) {
                     if s.len() >= PLAIN_ELEMENT_MIN {
