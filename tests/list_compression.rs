@@ -205,7 +205,16 @@ fn compressed_inner_nodes_take_less_memory_and_reads_leave_them_so() {
 fn compressed_lists_move_through_rdb_files_both_ways() {
     let dir = TempDir::new("list-compression-rdb");
     let dir_arg = dir.path.to_str().unwrap();
-    let ours = Server::start(&["--dir", dir_arg, "--save", "", "--list-compress-depth", "2"]);
+    let ours = Server::start(&[
+        "--dir",
+        dir_arg,
+        "--save",
+        "",
+        "--list-compress-depth",
+        "2",
+        "--enable-debug-command",
+        "yes",
+    ]);
     let mut con = ours.client();
     push_many(&mut con, "l", 20_000);
     let _: i64 = redis::cmd("LPUSH")
