@@ -280,13 +280,8 @@ fn parse_bool(v: &str) -> Result<bool, String> {
 /// with an optional `-`, no `+`, spaces or leading zeros (string2ll), then
 /// the range check.
 fn parse_int(v: &str, min: i64, max: i64) -> Result<i64, String> {
-    let digits = v.strip_prefix('-').unwrap_or(v);
-    let canonical = !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0'));
-    let n: i128 = match v.parse() {
-        Ok(n) if canonical && v != "-0" => n,
-        _ => return Err("argument couldn't be parsed into an integer".into()),
+    let Some(n) = crate::numbers::parse_canonical_i128(v) else {
+        return Err("argument couldn't be parsed into an integer".into());
     };
     if n < min as i128 || n > max as i128 {
         return Err(format!(
