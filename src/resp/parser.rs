@@ -139,6 +139,13 @@ const TOO_BIG_COUNT: &str = "Protocol error: too big mbulk count string";
 const TOO_BIG_BULK: &str = "Protocol error: too big bulk count string";
 const UNBALANCED: &str = "Protocol error: unbalanced quotes in request";
 
+/// True for the errors of input over a size limit (inline request, multibulk
+/// count or bulk length line too long), which depend on how much arrived at
+/// once; every other protocol error is a property of the bytes.
+pub fn is_too_big(error: &str) -> bool {
+    [TOO_BIG_INLINE, TOO_BIG_COUNT, TOO_BIG_BULK].contains(&error)
+}
+
 #[inline]
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
