@@ -5,6 +5,7 @@
 //! Every parameter, with its default, is documented in `conf/ferrocache.yaml`.
 
 mod redis_conf;
+pub use redis_conf::ConfError;
 mod rewrite;
 mod splitargs;
 mod yaml_rewrite;
@@ -1696,12 +1697,12 @@ impl Config {
     /// value ...]` does: `file` (ferrocache's YAML when named `.yaml` or
     /// `.yml`, redis.conf otherwise), then the options as more redis.conf
     /// lines. Returns the configuration and the names of the directives
-    /// read that have no effect in ferrocache; an error is the full text to
-    /// print (Redis's "FATAL CONFIG FILE ERROR" block for redis.conf lines).
+    /// read that have no effect in ferrocache; an error says how to print
+    /// it (Redis's "FATAL CONFIG FILE ERROR" block for redis.conf lines).
     pub fn load_start(
         file: Option<&str>,
         options: &[String],
-    ) -> Result<(Config, Vec<String>), String> {
+    ) -> Result<(Config, Vec<String>), ConfError> {
         let mut config = Config::default();
         let mut lines_before = 0;
         let is_yaml = file.is_some_and(|f| f.ends_with(".yaml") || f.ends_with(".yml"));
