@@ -351,7 +351,7 @@ const NOT_LEX_RANGE: &str = "ERR min or max not valid string range item";
 const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
 
 // ---------------------------------------------------------------------------
-// Parsing: scores and ranges exactly as Redis reads them (C strtod)
+// Parsing: score and lex ranges as Redis reads them (scores: crate::numbers)
 // ---------------------------------------------------------------------------
 
 /// One end of a score range (`1.5`, `(1.5`, `-inf`) as `zslParseRange` reads

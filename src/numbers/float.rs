@@ -181,7 +181,7 @@ fn parse_hex_float(s: &[u8]) -> Option<(f64, usize)> {
     Some((v, i))
 }
 
-/// A score as Redis's `string2d` reads it (ZADD, ZINCRBY,
+/// A score as Redis's `string2d` reads it (ZADD, ZINCRBY, RDB text doubles,
 /// WEIGHTS): the whole argument, no leading space, no overflow, no NaN.
 pub fn parse_score(arg: &[u8]) -> Option<f64> {
     if arg.is_empty() || is_c_space(arg[0]) {
