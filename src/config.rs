@@ -5,6 +5,7 @@
 //! Every parameter, with its default, is documented in `conf/ferrocache.yaml`.
 
 mod redis_conf;
+pub use redis_conf::ConfError;
 mod rewrite;
 mod splitargs;
 mod yaml_rewrite;
@@ -280,13 +281,8 @@ fn parse_bool(v: &str) -> Result<bool, String> {
 /// with an optional `-`, no `+`, spaces or leading zeros (string2ll), then
 /// the range check.
 fn parse_int(v: &str, min: i64, max: i64) -> Result<i64, String> {
-    let digits = v.strip_prefix('-').unwrap_or(v);
-    let canonical = !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0'));
-    let n: i128 = match v.parse() {
-        Ok(n) if canonical && v != "-0" => n,
-        _ => return Err("argument couldn't be parsed into an integer".into()),
+    let Some(n) = crate::numbers::parse_canonical_i128(v) else {
+        return Err("argument couldn't be parsed into an integer".into());
     };
     if n < min as i128 || n > max as i128 {
         return Err(format!(
@@ -1701,12 +1697,12 @@ impl Config {
     /// value ...]` does: `file` (ferrocache's YAML when named `.yaml` or
     /// `.yml`, redis.conf otherwise), then the options as more redis.conf
     /// lines. Returns the configuration and the names of the directives
-    /// read that have no effect in ferrocache; an error is the full text to
-    /// print (Redis's "FATAL CONFIG FILE ERROR" block for redis.conf lines).
+    /// read that have no effect in ferrocache; an error says how to print
+    /// it (Redis's "FATAL CONFIG FILE ERROR" block for redis.conf lines).
     pub fn load_start(
         file: Option<&str>,
         options: &[String],
-    ) -> Result<(Config, Vec<String>), String> {
+    ) -> Result<(Config, Vec<String>), ConfError> {
         let mut config = Config::default();
         let mut lines_before = 0;
         let is_yaml = file.is_some_and(|f| f.ends_with(".yaml") || f.ends_with(".yml"));

@@ -6,6 +6,7 @@
 //! - [`commands`]: the command table, the dispatch checks, one file per family.
 //! - [`store`]: databases of hash-slot segments (copy-on-write views), entries,
 //!   expiry, eviction, glob matching.
+//! - [`numbers`]: integer and double parsing/formatting as Redis's C routines do it.
 //! - [`types`]: lists, hashes, sets and sorted sets (the non-string values).
 //! - [`persistence`]: RDB snapshots (Redis 7.0's format, LZF, CRC64) and the
 //!   multi-part append-only file.
@@ -19,6 +20,7 @@ pub mod commands;
 pub mod config;
 pub mod logging;
 pub mod metrics;
+pub(crate) mod numbers;
 pub mod persistence;
 pub mod resp;
 pub mod server;

@@ -2,7 +2,7 @@
 //! configuration → (daemonize) → logging → the event loop.
 
 use ferrocache::alloc::CountingAlloc;
-use ferrocache::config::Config;
+use ferrocache::config::{ConfError, Config};
 use ferrocache::server::Server;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -51,11 +51,11 @@ fn main() -> ExitCode {
     let (config, inert) = match load_config(&rest) {
         Ok(c) => c,
         // Redis's own block, printed as redis-server prints it.
-        Err(e) if e.starts_with("\n*** FATAL") => {
-            eprintln!("{e}");
+        Err(ConfError::Fatal(block)) => {
+            eprintln!("{block}");
             return ExitCode::FAILURE;
         }
-        Err(e) => return fail(&e),
+        Err(e) => return fail(&e.to_string()),
     };
     if config.daemonize && std::env::var_os(DAEMON_CHILD).is_none() {
         return daemonize();
@@ -110,7 +110,7 @@ fn main() -> ExitCode {
 fn serve(server: &mut Server) -> ExitCode {
     match server.load_data() {
         Ok(()) => {}
-        Err(e) if e == ferrocache::server::LOAD_INTERRUPTED => {
+        Err(ferrocache::server::LoadError::Interrupted) => {
             log::info!(target: "server", "exit status=ok reason=shutdown_while_loading");
             return ExitCode::SUCCESS;
         }
@@ -133,7 +133,7 @@ fn serve(server: &mut Server) -> ExitCode {
 
 /// A config file first (if the first argument is not an option), then the
 /// options; also the names of directives without effect here.
-fn load_config(args: &[String]) -> Result<(Config, Vec<String>), String> {
+fn load_config(args: &[String]) -> Result<(Config, Vec<String>), ConfError> {
     match args.first() {
         Some(first) if !first.starts_with("--") => Config::load_start(Some(first), &args[1..]),
         _ => Config::load_start(None, args),

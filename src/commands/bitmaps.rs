@@ -109,7 +109,7 @@ const RO_ONLY_GET: &str = "ERR BITFIELD_RO only supports the GET subcommand";
 fn bit_offset(out: &mut Reply, arg: &[u8], hash_bits: Option<u32>, limit: u64) -> Option<u64> {
     let by = hash_bits.filter(|&b| b > 0 && arg.first() == Some(&b'#'));
     let digits = if by.is_some() { &arg[1..] } else { arg };
-    let offset = crate::resp::parser::parse_i64(digits).map(|n| match by {
+    let offset = crate::numbers::parse_i64(digits).map(|n| match by {
         // Redis multiplies in C `long long`: a wrap-around is what it checks.
         Some(bits) => n.wrapping_mul(bits as i64),
         None => n,

@@ -358,7 +358,7 @@ fn list(ctx: &mut Ctx, argv: Argv) {
         } else if args::is(argv.get(i), "id") && i + 1 < argv.len() {
             let mut v = Vec::new();
             for arg in argv.iter_from(i + 1) {
-                match crate::resp::parser::parse_i64(arg) {
+                match crate::numbers::parse_i64(arg) {
                     Some(n) if n > 0 => v.push(n as u64),
                     _ => {
                         ctx.out.error("ERR Invalid client ID");
@@ -426,7 +426,7 @@ fn kill(ctx: &mut Ctx, argv: Argv) {
     for pair in (2..argv.len()).step_by(2) {
         let (opt, val) = (argv.get(pair), argv.get(pair + 1));
         if args::is(opt, "id") {
-            match crate::resp::parser::parse_i64(val) {
+            match crate::numbers::parse_i64(val) {
                 Some(n) if n > 0 => id = Some(n as u64),
                 _ => return ctx.out.error("ERR client-id should be greater than 0"),
             }

@@ -7,6 +7,7 @@
 
 use super::key_specs::flags::*;
 use super::key_specs::KeyRef;
+use crate::numbers::atoi;
 use crate::resp::Argv;
 
 /// Extracts a command's keys from its full argv (argv[0] is the name).
@@ -34,28 +35,6 @@ pub fn extractor(full_name: &str) -> Option<GetKeysFn> {
 
 fn key(pos: usize, flags: u32) -> KeyRef {
     KeyRef { pos, flags }
-}
-
-/// C's `atoi`: leading blanks, a sign, then digits up to the first non-digit
-/// (Redis's extractors read key counts this way).
-fn atoi(s: &[u8]) -> i64 {
-    let mut rest = s;
-    while let [b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c, tail @ ..] = rest {
-        rest = tail;
-    }
-    let neg = rest.first() == Some(&b'-');
-    if matches!(rest.first(), Some(b'-' | b'+')) {
-        rest = &rest[1..];
-    }
-    let mut n: i64 = 0;
-    for &c in rest.iter().take_while(|c| c.is_ascii_digit()) {
-        n = n.saturating_mul(10).saturating_add((c - b'0') as i64);
-    }
-    if neg {
-        -n
-    } else {
-        n
-    }
 }
 
 /// Redis's `genericGetKeys`: the count at `count_at`, that many keys from
@@ -252,15 +231,6 @@ mod tests {
         with_argv(&args, |argv| {
             f(argv).iter().map(|k| (k.pos, k.flags)).collect()
         })
-    }
-
-    #[test]
-    fn atoi_reads_a_numeric_prefix() {
-        assert_eq!(atoi(b"12"), 12);
-        assert_eq!(atoi(b" -3x"), -3);
-        assert_eq!(atoi(b"+7"), 7);
-        assert_eq!(atoi(b"abc"), 0);
-        assert_eq!(atoi(b"99999999999999999999999"), i64::MAX);
     }
 
     #[test]

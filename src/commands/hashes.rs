@@ -6,10 +6,9 @@
 //! `lookupKeyRead` / `lookupKeyWrite`. A hash emptied by HDEL is deleted.
 
 use super::table::{flags::*, CommandSpec};
-use super::{args, errors, long_double, Ctx};
+use super::{args, errors, Ctx};
 use crate::command;
-use crate::resp::parser::parse_i64;
-use crate::resp::reply::format_i64;
+use crate::numbers::{format_i64, long_double, parse_cursor, parse_i64};
 use crate::resp::{Argv, Reply};
 use crate::server::event_class;
 use crate::store::evict::random_u64;
@@ -654,7 +653,7 @@ fn hrandfield_count(ctx: &mut Ctx, key: &[u8], count: i64, withvalues: bool) {
 
 /// `HSCAN key cursor [MATCH pattern] [COUNT count]`
 fn hscan(ctx: &mut Ctx, argv: Argv) {
-    let Some(cursor) = super::keys::parse_cursor(argv.get(2)) else {
+    let Some(cursor) = parse_cursor(argv.get(2)) else {
         return ctx.out.error("ERR invalid cursor");
     };
     let Ok(hash) = read_hash(ctx.store, ctx.out, ctx.db, argv.get(1)) else {

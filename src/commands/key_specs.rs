@@ -186,7 +186,7 @@ pub fn keys_from_specs(specs: &[KeySpec], argv: Argv) -> Option<Vec<KeyRef>> {
                     return None;
                 }
                 let numkeys =
-                    crate::resp::parser::parse_i64(argv.get(at as usize)).filter(|&n| n >= 0)?;
+                    crate::numbers::parse_i64(argv.get(at as usize)).filter(|&n| n >= 0)?;
                 first += firstkey as i64;
                 (first + numkeys - 1, keystep as i64)
             }

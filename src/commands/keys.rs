@@ -9,7 +9,7 @@
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
-use crate::resp::parser::parse_i64;
+use crate::numbers::{parse_cursor, parse_i64};
 use crate::resp::Argv;
 use crate::server::event_class;
 use crate::store::evict::{lfu_decayed, Policy};
@@ -505,22 +505,6 @@ fn keys(ctx: &mut Ctx, argv: Argv) {
     }
 }
 
-/// A SCAN cursor as Redis's strtoul-based parser takes it: an optional sign
-/// (a negative number wraps around), digits, nothing else; "" is 0.
-pub(crate) fn parse_cursor(arg: &[u8]) -> Option<u64> {
-    let (negative, digits) = match arg.first() {
-        Some(b'-') => (true, &arg[1..]),
-        Some(b'+') => (false, &arg[1..]),
-        _ if arg.is_empty() => return Some(0),
-        _ => (false, arg),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let n: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
-    Some(if negative { n.wrapping_neg() } else { n })
-}
-
 /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`
 ///
 /// The cursor is the index of the next segment (hash slot) to visit; each
@@ -860,19 +844,6 @@ fn object_help(ctx: &mut Ctx, _argv: Argv) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursors_parse_like_strtoul() {
-        assert_eq!(parse_cursor(b""), Some(0));
-        assert_eq!(parse_cursor(b"0"), Some(0));
-        assert_eq!(parse_cursor(b"+12"), Some(12));
-        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551616"), None);
-        assert_eq!(parse_cursor(b" 1"), None);
-        assert_eq!(parse_cursor(b"-"), None);
-        assert_eq!(parse_cursor(b"1x"), None);
-    }
 
     #[test]
     fn string_encodings_follow_redis() {

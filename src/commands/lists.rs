@@ -15,7 +15,7 @@
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
-use crate::resp::parser::parse_i64;
+use crate::numbers::parse_i64;
 use crate::resp::{Argv, Reply};
 use crate::server::event_class;
 use crate::store::Store;

@@ -25,7 +25,6 @@ mod key_specs_table;
 pub mod keys;
 pub mod latency;
 pub mod lists;
-pub mod long_double;
 pub mod memory_cmd;
 pub mod persistence;
 pub mod pubsub;

@@ -11,7 +11,7 @@ use super::hashes::{random_count, random_distinct, reply_scan, scan_options};
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
-use crate::resp::parser::parse_i64;
+use crate::numbers::{parse_cursor, parse_i64};
 use crate::resp::{Argv, Reply};
 use crate::server::event_class;
 use crate::store::glob::glob_match;
@@ -760,7 +760,7 @@ fn union_diff(ctx: &mut Ctx, argv: Argv, op: SetOp, store: bool) {
 
 /// `SSCAN key cursor [MATCH pattern] [COUNT count]`
 fn sscan(ctx: &mut Ctx, argv: Argv) {
-    let Some(cursor) = super::keys::parse_cursor(argv.get(2)) else {
+    let Some(cursor) = parse_cursor(argv.get(2)) else {
         return ctx.out.error("ERR invalid cursor");
     };
     let Ok(set) = read_set(ctx.store, ctx.out, ctx.db, argv.get(1)) else {

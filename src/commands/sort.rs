@@ -13,7 +13,7 @@
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, lists, Ctx};
 use crate::command;
-use crate::resp::parser::parse_i64;
+use crate::numbers::{parse_i64, parse_sort_weight};
 use crate::resp::Argv;
 use crate::server::event_class;
 use crate::store::{Entry, Store, Value};
@@ -319,65 +319,13 @@ fn compare(a: &(Weight, Vec<u8>), b: &(Weight, Vec<u8>)) -> Ordering {
 /// leading spaces skipped, the whole rest a number; an empty string is 0);
 /// sets `bad` when it is no double, NaN, or out of range.
 fn score_of(text: &[u8], bad: &mut bool) -> f64 {
-    match parse_strtod(text) {
+    match parse_sort_weight(text) {
         Some(v) => v,
         None => {
             *bad = true;
             0.0
         }
     }
-}
-
-/// strtod as SORT uses it; None for what Redis refuses.
-fn parse_strtod(text: &[u8]) -> Option<f64> {
-    let text = text.split(|&b| b == 0).next().unwrap_or_default();
-    if text.is_empty() {
-        return Some(0.0);
-    }
-    let body = text.trim_ascii_start();
-    let s = std::str::from_utf8(body).ok()?;
-    let lower = s.to_ascii_lowercase();
-    let unsigned = lower.trim_start_matches(['+', '-']);
-    let named = matches!(unsigned, "inf" | "infinity");
-    if let Some(hex) = unsigned.strip_prefix("0x") {
-        let v = parse_hex_float(hex)?;
-        return Some(if lower.starts_with('-') { -v } else { v });
-    }
-    if !named
-        && unsigned
-            .bytes()
-            .any(|b| !(b.is_ascii_digit() || b"eE.+-".contains(&b)))
-    {
-        return None;
-    }
-    let v: f64 = s.parse().ok()?;
-    let has_digit = unsigned
-        .split(['e', 'E'])
-        .next()
-        .is_some_and(|m| m.bytes().any(|b| (b'1'..=b'9').contains(&b)));
-    // strtod reports overflow and underflow (ERANGE): Redis refuses both.
-    let overflow = v.is_infinite() && !named;
-    let underflow = (v == 0.0 || v.is_subnormal()) && has_digit;
-    (!overflow && !underflow).then_some(v)
-}
-
-/// The digits of a C99 hexadecimal float after `0x` (`1f.8p-3`), whole;
-/// None when malformed or out of range.
-fn parse_hex_float(hex: &str) -> Option<f64> {
-    let (mantissa, exp) = match hex.split_once('p') {
-        Some((m, e)) => (m, e.parse::<i32>().ok()?),
-        None => (hex, 0),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    if int.is_empty() && frac.is_empty() {
-        return None;
-    }
-    let mut v = 0f64;
-    for c in int.chars().chain(frac.chars()) {
-        v = v * 16.0 + f64::from(c.to_digit(16)?);
-    }
-    let v = v * 2f64.powi(exp) / 16f64.powi(frac.len() as i32);
-    v.is_finite().then_some(v)
 }
 
 /// Redis's lookupKeyByPattern: `#` is the element itself; else the first
@@ -477,25 +425,6 @@ mod tests {
         assert_eq!(window(5, 2, 0), (2, 1));
         assert_eq!(window(0, 0, -1), (-1, -2));
         assert_eq!(window(5, i64::MAX, i64::MAX), (4, 3));
-    }
-
-    #[test]
-    fn scores_parse_like_strtod() {
-        assert_eq!(parse_strtod(b""), Some(0.0));
-        assert_eq!(parse_strtod(b"  1.5"), Some(1.5));
-        assert_eq!(parse_strtod(b"-inf"), Some(f64::NEG_INFINITY));
-        assert_eq!(parse_strtod(b"1e3"), Some(1000.0));
-        assert_eq!(parse_strtod(b"0.0"), Some(0.0));
-        assert_eq!(parse_strtod(b"5\0x"), Some(5.0));
-        assert_eq!(parse_strtod(b"1 "), None);
-        assert_eq!(parse_strtod(b" "), None);
-        assert_eq!(parse_strtod(b"nan"), None);
-        assert_eq!(parse_strtod(b"1e400"), None);
-        assert_eq!(parse_strtod(b"1e-400"), None);
-        assert_eq!(parse_strtod(b"abc"), None);
-        assert_eq!(parse_strtod(b"0x10"), Some(16.0));
-        assert_eq!(parse_strtod(b"-0x1.8p1"), Some(-3.0));
-        assert_eq!(parse_strtod(b"0x"), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
-use crate::resp::reply::format_i64;
+use crate::numbers::{format_i64, long_double};
 use crate::resp::{Argv, Reply};
 use crate::server::event_class;
 use crate::store::{Entry, Store};
@@ -751,7 +751,7 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], delta: i64) {
     };
     let old = match entry.as_deref().and_then(Entry::as_string) {
         None => 0,
-        Some(v) => match crate::resp::parser::parse_i64(v) {
+        Some(v) => match crate::numbers::parse_i64(v) {
             Some(n) => n,
             None => return ctx.out.error(errors::NOT_INTEGER),
         },
@@ -782,16 +782,16 @@ fn incrbyfloat(ctx: &mut Ctx, argv: Argv) {
         Err(()) => return,
     };
     let current = match entry.as_deref().and_then(Entry::as_string) {
-        None => Some(super::long_double::Ld::ZERO),
-        Some(v) => super::long_double::parse(v),
+        None => Some(long_double::Ld::ZERO),
+        Some(v) => long_double::parse(v),
     };
-    let (Some(current), Some(incr)) = (current, super::long_double::parse(argv.get(2))) else {
+    let (Some(current), Some(incr)) = (current, long_double::parse(argv.get(2))) else {
         return ctx.out.error(errors::NOT_FLOAT);
     };
-    let Some(sum) = super::long_double::add(current, incr) else {
+    let Some(sum) = long_double::add(current, incr) else {
         return ctx.out.error("ERR increment would produce NaN or Infinity");
     };
-    let text = super::long_double::format_human(sum);
+    let text = long_double::format_human(sum);
     match entry {
         Some(e) => e.set_string(text.as_bytes()),
         None => set_key(ctx, key, text.as_bytes(), None),

@@ -11,7 +11,7 @@
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
-use crate::resp::reply::format_double;
+use crate::numbers::{format_double, parse_cursor, parse_score, strtod};
 use crate::resp::{Argv, Reply};
 use crate::server::event_class;
 use crate::store::evict::random_u64;
@@ -351,162 +351,8 @@ const NOT_LEX_RANGE: &str = "ERR min or max not valid string range item";
 const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
 
 // ---------------------------------------------------------------------------
-// Parsing: scores and ranges exactly as Redis reads them (C strtod)
+// Parsing: score and lex ranges as Redis reads them (scores: crate::numbers)
 // ---------------------------------------------------------------------------
-
-#[inline]
-fn is_c_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
-fn starts_with_nocase(s: &[u8], word: &[u8]) -> bool {
-    s.len() >= word.len() && s[..word.len()].eq_ignore_ascii_case(word)
-}
-
-/// C's `strtod` on `s`: the value, the bytes it consumed (0 when no number
-/// starts `s`), and whether the value over- or underflowed (ERANGE).
-/// Accepts leading white space, a sign, decimal and hexadecimal forms,
-/// `inf`, `infinity` and `nan` in any case.
-pub fn strtod(s: &[u8]) -> (f64, usize, bool) {
-    let mut i = 0;
-    while i < s.len() && is_c_space(s[i]) {
-        i += 1;
-    }
-    let negative = s.get(i) == Some(&b'-');
-    if matches!(s.get(i), Some(b'-' | b'+')) {
-        i += 1;
-    }
-    let sign = if negative { -1.0 } else { 1.0 };
-    let rest = &s[i..];
-    if starts_with_nocase(rest, b"inf") {
-        let n = if starts_with_nocase(rest, b"infinity") {
-            8
-        } else {
-            3
-        };
-        return (sign * f64::INFINITY, i + n, false);
-    }
-    if starts_with_nocase(rest, b"nan") {
-        let mut n = 3;
-        if rest.get(3) == Some(&b'(') {
-            let body = rest[4..]
-                .iter()
-                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-                .count();
-            if rest.get(4 + body) == Some(&b')') {
-                n = 4 + body + 1;
-            }
-        }
-        return (f64::NAN, i + n, false);
-    }
-    if rest.len() >= 2 && rest[0] == b'0' && (rest[1] | 0x20) == b'x' {
-        return match parse_hex_float(&rest[2..]) {
-            Some((v, n)) => (sign * v, i + 2 + n, v.is_infinite()),
-            None => (sign * 0.0, i + 1, false), // just the "0"
-        };
-    }
-    let start = i;
-    let mut j = i;
-    let mut digits = 0;
-    let mut nonzero = false;
-    while j < s.len() && s[j].is_ascii_digit() {
-        nonzero |= s[j] != b'0';
-        j += 1;
-        digits += 1;
-    }
-    if j < s.len() && s[j] == b'.' {
-        j += 1;
-        while j < s.len() && s[j].is_ascii_digit() {
-            nonzero |= s[j] != b'0';
-            j += 1;
-            digits += 1;
-        }
-    }
-    if digits == 0 {
-        return (0.0, 0, false);
-    }
-    if j < s.len() && (s[j] | 0x20) == b'e' {
-        let mut k = j + 1;
-        if matches!(s.get(k), Some(b'-' | b'+')) {
-            k += 1;
-        }
-        if k < s.len() && s[k].is_ascii_digit() {
-            while k < s.len() && s[k].is_ascii_digit() {
-                k += 1;
-            }
-            j = k;
-        }
-    }
-    let text = std::str::from_utf8(&s[start..j]).expect("ascii");
-    let v: f64 = text.parse().unwrap_or(0.0);
-    let erange = v.is_infinite() || (v == 0.0 && nonzero);
-    (sign * v, j, erange)
-}
-
-/// The hexadecimal float after `0x`: (value, bytes consumed) or None when no
-/// hex digit follows.
-fn parse_hex_float(s: &[u8]) -> Option<(f64, usize)> {
-    let mut mantissa: u64 = 0;
-    let mut exp: i64 = 0;
-    let mut digits = 0;
-    let mut i = 0;
-    let mut seen_dot = false;
-    while i < s.len() {
-        let c = s[i];
-        if c == b'.' && !seen_dot {
-            seen_dot = true;
-            i += 1;
-            continue;
-        }
-        let Some(d) = (c as char).to_digit(16) else {
-            break;
-        };
-        if mantissa >> 56 == 0 {
-            mantissa = mantissa << 4 | d as u64;
-            if seen_dot {
-                exp -= 4;
-            }
-        } else if !seen_dot {
-            exp += 4; // digits beyond u64 precision still scale the value
-        }
-        digits += 1;
-        i += 1;
-    }
-    if digits == 0 {
-        return None;
-    }
-    if i < s.len() && (s[i] | 0x20) == b'p' {
-        let mut k = i + 1;
-        let negative = s.get(k) == Some(&b'-');
-        if matches!(s.get(k), Some(b'-' | b'+')) {
-            k += 1;
-        }
-        if k < s.len() && s[k].is_ascii_digit() {
-            let mut e: i64 = 0;
-            while k < s.len() && s[k].is_ascii_digit() {
-                e = (e * 10 + (s[k] - b'0') as i64).min(1 << 20);
-                k += 1;
-            }
-            exp += if negative { -e } else { e };
-            i = k;
-        }
-    }
-    let v = mantissa as f64 * 2f64.powi(exp.clamp(-1 << 20, 1 << 20) as i32);
-    Some((v, i))
-}
-
-/// A score argument as Redis's `string2d` reads it (ZADD, ZINCRBY,
-/// WEIGHTS): the whole argument, no leading space, no overflow, no NaN.
-pub fn parse_score(arg: &[u8]) -> Option<f64> {
-    if arg.is_empty() || is_c_space(arg[0]) {
-        return None;
-    }
-    let (v, n, erange) = strtod(arg);
-    if n != arg.len() || v.is_nan() || (erange && (v.is_infinite() || v == 0.0)) {
-        return None;
-    }
-    Some(v)
-}
 
 /// One end of a score range (`1.5`, `(1.5`, `-inf`) as `zslParseRange` reads
 /// it: strtod must stop at the end of the argument (or at a NUL byte).
@@ -1795,7 +1641,7 @@ fn set_op_generic(
 /// A listpack comes back whole with cursor 0; a skiplist is walked by arena
 /// position, so a member present for the whole iteration is returned.
 fn zscan(ctx: &mut Ctx, argv: Argv) {
-    let Some(cursor) = super::keys::parse_cursor(argv.get(2)) else {
+    let Some(cursor) = parse_cursor(argv.get(2)) else {
         return ctx.out.error("ERR invalid cursor");
     };
     let Ok(found) = read(ctx.store, ctx.out, ctx.db, argv.get(1)) else {
@@ -1846,33 +1692,6 @@ fn zscan(ctx: &mut Ctx, argv: Argv) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scores_parse_like_string2d() {
-        assert_eq!(parse_score(b"1.5"), Some(1.5));
-        assert_eq!(parse_score(b"-inf"), Some(f64::NEG_INFINITY));
-        assert_eq!(parse_score(b"+Infinity"), Some(f64::INFINITY));
-        assert_eq!(parse_score(b"0x10"), Some(16.0));
-        assert_eq!(parse_score(b"0x1.8p1"), Some(3.0));
-        assert_eq!(parse_score(b".5"), Some(0.5));
-        assert_eq!(parse_score(b"5."), Some(5.0));
-        assert_eq!(parse_score(b"1E+2"), Some(100.0));
-        assert!(parse_score(b"-0").unwrap().is_sign_negative());
-        assert!(parse_score(b"1e-320").is_some(), "denormals are fine");
-        for bad in [
-            &b""[..],
-            b" 1",
-            b"1 ",
-            b"nan",
-            b"1e400",
-            b"1e-400",
-            b"1x",
-            b"inf1",
-            b"1\0",
-        ] {
-            assert_eq!(parse_score(bad), None, "{:?}", String::from_utf8_lossy(bad));
-        }
-    }
 
     #[test]
     fn range_items_parse_like_zsl_parse_range() {

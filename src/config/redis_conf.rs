@@ -8,6 +8,42 @@
 use super::splitargs::split_args;
 use super::{find_param, Config, INERT_PARAMS};
 
+/// Why loading redis.conf (or the start-up configuration) stopped;
+/// `Display` gives the text to print.
+#[derive(Debug, PartialEq)]
+pub enum ConfError {
+    /// A directive's (or the YAML file's) message. `Loader::load_text`
+    /// frames a directive's message into [`ConfError::Fatal`].
+    Message(String),
+    /// "Fatal error, can't open config file ...": passed up unframed, as
+    /// Redis prints it.
+    CantOpen(String),
+    /// Redis's whole "FATAL CONFIG FILE ERROR" block, printed as-is.
+    Fatal(String),
+}
+
+impl From<String> for ConfError {
+    fn from(text: String) -> ConfError {
+        ConfError::Message(text)
+    }
+}
+
+impl From<&str> for ConfError {
+    fn from(text: &str) -> ConfError {
+        ConfError::Message(text.to_string())
+    }
+}
+
+impl std::fmt::Display for ConfError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            ConfError::Message(text) | ConfError::CantOpen(text) | ConfError::Fatal(text) => {
+                f.write_str(text)
+            }
+        }
+    }
+}
+
 /// Parameters that take several words (Redis's MULTI_ARG_CONFIG): a single
 /// quoted word is split again, so `--save "60 1"` equals `save 60 1`.
 const MULTI_ARG: &[&str] = &[
@@ -60,11 +96,11 @@ impl<'a> Loader<'a> {
 
     /// Loads the file at `path` (`include` semantics: a pattern with `*`,
     /// `?` or `[` loads every match in name order, and none is fine).
-    pub fn load_file(&mut self, path: &str) -> Result<(), String> {
+    pub fn load_file(&mut self, path: &str) -> Result<(), ConfError> {
         if self.depth >= MAX_INCLUDE_DEPTH {
-            return Err(format!(
+            return Err(ConfError::CantOpen(format!(
                 "Fatal error, can't open config file '{path}': too many nested includes"
-            ));
+            )));
         }
         let paths = if path.contains(['*', '?', '[']) {
             expand_pattern(path)
@@ -73,10 +109,10 @@ impl<'a> Loader<'a> {
         };
         for p in paths {
             let text = std::fs::read(&p).map_err(|e| {
-                format!(
+                ConfError::CantOpen(format!(
                     "Fatal error, can't open config file '{p}': {}",
                     os_error(&e)
-                )
+                ))
             })?;
             self.depth += 1;
             let result = self.load_text(&text, 1);
@@ -87,22 +123,23 @@ impl<'a> Loader<'a> {
     }
 
     /// Loads `text` whose first line is line `first_line` (for messages).
-    pub fn load_text(&mut self, text: &[u8], first_line: usize) -> Result<(), String> {
+    pub fn load_text(&mut self, text: &[u8], first_line: usize) -> Result<(), ConfError> {
         for (i, raw) in text.split(|&b| b == b'\n').enumerate() {
             let line = trim(raw);
             if line.is_empty() || line[0] == b'#' {
                 continue;
             }
-            if let Err(e) = self.apply_line(line) {
-                if e.starts_with("Fatal error") || e.starts_with("\n*** FATAL") {
-                    return Err(e);
+            match self.apply_line(line) {
+                Ok(()) => {}
+                Err(ConfError::Message(e)) => {
+                    return Err(ConfError::Fatal(format!(
+                        "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n\
+                         Reading the configuration file, at line {}\n>>> '{}'\n{e}",
+                        first_line + i,
+                        String::from_utf8_lossy(line)
+                    )))
                 }
-                return Err(format!(
-                    "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n\
-                     Reading the configuration file, at line {}\n>>> '{}'\n{e}",
-                    first_line + i,
-                    String::from_utf8_lossy(line)
-                ));
+                Err(e) => return Err(e),
             }
         }
         Ok(())
@@ -112,7 +149,11 @@ impl<'a> Loader<'a> {
     /// redis-server does: `--name` starts a line, other words are its
     /// quoted arguments. `newlines_before` is the number of lines of the
     /// file they follow (for line numbers in messages).
-    pub fn load_options(&mut self, args: &[String], newlines_before: usize) -> Result<(), String> {
+    pub fn load_options(
+        &mut self,
+        args: &[String],
+        newlines_before: usize,
+    ) -> Result<(), ConfError> {
         let text = options_text(args);
         if text.is_empty() {
             return Ok(());
@@ -120,7 +161,7 @@ impl<'a> Loader<'a> {
         self.load_text(text.as_bytes(), newlines_before + 2)
     }
 
-    fn apply_line(&mut self, line: &[u8]) -> Result<(), String> {
+    fn apply_line(&mut self, line: &[u8]) -> Result<(), ConfError> {
         let words = split_args(line).ok_or("Unbalanced quotes in configuration line")?;
         let mut words: Vec<String> = words
             .iter()
@@ -152,7 +193,7 @@ impl<'a> Loader<'a> {
             {
                 self.inert_seen.push(param.name.to_string());
             }
-            return self.set(param.name, &value);
+            return Ok(self.set(param.name, &value)?);
         }
         if DEPRECATED.contains(&name.as_str()) && args.len() == 1 {
             return Ok(());
@@ -281,9 +322,10 @@ mod tests {
     fn load(text: &str, options: &[&str]) -> Result<Config, String> {
         let mut c = Config::default();
         let mut l = Loader::new(&mut c);
-        l.load_text(text.as_bytes(), 1)?;
+        l.load_text(text.as_bytes(), 1).map_err(|e| e.to_string())?;
         let opts: Vec<String> = options.iter().map(|s| s.to_string()).collect();
-        l.load_options(&opts, text.matches('\n').count())?;
+        l.load_options(&opts, text.matches('\n').count())
+            .map_err(|e| e.to_string())?;
         Ok(c)
     }
 

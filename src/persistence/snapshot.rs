@@ -6,6 +6,7 @@
 use super::durable::replace_file;
 use super::rdb::{write_rdb_releasing, RdbMeta};
 use crate::store::db::{DbView, Segment};
+use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,13 +24,41 @@ pub struct RdbOptions {
     pub aof_base: bool,
 }
 
-/// The error text of a save stopped by [`SaveJob::cancel`].
-pub const CANCELLED: &str = "save cancelled";
+/// Why a save produced no file.
+#[derive(Debug, PartialEq)]
+pub enum SaveError {
+    /// Stopped on purpose ([`SaveJob::cancel`], or nothing left to finish):
+    /// not a disk error.
+    Cancelled,
+    /// Any other failure, as the text the log and INFO show.
+    Failed(String),
+}
+
+impl fmt::Display for SaveError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            SaveError::Cancelled => f.write_str("save cancelled"),
+            SaveError::Failed(text) => f.write_str(text),
+        }
+    }
+}
+
+/// The I/O error a [`Cancellable`] writer fails with once cancelled.
+#[derive(Debug)]
+struct CancelledWrite;
+
+impl fmt::Display for CancelledWrite {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        SaveError::Cancelled.fmt(f)
+    }
+}
+
+impl std::error::Error for CancelledWrite {}
 
 /// Writes the views to `target` durably (temp file `temp`, fsync, rename,
 /// fsync of the directory), handing each segment to `release` once written.
 /// Setting `cancel` stops it at the next buffer, leaving `target` as it was.
-/// Returns the file size, or the error as text.
+/// Returns the file size, or why it failed.
 pub fn save_rdb(
     views: Vec<DbView>,
     target: &Path,
@@ -37,7 +66,7 @@ pub fn save_rdb(
     options: RdbOptions,
     release: &mut dyn FnMut(Arc<Segment>),
     cancel: &AtomicBool,
-) -> Result<u64, String> {
+) -> Result<u64, SaveError> {
     let meta = RdbMeta {
         used_mem: crate::alloc::used_memory() as u64,
         aof_base: options.aof_base,
@@ -53,7 +82,15 @@ pub fn save_rdb(
             release,
         )
     })
-    .map_err(|e| e.to_string())
+    .map_err(|e| {
+        if e.get_ref()
+            .is_some_and(|inner| inner.is::<CancelledWrite>())
+        {
+            SaveError::Cancelled
+        } else {
+            SaveError::Failed(e.to_string())
+        }
+    })
 }
 
 /// A writer that fails once `cancel` is set.
@@ -65,7 +102,7 @@ struct Cancellable<'a, W> {
 impl<W: Write> Write for Cancellable<'_, W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.cancel.load(Ordering::Relaxed) {
-            return Err(io::Error::other(CANCELLED));
+            return Err(io::Error::other(CancelledWrite));
         }
         self.inner.write(buf)
     }
@@ -92,7 +129,7 @@ pub struct SaveJob {
     pub dirty_at_start: u64,
     /// Where the finished file lands (the AOF base for a rewrite).
     pub target: PathBuf,
-    handle: JoinHandle<Result<u64, String>>,
+    handle: JoinHandle<Result<u64, SaveError>>,
     /// Segments the thread is done with. The loop drops them: the last
     /// reference to a segment the loop has since copied frees its entries,
     /// and freeing them here keeps the save thread off the loop's malloc
@@ -139,7 +176,7 @@ impl SaveJob {
     }
 
     /// Asks the thread to stop: it fails at its next buffer and removes its
-    /// temp file, and [`SaveJob::join`] returns the [`CANCELLED`] error.
+    /// temp file, and [`SaveJob::join`] returns [`SaveError::Cancelled`].
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::Relaxed);
     }
@@ -157,13 +194,13 @@ impl SaveJob {
     }
 
     /// Waits for the thread; the file size or why it failed.
-    pub fn join(self) -> Result<u64, String> {
+    pub fn join(self) -> Result<u64, SaveError> {
         let SaveJob {
             handle, released, ..
         } = self;
         let result = handle
             .join()
-            .unwrap_or_else(|_| Err("the save thread panicked".into()));
+            .unwrap_or_else(|_| Err(SaveError::Failed("the save thread panicked".into())));
         drop(released);
         result
     }

@@ -14,7 +14,7 @@
 //! - reads don't matter: input arriving in pieces parses to the same
 //!   commands and end as the whole input at once.
 
-use super::parser::{parse_command, Limits, ParseProgress, Parsed};
+use super::parser::{is_too_big, parse_command, Limits, ParseProgress, Parsed};
 
 /// What a byte stream parsed to, as the server's read loop would see it.
 #[derive(Debug, PartialEq, Eq)]
@@ -77,7 +77,7 @@ pub fn parse_stream(data: &[u8], cuts: &[usize], limits: &Limits) -> Outcome {
 pub fn check_input(data: &[u8], cuts: &[usize], limits: &Limits) {
     let whole = parse_stream(data, &[], limits);
     let pieces = parse_stream(data, cuts, limits);
-    let too_big = pieces.error.is_some_and(|e| e.contains("too big"));
+    let too_big = pieces.error.is_some_and(is_too_big);
     if too_big && pieces != whole {
         assert!(
             whole.commands.starts_with(&pieces.commands),

@@ -6,6 +6,7 @@
 //! into the caller's buffer. Errors carry Redis's exact `Protocol error` text;
 //! the server replies it and closes the connection.
 
+use crate::numbers::parse_i64;
 use std::ops::Range;
 
 /// Redis's input limits, as they apply to one client.
@@ -138,6 +139,13 @@ const TOO_BIG_COUNT: &str = "Protocol error: too big mbulk count string";
 const TOO_BIG_BULK: &str = "Protocol error: too big bulk count string";
 const UNBALANCED: &str = "Protocol error: unbalanced quotes in request";
 
+/// True for the errors of input over a size limit (inline request, multibulk
+/// count or bulk length line too long), which depend on how much arrived at
+/// once; every other protocol error is a property of the bytes.
+pub fn is_too_big(error: &str) -> bool {
+    [TOO_BIG_INLINE, TOO_BIG_COUNT, TOO_BIG_BULK].contains(&error)
+}
+
 #[inline]
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
@@ -198,36 +206,6 @@ fn bad_header(
         return no_line(unparsed, limits, too_big);
     }
     Err(error)
-}
-
-/// Parses a decimal integer the way Redis's string2ll does (no '+', no spaces).
-pub fn parse_i64(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    let (neg, digits) = match s[0] {
-        b'-' => (true, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() || (digits[0] == b'0' && digits.len() > 1) {
-        return None;
-    }
-    let mut v: i64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        let d = (c - b'0') as i64;
-        v = if neg {
-            v.checked_mul(10)?.checked_sub(d)?
-        } else {
-            v.checked_mul(10)?.checked_add(d)?
-        };
-    }
-    if neg && v == 0 {
-        return None; // "-0" is not canonical
-    }
-    Some(v)
 }
 
 #[inline(always)]
@@ -875,19 +853,5 @@ mod tests {
             parse_all(b"*1\r\n$\r\n"),
             Err("Protocol error: invalid bulk length")
         );
-    }
-
-    #[test]
-    fn integers_parse_like_string2ll() {
-        assert_eq!(parse_i64(b"0"), Some(0));
-        assert_eq!(parse_i64(b"-12"), Some(-12));
-        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
-        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
-        assert_eq!(parse_i64(b"9223372036854775808"), None);
-        assert_eq!(parse_i64(b"+1"), None);
-        assert_eq!(parse_i64(b"01"), None);
-        assert_eq!(parse_i64(b" 1"), None);
-        assert_eq!(parse_i64(b"-0"), None);
-        assert_eq!(parse_i64(b""), None);
     }
 }

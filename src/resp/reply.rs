@@ -2,6 +2,7 @@
 //! client's protocol, so handlers say *what* they reply (a map, a double, a
 //! null) and the encoder picks the RESP2 or RESP3 form.
 
+use crate::numbers::{format_double, format_i64};
 use std::io::Write;
 
 /// A client's pending output and the protocol it speaks.
@@ -239,71 +240,6 @@ impl Reply {
     }
 }
 
-/// Formats `n` in decimal into `tmp`, returning the used tail.
-#[inline]
-pub fn format_i64(n: i64, tmp: &mut [u8; 20]) -> &[u8] {
-    let mut i = tmp.len();
-    let neg = n < 0;
-    let mut v = n.unsigned_abs();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    if neg {
-        // 20 digits is enough for u64; i64::MIN has 19 digits plus the sign.
-        i -= 1;
-        tmp[i] = b'-';
-    }
-    &tmp[i..]
-}
-
-/// A double as Redis's `%.17g` prints it, with `inf`/`-inf`/`nan`.
-pub fn format_double(d: f64) -> String {
-    if d.is_nan() {
-        return "nan".into();
-    }
-    if d.is_infinite() {
-        return if d > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    format_g(d, 17)
-}
-
-/// C's `%.{precision}g` for a finite double.
-pub fn format_g(d: f64, precision: usize) -> String {
-    if d == 0.0 {
-        return if d.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    let p = precision.max(1);
-    // Exponent after rounding to p significant digits.
-    let sci = format!("{:.*e}", p - 1, d);
-    let (mantissa, exp) = sci.split_once('e').unwrap();
-    let exp: i32 = exp.parse().unwrap();
-    if exp < -4 || exp >= p as i32 {
-        let m = trim_zeros(mantissa);
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{}e{}{:02}", m, sign, exp.abs())
-    } else {
-        let decimals = (p as i32 - 1 - exp).max(0) as usize;
-        trim_zeros(&format!("{:.*}", decimals, d)).to_string()
-    }
-}
-
-fn trim_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,15 +288,5 @@ mod tests {
         r.error("ERR bad\r\nthing");
         assert_eq!(r.buf, b":-9223372036854775808\r\n-ERR bad  thing\r\n");
         assert_eq!(r.last_error.as_deref(), Some("ERR"));
-    }
-
-    #[test]
-    fn percent_g_formatting() {
-        assert_eq!(format_g(3.0, 17), "3");
-        assert_eq!(format_g(0.1, 17), "0.10000000000000001");
-        assert_eq!(format_g(1e20, 17), "1e+20");
-        assert_eq!(format_g(1.5e-7, 17), "1.4999999999999999e-07");
-        assert_eq!(format_g(10.5, 17), "10.5");
-        assert_eq!(format_double(f64::INFINITY), "inf");
     }
 }

@@ -48,7 +48,7 @@ enum RdbMessage {
 impl Server {
     /// Loads the dataset before serving: the AOF when appendonly is on (and
     /// opens it for appending), else `dir/dbfilename` when it exists.
-    pub fn load_data(&mut self) -> Result<(), String> {
+    pub fn load_data(&mut self) -> Result<(), LoadError> {
         let started = Instant::now();
         // Loaded keys get the current LRU/LFU clock, not 0.
         self.refresh_clock();
@@ -130,7 +130,7 @@ impl Server {
     /// Loads an RDB file: parsed on a helper thread, inserted here. Keys
     /// already expired are skipped unless `keep_expired` (an AOF base).
     /// Returns the bytes the RDB took (an AOF's RESP tail may follow).
-    fn load_rdb_file(&mut self, path: &Path, keep_expired: bool) -> Result<u64, String> {
+    fn load_rdb_file(&mut self, path: &Path, keep_expired: bool) -> Result<u64, LoadError> {
         let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let total = file.metadata().map_or(0, |m| m.len());
         let progress = Arc::new(AtomicU64::new(0));
@@ -171,10 +171,10 @@ impl Server {
             match rx.recv_timeout(SERVE_EVERY) {
                 Ok(RdbMessage::Batch(entries)) => {
                     if let Some(&(db, _)) = entries.iter().find(|(db, _)| *db >= databases) {
-                        break Err(format!(
+                        break Err(LoadError::Failed(format!(
                             "{}: database {db} is out of range (databases {databases})",
                             path.display()
-                        ));
+                        )));
                     }
                     for (db, entry) in entries {
                         if !keep_expired && entry.is_expired(now_ms) {
@@ -185,19 +185,22 @@ impl Server {
                         loaded += 1;
                     }
                 }
-                Ok(RdbMessage::Done(result)) => break result,
+                Ok(RdbMessage::Done(result)) => break result.map_err(LoadError::Failed),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
-                    break Err(format!("{}: the loading thread stopped", path.display()))
+                    break Err(LoadError::Failed(format!(
+                        "{}: the loading thread stopped",
+                        path.display()
+                    )))
                 }
             }
             let bytes = progress.load(Ordering::Relaxed);
             if self.loading_tick(bytes, &mut last_log, path) {
-                break Err(LOAD_INTERRUPTED.into());
+                break Err(LoadError::Interrupted);
             }
         };
         drop(rx);
-        if !matches!(&outcome, Err(e) if e == LOAD_INTERRUPTED) {
+        if !matches!(outcome, Err(LoadError::Interrupted)) {
             let _ = reader.join();
         } // else the process exits: the reader is not waited for
 
@@ -211,7 +214,7 @@ impl Server {
 
     /// Replays an AOF file of RESP commands. `last`: the newest file, whose
     /// truncated tail may be cut off (aof-load-truncated).
-    fn replay_aof_file(&mut self, path: &Path, last: bool) -> Result<(), String> {
+    fn replay_aof_file(&mut self, path: &Path, last: bool) -> Result<(), LoadError> {
         let mut file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let total = file.metadata().map_or(0, |m| m.len());
         // An AOF rewritten with aof-use-rdb-preamble starts with an RDB
@@ -243,10 +246,10 @@ impl Server {
             valid_len = multi_start;
         }
         if !(last && self.state.config.aof_load_truncated) {
-            return Err(format!(
+            return Err(LoadError::Failed(format!(
                 "Bad file format reading the append only file {}: unexpected end of file at offset {valid_len} (aof-load-truncated is off, or it is not the last file)",
                 path.display()
-            ));
+            )));
         }
         warn!(
             target: "aof",
@@ -271,7 +274,7 @@ impl Server {
         file_offset: u64,
         loader: usize,
         path: &Path,
-    ) -> Result<(u64, u64, u64), String> {
+    ) -> Result<(u64, u64, u64), LoadError> {
         let mut buf: Vec<u8> = Vec::new();
         let mut start = 0usize;
         let mut base_offset = file_offset; // file offset of buf[0]
@@ -289,7 +292,7 @@ impl Server {
         loop {
             let parsed = if start < buf.len() {
                 if buf[start] != b'*' {
-                    return Err(bad_format(path, base_offset + start as u64));
+                    return Err(bad_format(path, base_offset + start as u64).into());
                 }
                 parse_command(
                     &buf[start..],
@@ -307,12 +310,12 @@ impl Server {
                     let argv = Argv::new(&buf[start..], &args);
                     if registry().lookup(argv.get(0)).is_none() {
                         // Replaying around it would silently drop its data.
-                        return Err(format!(
+                        return Err(LoadError::Failed(format!(
                             "Unknown command '{}' reading the append only file {} at offset {}",
                             String::from_utf8_lossy(argv.get(0)),
                             path.display(),
                             base_offset + start as u64
-                        ));
+                        )));
                     }
                     if argv.get(0).eq_ignore_ascii_case(b"multi") {
                         multi_start = base_offset + start as u64;
@@ -322,7 +325,7 @@ impl Server {
                     commands += 1;
                     if commands.is_multiple_of(1024) && last_serve.elapsed() >= SERVE_EVERY {
                         if self.loading_tick(base_offset + start as u64, &mut last_log, path) {
-                            return Err(LOAD_INTERRUPTED.into());
+                            return Err(LoadError::Interrupted);
                         }
                         last_serve = Instant::now();
                     }
@@ -413,8 +416,29 @@ impl Server {
     }
 }
 
-/// The error [`Server::load_data`] returns when a shutdown interrupted it.
-pub const LOAD_INTERRUPTED: &str = "shutdown requested while loading";
+/// Why [`Server::load_data`] stopped.
+#[derive(Debug, PartialEq)]
+pub enum LoadError {
+    /// A shutdown was requested while loading: the process exits cleanly.
+    Interrupted,
+    /// The dataset could not be loaded; the text says why.
+    Failed(String),
+}
+
+impl From<String> for LoadError {
+    fn from(text: String) -> LoadError {
+        LoadError::Failed(text)
+    }
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            LoadError::Interrupted => f.write_str("shutdown requested while loading"),
+            LoadError::Failed(text) => f.write_str(text),
+        }
+    }
+}
 
 /// Redis's message for an AOF that is not a sequence of RESP commands.
 fn bad_format(path: &Path, offset: u64) -> String {

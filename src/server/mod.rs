@@ -24,7 +24,7 @@ pub use blocking::{BlockedOn, Blocking, Release, TimeoutReply, WaitKey};
 pub use client::{Client, ReplyMode, Transaction};
 pub use instant::Instantaneous;
 pub use latency::LatencyMonitor;
-pub use loading::LOAD_INTERRUPTED;
+pub use loading::LoadError;
 pub use notify::class as event_class;
 pub use notify::{flags_to_string as notify_flags_to_string, parse_flags as parse_notify_flags};
 pub use pause::{Pause, PauseMode};

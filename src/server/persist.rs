@@ -9,7 +9,7 @@ use super::state::unix_ms;
 use super::{Presence, ServerState};
 use crate::config::{AppendFsync, Config};
 use crate::persistence::aof::{Aof, AofPaths, Flushed, Rewrite};
-use crate::persistence::snapshot::{save_rdb, JobKind, RdbOptions, SaveJob};
+use crate::persistence::snapshot::{save_rdb, JobKind, RdbOptions, SaveError, SaveJob};
 use crate::store::Store;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -351,13 +351,13 @@ impl ServerState {
                         log::info!(target: "rdb", "bgsave_done file={} bytes={bytes} secs={secs} msg=\"Background saving terminated with success\"", target.display());
                         self.saved(dirty_at_start);
                     }
-                    Err(e) if e == crate::persistence::snapshot::CANCELLED => {
+                    Err(SaveError::Cancelled) => {
                         // Stopped on purpose (FLUSHALL): not a disk error.
                         log::info!(target: "rdb", "bgsave_cancelled file={}", target.display());
                     }
                     Err(e) => {
                         log::warn!(target: "rdb", "bgsave_failed file={} error=\"{e}\"", target.display());
-                        self.persist.last_bgsave_error = Some(e);
+                        self.persist.last_bgsave_error = Some(e.to_string());
                     }
                 }
             }
@@ -367,14 +367,14 @@ impl ServerState {
                 let finished = result.and_then(|bytes| {
                     let (Some(aof), Some(rewrite)) = (self.persist.aof.as_mut(), rewrite) else {
                         // The AOF was turned off meanwhile: nothing to finish.
-                        return Err(crate::persistence::snapshot::CANCELLED.into());
+                        return Err(SaveError::Cancelled);
                     };
                     aof.finish_rewrite(&rewrite)
                         .map(|_| bytes)
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| SaveError::Failed(e.to_string()))
                 });
                 match finished {
-                    Err(e) if e == crate::persistence::snapshot::CANCELLED => {
+                    Err(SaveError::Cancelled) => {
                         log::info!(target: "aof", "rewrite_cancelled");
                     }
                     Ok(bytes) => {

@@ -9,7 +9,7 @@
 //! (expired, evicted) go out as `DEL`. A transaction goes out as one
 //! `MULTI ... EXEC` unit. A `SELECT` is inserted whenever the database changes.
 
-use crate::resp::reply::format_i64;
+use crate::numbers::format_i64;
 
 /// The pending effect stream and its bookkeeping.
 #[derive(Default)]

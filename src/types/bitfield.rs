@@ -35,7 +35,7 @@ impl FieldType {
             _ => return None,
         };
         let rest = rest.split(|&b| b == 0).next().unwrap_or_default();
-        let bits = crate::resp::parser::parse_i64(rest)?;
+        let bits = crate::numbers::parse_i64(rest)?;
         let max = if signed { 64 } else { 63 };
         (1..=max).contains(&bits).then_some(FieldType {
             signed,

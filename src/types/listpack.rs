@@ -14,8 +14,7 @@
 //! A whole listpack is `[total bytes: u32 LE][element count: u16 LE]
 //! [entries][0xFF]`, the count being 65535 ("unknown") from 65535 elements on.
 
-use crate::resp::parser::parse_i64;
-use crate::resp::reply::format_i64;
+use crate::numbers::{format_i64, parse_i64};
 
 /// One element as stored: an integer (when its text is a canonical 64-bit
 /// integer) or bytes. Build it from bytes with [`Elem::new`], which picks the

@@ -11,8 +11,7 @@
 
 use super::dict::Dict;
 use super::hash::scan_dict;
-use crate::resp::parser::parse_i64;
-use crate::resp::reply::format_i64;
+use crate::numbers::{format_i64, parse_i64};
 use crate::store::evict::random_u64;
 
 /// A set: intset while small and all integers, hashtable beyond.

@@ -7,9 +7,8 @@
 //! the file holds before the "unexpected end of file" error.
 
 use super::{len, RdbError};
-use crate::commands::zsets::parse_score;
+use crate::numbers::{format_i64, parse_score};
 use crate::persistence::lzf;
-use crate::resp::reply::format_i64;
 use std::io::Read;
 
 /// Result of reading the file.

@@ -896,7 +896,7 @@ fn recorded(name: &str) -> Contents {
                     .iter()
                     .map(|p| {
                         let score = str_of(&p[1]);
-                        let score = crate::commands::zsets::parse_score(&score).unwrap();
+                        let score = crate::numbers::parse_score(&score).unwrap();
                         (str_of(&p[0]), score)
                     })
                     .collect();

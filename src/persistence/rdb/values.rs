@@ -13,7 +13,7 @@
 
 use super::input::{error, Input, Result};
 use super::{container, kind, legacy};
-use crate::commands::zsets::parse_score;
+use crate::numbers::parse_score;
 use crate::store::Entry;
 use crate::types::hash::{Hash, HashLimits};
 use crate::types::list::{End, List};

@@ -11,9 +11,8 @@
 //! handed to the `Write`: the file is never built in memory.
 
 use super::{container, kind, len, opcode, RdbMeta, RDB_VERSION};
+use crate::numbers::{format_double, parse_i64};
 use crate::persistence::lzf::Compressor;
-use crate::resp::parser::parse_i64;
-use crate::resp::reply::format_double;
 use crate::store::db::{DbView, Segment};
 use crate::store::{Entry, Value};
 use crate::types::hash::Hash;
