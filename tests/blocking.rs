@@ -488,3 +488,41 @@ fn move_copy_and_swapdb_wake_waiters_in_the_target_database() {
         out
     });
 }
+
+#[test]
+fn a_waiter_is_served_from_the_key_that_got_ready() {
+    // Redis serves a waiter from the key that was signalled, whatever its
+    // other keys hold (here an earlier key of another type), and in the
+    // order the keys got ready (here the second key first).
+    let out = same_as_redis(&[], |port| {
+        let mut ctl = Raw::connect(port);
+        let mut w = Raw::connect(port);
+        let mut out = Vec::new();
+        for (block, wrong, push) in [
+            ("BLPOP z l 0", "ZADD z 1 m", "RPUSH l a b"),
+            ("BLMPOP 0 2 z l RIGHT COUNT 2", "ZADD z 1 m", "RPUSH l a b c"),
+            ("BZPOPMIN l z 0", "RPUSH l x", "ZADD z 1 a"),
+            ("BZMPOP 0 2 l z MAX", "RPUSH l x", "ZADD z 1 a 2 b"),
+        ] {
+            ctl.cmd(&["FLUSHALL"]);
+            w.send(&support::frame(
+                &block.split(' ').map(str::as_bytes).collect::<Vec<_>>(),
+            ));
+            wait_blocked(port, 1);
+            out.push(ctl.cmd(&wrong.split(' ').collect::<Vec<_>>()));
+            out.push(ctl.cmd(&push.split(' ').collect::<Vec<_>>()));
+            out.push(w.reply());
+        }
+        ctl.cmd(&["FLUSHALL"]);
+        w.send(b"BLPOP k1 k2 0\r\n");
+        wait_blocked(port, 1);
+        out.push(ctl.cmd(&["MULTI"]));
+        out.push(ctl.cmd(&["RPUSH", "k2", "two"]));
+        out.push(ctl.cmd(&["RPUSH", "k1", "one"]));
+        out.push(ctl.cmd(&["EXEC"]));
+        out.push(w.reply());
+        out
+    });
+    assert_eq!(out[2], b"*2\r\n$1\r\nl\r\n$1\r\na\r\n");
+    assert_eq!(out[16], b"*2\r\n$2\r\nk2\r\n$3\r\ntwo\r\n");
+}

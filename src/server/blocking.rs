@@ -50,6 +50,8 @@ pub struct Blocking {
     ready: Vec<WaitKey>,
     deadlines: BTreeSet<(Instant, usize)>,
     count: usize,
+    /// The key a re-run blocked command is being served from.
+    serving: Option<Box<[u8]>>,
 }
 
 impl Blocking {
@@ -130,6 +132,28 @@ impl Blocking {
     /// The keys signalled since the last call.
     pub fn take_ready(&mut self) -> Vec<WaitKey> {
         std::mem::take(&mut self.ready)
+    }
+
+    /// Marks `key` as the one the next re-run blocked command is served
+    /// from (None once it ran).
+    pub fn set_serving(&mut self, key: Option<Box<[u8]>>) {
+        self.serving = key;
+    }
+
+    /// Of a blocking command's `keys`, those it may pop from now: all of
+    /// them when it first runs; only the key that got ready when a write
+    /// serves it (as Redis serves a waiter from the signalled key, whatever
+    /// its other keys hold).
+    pub fn candidates<'k>(&self, keys: &[&'k [u8]]) -> Vec<&'k [u8]> {
+        match &self.serving {
+            Some(ready) => keys
+                .iter()
+                .copied()
+                .filter(|k| *k == &ready[..])
+                .take(1)
+                .collect(),
+            None => keys.to_vec(),
+        }
     }
 
     /// The client waiting longest on `key`, if any.

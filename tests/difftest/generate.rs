@@ -61,7 +61,7 @@ struct ClientGen {
     in_multi: bool,
     /// It sent WATCH and has not ended the transaction since.
     watching: bool,
-    /// The keys of the blocking command this client was blocked by.
+    /// The blocking command this client was blocked by.
     blocked_on: Vec<String>,
     /// Turns since it blocked (a rescue push comes after a while).
     blocked_for: u32,
@@ -132,8 +132,9 @@ impl Generator {
             (0..blocked.len()).find(|&c| blocked[c] && self.clients[c].blocked_for > 40)
         {
             self.clients[b].blocked_for = 0;
-            let key = self.clients[b].blocked_on[0].clone();
-            let push = if key.starts_with("bzset") {
+            let blocked_by = &self.clients[b].blocked_on;
+            let key = blocking_keys(blocked_by)[0].clone();
+            let push = if blocked_by[0].starts_with("BZ") {
                 vec!["ZADD".into(), key.clone(), "1".into(), "rescued".into()]
             } else {
                 vec!["RPUSH".into(), key.clone(), "rescued".into()]
@@ -214,7 +215,7 @@ impl Generator {
                 }
             };
             if block_timeout(&b) == 0.0 {
-                self.clients[client].blocked_on = blocking_keys(&b);
+                self.clients[client].blocked_on = b.clone();
             }
             cmds.push(b);
         }
@@ -248,15 +249,6 @@ impl Generator {
     }
 
     /// A key of `family`, or now and then of another one (WRONGTYPE paths).
-    /// A key for a list or zset command: sometimes one of the keys blocking
-    /// pops wait on, which only list (zset) commands ever write.
-    fn typed_key(&mut self, family: &str) -> String {
-        if self.rng.chance(20) {
-            return format!("b{family}:{}", self.rng.below(2));
-        }
-        self.key(family)
-    }
-
     fn key(&mut self, family: &str) -> String {
         let family = if self.rng.chance(5) {
             FAMILIES[self.rng.below(6) as usize]
@@ -480,7 +472,7 @@ impl Generator {
     }
 
     fn list_command(&mut self) -> Vec<String> {
-        let k = self.typed_key("list");
+        let k = self.key("list");
         let side = |r: &mut Rng| r.pick(&["LEFT", "RIGHT"]).to_string();
         match self.rng.below(22) {
             0..=3 => {
@@ -534,13 +526,13 @@ impl Generator {
             16 => vec![
                 "LMOVE".into(),
                 k,
-                self.typed_key("list"),
+                self.key("list"),
                 side(&mut self.rng),
                 side(&mut self.rng),
             ],
-            17 => vec!["RPOPLPUSH".into(), k, self.typed_key("list")],
+            17 => vec!["RPOPLPUSH".into(), k, self.key("list")],
             18 => {
-                let mut c = vec!["LMPOP".into(), "2".into(), k, self.typed_key("list")];
+                let mut c = vec!["LMPOP".into(), "2".into(), k, self.key("list")];
                 c.push(side(&mut self.rng));
                 if self.rng.chance(50) {
                     c.extend(["COUNT".into(), self.rng.range(0, 3).to_string()]);
@@ -653,8 +645,8 @@ impl Generator {
     }
 
     fn zset_command(&mut self) -> Vec<String> {
-        let k = self.typed_key("zset");
-        let k2 = self.typed_key("zset");
+        let k = self.key("zset");
+        let k2 = self.key("zset");
         match self.rng.below(31) {
             0..=4 => {
                 let mut c = vec!["ZADD".into(), k];
@@ -774,7 +766,7 @@ impl Generator {
                 let mut c = vec![];
                 if store {
                     c.push(format!("{op}STORE"));
-                    c.push(self.typed_key("zset"));
+                    c.push(self.key("zset"));
                 } else {
                     c.push(op.into());
                 }
@@ -922,12 +914,12 @@ impl Generator {
         } else {
             self.rng.pick(&["0.01", "0.02"]).to_string()
         };
-        // Only list (zset) commands write these keys: a blocked client's key
-        // never changes type (a known difference, see known.rs).
-        let l1 = format!("blist:{}", self.rng.below(2));
-        let l2 = format!("blist:{}", self.rng.below(2));
-        let z1 = format!("bzset:{}", self.rng.below(2));
-        let z2 = format!("bzset:{}", self.rng.below(2));
+        // Ordinary keys: any command may give them another type while a
+        // client waits on them.
+        let l1 = self.key("list");
+        let l2 = self.key("list");
+        let z1 = self.key("zset");
+        let z2 = self.key("zset");
         let side = |r: &mut Rng| r.pick(&["LEFT", "RIGHT"]).to_string();
         let mut c: Vec<String> = match self.rng.below(8) {
             0 | 1 => vec![self.rng.pick(&["BLPOP", "BRPOP"]).into(), l1, l2],
