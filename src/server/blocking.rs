@@ -52,6 +52,8 @@ pub struct Blocking {
     count: usize,
     /// The key a re-run blocked command is being served from.
     serving: Option<Box<[u8]>>,
+    /// Keys the running command overwrote in place: it does not make them ready.
+    overwritten: Vec<WaitKey>,
 }
 
 impl Blocking {
@@ -101,16 +103,34 @@ impl Blocking {
         self.deadlines.len()
     }
 
-    /// A write touched `key` in `db`: if anyone waits on it, serve them soon.
+    /// A write touched `key` in `db`: if anyone waits on it, serve them
+    /// soon (unless the running command only overwrote it in place).
     #[inline]
     pub fn signal(&mut self, db: usize, key: &[u8]) {
         if self.waiters.is_empty() {
             return;
         }
         let wk: WaitKey = (db, key.into());
-        if self.waiters.contains_key(&wk) && !self.ready.contains(&wk) {
+        if self.waiters.contains_key(&wk)
+            && !self.ready.contains(&wk)
+            && !self.overwritten.contains(&wk)
+        {
             self.ready.push(wk);
         }
+    }
+
+    /// The running command replaced the value of an existing `key` in
+    /// `db` (Redis 7.0's `dbOverwrite`): its own signal for `key` serves nobody.
+    pub fn overwritten(&mut self, db: usize, key: &[u8]) {
+        if !self.waiters.is_empty() {
+            self.overwritten.push((db, key.into()));
+        }
+    }
+
+    /// The running command is over: forgets what it overwrote.
+    #[inline]
+    pub fn end_command(&mut self) {
+        self.overwritten.clear();
     }
 
     /// Every waited-on key of `db` is ready (SWAPDB, FLUSHDB...).
