@@ -6,8 +6,10 @@
 //! on, dispatch marks the key ready; once the command (or the whole EXEC)
 //! that wrote is over, the loop runs the waiting clients' commands again,
 //! oldest first, as long as the key then holds a value of the type they
-//! wait for (Redis's signalKeyAsReady + handleClientsBlockedOnKeys). A
-//! key deleted or overwritten with another type meanwhile serves nobody.
+//! wait for, each popping from that key only (Redis's signalKeyAsReady +
+//! handleClientsBlockedOnKeys). A key deleted or overwritten with another
+//! type meanwhile serves nobody, and so does a stored result (SORT ...
+//! STORE, Z*STORE) that overwrote an existing key, as in Redis 7.0.
 //! Deadlines are kept sorted so the loop can wake exactly on time.
 
 use crate::commands::table::CommandId;
