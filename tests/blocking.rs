@@ -500,7 +500,11 @@ fn a_waiter_is_served_from_the_key_that_got_ready() {
         let mut out = Vec::new();
         for (block, wrong, push) in [
             ("BLPOP z l 0", "ZADD z 1 m", "RPUSH l a b"),
-            ("BLMPOP 0 2 z l RIGHT COUNT 2", "ZADD z 1 m", "RPUSH l a b c"),
+            (
+                "BLMPOP 0 2 z l RIGHT COUNT 2",
+                "ZADD z 1 m",
+                "RPUSH l a b c",
+            ),
             ("BZPOPMIN l z 0", "RPUSH l x", "ZADD z 1 a"),
             ("BZMPOP 0 2 l z MAX", "RPUSH l x", "ZADD z 1 a 2 b"),
         ] {

@@ -365,10 +365,11 @@ fn would_run(client: &crate::server::Client, id: CommandId, flags: u32) -> bool 
     let specs = &registry().specs;
     specs[id].has(flags)
         || (specs[id].name == "exec"
-            && client
-                .multi
-                .as_ref()
-                .is_some_and(|tx| tx.queued.iter().any(|(queued, _)| specs[*queued].has(flags))))
+            && client.multi.as_ref().is_some_and(|tx| {
+                tx.queued
+                    .iter()
+                    .any(|(queued, _)| specs[*queued].has(flags))
+            }))
 }
 
 /// Redis's `unknown command 'x', with args beginning with: 'a' 'b' `, the

@@ -1,6 +1,8 @@
 //! The seeded workload: turns of commands for one client at a time, drawn
 //! from every data-type family, with TTLs, transactions (WATCH/MULTI/EXEC/
 //! DISCARD), CLIENT REPLY OFF/ON/SKIP, HELLO 2/3 switches and blocking pops.
+//! Blocking pops wait on the same keys every other command writes, so a
+//! waited-on key may be deleted, overwritten or given another type.
 //! The same seed and the same observations (which clients are blocked)
 //! give the same turns, so a run replays exactly.
 
