@@ -488,3 +488,86 @@ fn move_copy_and_swapdb_wake_waiters_in_the_target_database() {
         out
     });
 }
+
+#[test]
+fn a_waiter_is_served_from_the_key_that_got_ready() {
+    // Redis serves a waiter from the key that was signalled, whatever its
+    // other keys hold (here an earlier key of another type), and in the
+    // order the keys got ready (here the second key first).
+    let out = same_as_redis(&[], |port| {
+        let mut ctl = Raw::connect(port);
+        let mut w = Raw::connect(port);
+        let mut out = Vec::new();
+        for (block, wrong, push) in [
+            ("BLPOP z l 0", "ZADD z 1 m", "RPUSH l a b"),
+            (
+                "BLMPOP 0 2 z l RIGHT COUNT 2",
+                "ZADD z 1 m",
+                "RPUSH l a b c",
+            ),
+            ("BZPOPMIN l z 0", "RPUSH l x", "ZADD z 1 a"),
+            ("BZMPOP 0 2 l z MAX", "RPUSH l x", "ZADD z 1 a 2 b"),
+        ] {
+            ctl.cmd(&["FLUSHALL"]);
+            w.send(&support::frame(
+                &block.split(' ').map(str::as_bytes).collect::<Vec<_>>(),
+            ));
+            wait_blocked(port, 1);
+            out.push(ctl.cmd(&wrong.split(' ').collect::<Vec<_>>()));
+            out.push(ctl.cmd(&push.split(' ').collect::<Vec<_>>()));
+            out.push(w.reply());
+        }
+        ctl.cmd(&["FLUSHALL"]);
+        w.send(b"BLPOP k1 k2 0\r\n");
+        wait_blocked(port, 1);
+        out.push(ctl.cmd(&["MULTI"]));
+        out.push(ctl.cmd(&["RPUSH", "k2", "two"]));
+        out.push(ctl.cmd(&["RPUSH", "k1", "one"]));
+        out.push(ctl.cmd(&["EXEC"]));
+        out.push(w.reply());
+        out
+    });
+    assert_eq!(out[2], b"*2\r\n$1\r\nl\r\n$1\r\na\r\n");
+    assert_eq!(out[16], b"*2\r\n$2\r\nk2\r\n$3\r\ntwo\r\n");
+}
+
+#[test]
+fn a_stored_result_overwriting_a_key_wakes_nobody() {
+    // Redis 7.0 serves a waiter when a key is created (dbAdd), not when
+    // SORT ... STORE, Z*STORE or ZRANGESTORE overwrite an existing key in
+    // place; RENAME and COPY ... REPLACE delete then add, so they wake.
+    let out = same_as_redis(&[], |port| {
+        let mut ctl = Raw::connect(port);
+        let mut out = Vec::new();
+        let mut waiters = Vec::new();
+        for (i, (block, store)) in [
+            ("BLPOP k1 0", "SORT src STORE k1"),
+            ("BZPOPMIN k2 0", "ZUNIONSTORE k2 1 zs"),
+            ("BZPOPMIN k3 0", "ZRANGESTORE k3 zs 0 -1"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut w = Raw::connect(port);
+            w.send(&support::frame(
+                &block.split(' ').map(str::as_bytes).collect::<Vec<_>>(),
+            ));
+            wait_blocked(port, i + 1);
+            waiters.push(w);
+            let key = block.split(' ').nth(1).unwrap();
+            out.push(ctl.cmd(&["SET", key, "string"]));
+            out.push(ctl.cmd(&["RPUSH", "src", "2", "1"]));
+            out.push(ctl.cmd(&["ZADD", "zs", "1", "a"]));
+            out.push(ctl.cmd(&store.split(' ').collect::<Vec<_>>()));
+        }
+        out.push(format!("blocked={}", blocked_clients(&mut ctl)).into_bytes());
+        out.push(ctl.cmd(&["RENAME", "src", "k1"]));
+        out.push(waiters[0].reply());
+        out.push(ctl.cmd(&["COPY", "zs", "k2", "REPLACE"]));
+        out.push(waiters[1].reply());
+        out.push(format!("blocked={}", blocked_clients(&mut ctl)).into_bytes());
+        out
+    });
+    assert_eq!(out[12], b"blocked=3");
+    assert_eq!(out[17], b"blocked=1");
+}

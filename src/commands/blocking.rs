@@ -48,7 +48,7 @@ fn bpop_generic(ctx: &mut Ctx, argv: Argv, end: End) {
         return;
     };
     let keys: Vec<&[u8]> = (1..argv.len() - 1).map(|i| argv.get(i)).collect();
-    for key in &keys {
+    for key in ctx.server.blocking.candidates(&keys) {
         match lists::pop_and_reply(ctx, key, end, PopReply::KeyElement) {
             Served::Missing => continue,
             served => {
@@ -118,19 +118,28 @@ fn blmpop(ctx: &mut Ctx, argv: Argv) {
     let keys: Vec<&[u8]> = (a.first_key..a.first_key + a.numkeys)
         .map(|i| argv.get(i))
         .collect();
-    let served = lists::mpop_and_reply(ctx, argv, &a);
-    if let Served::Done(_) = served {
-        propagate_without_timeout(ctx, argv, b"LMPOP");
+    let mut served = Served::Missing;
+    for key in ctx.server.blocking.candidates(&keys) {
+        served = lists::pop_and_reply(ctx, key, a.end, PopReply::KeyElements(a.count));
+        if let Served::Done(_) = served {
+            let side: &[u8] = match a.end {
+                End::Head => b"LEFT",
+                End::Tail => b"RIGHT",
+            };
+            propagate_mpop(ctx, b"LMPOP", key, side, a.count);
+        }
+        if !matches!(served, Served::Missing) {
+            break;
+        }
     }
     serve_or_block(ctx, argv, served, &keys, timeout, TimeoutReply::NullArray);
 }
 
-/// BLMPOP and BZMPOP replay as LMPOP and ZMPOP: the same arguments, minus
-/// the timeout (the same data pops the same key).
-fn propagate_without_timeout(ctx: &mut Ctx, argv: Argv, command: &[u8]) {
-    let mut args = vec![command];
-    args.extend(argv.iter_from(2));
-    ctx.propagate(&args);
+/// BLMPOP and BZMPOP replay as LMPOP and ZMPOP of the one key they popped
+/// from (`command 1 key side COUNT count`), without the timeout.
+fn propagate_mpop(ctx: &mut Ctx, command: &[u8], key: &[u8], side: &[u8], count: usize) {
+    let count = count.to_string();
+    ctx.propagate(&[command, b"1", key, side, b"COUNT", count.as_bytes()]);
 }
 
 /// Pops from the first of `keys` holding a sorted set, or blocks on them.
@@ -144,11 +153,12 @@ fn zpop_or_block<'k>(
     shape: PopShape,
     timeout: Option<std::time::Duration>,
 ) -> Option<&'k [u8]> {
-    match zsets::first_zset(ctx, keys) {
+    let candidates = ctx.server.blocking.candidates(keys);
+    match zsets::first_zset(ctx, &candidates) {
         Err(_) => None, // WRONGTYPE already replied
         Ok(Some(i)) => {
-            zsets::pop_and_reply(ctx, keys[i], max, count, shape);
-            Some(keys[i])
+            zsets::pop_and_reply(ctx, candidates[i], max, count, shape);
+            Some(candidates[i])
         }
         Ok(None) => {
             ctx.block(argv, keys, timeout, TimeoutReply::NullArray, Kind::ZSet);
@@ -197,7 +207,8 @@ fn bzmpop(ctx: &mut Ctx, argv: Argv) {
         PopShape::KeyPairs,
         timeout,
     );
-    if popped.is_some() {
-        propagate_without_timeout(ctx, argv, b"ZMPOP");
+    if let Some(key) = popped {
+        let side: &[u8] = if a.max { b"MAX" } else { b"MIN" };
+        propagate_mpop(ctx, b"ZMPOP", key, side, a.count);
     }
 }

@@ -161,6 +161,7 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
             ctx.server.blocking.signal(ctx.db, argv.get(key_ref.pos));
         }
     }
+    ctx.server.blocking.end_command();
 
     // A command that just blocked goes to the slow log when it is served
     // (with the time it ran then added), as Redis 7.0 logs it.

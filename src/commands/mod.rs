@@ -108,6 +108,20 @@ impl Ctx<'_> {
             .touch(self.clients, self.db, key, || db.peek(key).is_some());
     }
 
+    /// Redis 7.0's `setKey` for a stored result (SORT ... STORE, Z*STORE,
+    /// ZRANGESTORE): `object` replaces whatever `key` held, with no TTL. A
+    /// key that existed is overwritten in place, which in Redis 7.0 wakes
+    /// no client blocked on it (only a created key does: `dbAdd` signals,
+    /// `dbOverwrite` does not).
+    pub fn set_key(&mut self, key: &[u8], object: crate::types::Object) {
+        self.expire_if_needed(key);
+        if self.store.exists(self.db, key) {
+            self.server.blocking.overwritten(self.db, key);
+        }
+        let clock = self.store.new_clock();
+        self.store.dbs[self.db].insert(crate::store::Entry::new_object(key, object, None, clock));
+    }
+
     /// Redis's write lookup of `key` before it is overwritten: a key whose
     /// time passed is expired first, so its `expired` event (and DEL) come
     /// before the write's own.

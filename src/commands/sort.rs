@@ -394,9 +394,7 @@ fn store(ctx: &mut Ctx, dest: &[u8], chosen: &[Vec<u8>], gets: &[&[u8]]) {
     }
     let len = list.len();
     if len > 0 {
-        ctx.expire_if_needed(dest);
-        let clock = ctx.store.new_clock();
-        ctx.store.dbs[ctx.db].insert(Entry::new_object(dest, Object::List(list), None, clock));
+        ctx.set_key(dest, Object::List(list));
         ctx.server.dirty += len as u64;
         ctx.notify(event_class::LIST, "sortstore", dest);
     } else if ctx.store.exists(ctx.db, dest) {
@@ -407,7 +405,7 @@ fn store(ctx: &mut Ctx, dest: &[u8], chosen: &[Vec<u8>], gets: &[&[u8]]) {
         return ctx.out.int(0);
     }
     // `notify` failed the WATCHes on `dest`; dispatch wakes its blocked
-    // clients (SORT's keys include the STORE destination).
+    // clients when it was created (SORT's keys include the STORE destination).
     ctx.out.int(len as i64);
 }
 

@@ -473,9 +473,7 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], pairs: Vec<(Box<[u8]>, f64)>, event: 
     let n = pairs.len();
     if n > 0 {
         let zs = ZSet::from_sorted(pairs, limits(ctx));
-        ctx.expire_if_needed(dst);
-        let clock = ctx.store.new_clock();
-        ctx.store.dbs[ctx.db].insert(Entry::new_object(dst, Object::ZSet(zs), None, clock));
+        ctx.set_key(dst, Object::ZSet(zs));
         ctx.server.dirty += 1;
         ctx.out.int(n as i64);
         ctx.notify(event_class::ZSET, event, dst);

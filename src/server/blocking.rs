@@ -6,8 +6,10 @@
 //! on, dispatch marks the key ready; once the command (or the whole EXEC)
 //! that wrote is over, the loop runs the waiting clients' commands again,
 //! oldest first, as long as the key then holds a value of the type they
-//! wait for (Redis's signalKeyAsReady + handleClientsBlockedOnKeys). A
-//! key deleted or overwritten with another type meanwhile serves nobody.
+//! wait for, each popping from that key only (Redis's signalKeyAsReady +
+//! handleClientsBlockedOnKeys). A key deleted or overwritten with another
+//! type meanwhile serves nobody, and so does a stored result (SORT ...
+//! STORE, Z*STORE) that overwrote an existing key, as in Redis 7.0.
 //! Deadlines are kept sorted so the loop can wake exactly on time.
 
 use crate::commands::table::CommandId;
@@ -50,6 +52,10 @@ pub struct Blocking {
     ready: Vec<WaitKey>,
     deadlines: BTreeSet<(Instant, usize)>,
     count: usize,
+    /// The key a re-run blocked command is being served from.
+    serving: Option<Box<[u8]>>,
+    /// Keys the running command overwrote in place: it does not make them ready.
+    overwritten: Vec<WaitKey>,
 }
 
 impl Blocking {
@@ -99,16 +105,34 @@ impl Blocking {
         self.deadlines.len()
     }
 
-    /// A write touched `key` in `db`: if anyone waits on it, serve them soon.
+    /// A write touched `key` in `db`: if anyone waits on it, serve them
+    /// soon (unless the running command only overwrote it in place).
     #[inline]
     pub fn signal(&mut self, db: usize, key: &[u8]) {
         if self.waiters.is_empty() {
             return;
         }
         let wk: WaitKey = (db, key.into());
-        if self.waiters.contains_key(&wk) && !self.ready.contains(&wk) {
+        if self.waiters.contains_key(&wk)
+            && !self.ready.contains(&wk)
+            && !self.overwritten.contains(&wk)
+        {
             self.ready.push(wk);
         }
+    }
+
+    /// The running command replaced the value of an existing `key` in
+    /// `db` (Redis 7.0's `dbOverwrite`): its own signal for `key` serves nobody.
+    pub fn overwritten(&mut self, db: usize, key: &[u8]) {
+        if !self.waiters.is_empty() {
+            self.overwritten.push((db, key.into()));
+        }
+    }
+
+    /// The running command is over: forgets what it overwrote.
+    #[inline]
+    pub fn end_command(&mut self) {
+        self.overwritten.clear();
     }
 
     /// Every waited-on key of `db` is ready (SWAPDB, FLUSHDB...).
@@ -130,6 +154,28 @@ impl Blocking {
     /// The keys signalled since the last call.
     pub fn take_ready(&mut self) -> Vec<WaitKey> {
         std::mem::take(&mut self.ready)
+    }
+
+    /// Marks `key` as the one the next re-run blocked command is served
+    /// from (None once it ran).
+    pub fn set_serving(&mut self, key: Option<Box<[u8]>>) {
+        self.serving = key;
+    }
+
+    /// Of a blocking command's `keys`, those it may pop from now: all of
+    /// them when it first runs; only the key that got ready when a write
+    /// serves it (as Redis serves a waiter from the signalled key, whatever
+    /// its other keys hold).
+    pub fn candidates<'k>(&self, keys: &[&'k [u8]]) -> Vec<&'k [u8]> {
+        match &self.serving {
+            Some(ready) => keys
+                .iter()
+                .copied()
+                .filter(|k| *k == &ready[..])
+                .take(1)
+                .collect(),
+            None => keys.to_vec(),
+        }
     }
 
     /// The client waiting longest on `key`, if any.

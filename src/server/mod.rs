@@ -472,7 +472,7 @@ impl Server {
                         None => break,
                         Some(kind) if kind != wants => continue,
                         Some(_) => {
-                            self.rerun_blocked(key);
+                            self.rerun_blocked(key, &wait_key.1);
                         }
                     }
                 }
@@ -489,8 +489,9 @@ impl Server {
             .map(|e| e.kind())
     }
 
-    /// Re-runs a blocked client's command; true when it was served (replied).
-    fn rerun_blocked(&mut self, key: usize) -> bool {
+    /// Re-runs a blocked client's command, popping from `ready` only; true
+    /// when it was served (replied).
+    fn rerun_blocked(&mut self, key: usize, ready: &[u8]) -> bool {
         let client = &mut self.clients[key];
         let Some(on) = client.blocked.as_ref() else {
             return false;
@@ -506,7 +507,9 @@ impl Server {
             clients: &mut self.clients,
             me: key,
         };
+        ctx.server.blocking.set_serving(Some(ready.into()));
         let served = dispatch::serve_blocked(&mut ctx, id, command.as_argv());
+        self.state.blocking.set_serving(None);
         self.clients[key].reply = reply;
         if served {
             self.finish_blocking(key);

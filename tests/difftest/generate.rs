@@ -1,6 +1,8 @@
 //! The seeded workload: turns of commands for one client at a time, drawn
 //! from every data-type family, with TTLs, transactions (WATCH/MULTI/EXEC/
 //! DISCARD), CLIENT REPLY OFF/ON/SKIP, HELLO 2/3 switches and blocking pops.
+//! Blocking pops wait on the same keys every other command writes, so a
+//! waited-on key may be deleted, overwritten or given another type.
 //! The same seed and the same observations (which clients are blocked)
 //! give the same turns, so a run replays exactly.
 
@@ -61,7 +63,7 @@ struct ClientGen {
     in_multi: bool,
     /// It sent WATCH and has not ended the transaction since.
     watching: bool,
-    /// The keys of the blocking command this client was blocked by.
+    /// The blocking command this client was blocked by.
     blocked_on: Vec<String>,
     /// Turns since it blocked (a rescue push comes after a while).
     blocked_for: u32,
@@ -73,6 +75,8 @@ pub struct Generator {
     clients: Vec<ClientGen>,
     /// Apply the known-differences skip list (off: DIFFTEST_NO_SKIP=1).
     skip_known: bool,
+    /// Some client is blocked (as of the last `next_turn`).
+    any_blocked: bool,
 }
 
 const FAMILIES: [&str; 6] = ["str", "list", "hash", "set", "zset", "hll"];
@@ -112,6 +116,7 @@ impl Generator {
             rng: Rng::new(seed),
             clients: vec![ClientGen::default(); clients],
             skip_known,
+            any_blocked: false,
         }
     }
 
@@ -125,6 +130,7 @@ impl Generator {
                 state.blocked_for = 0;
             }
         }
+        self.any_blocked = blocked.iter().any(|&b| b);
         let free: Vec<usize> = (0..blocked.len()).filter(|&c| !blocked[c]).collect();
         let client = free[self.rng.below(free.len() as u64) as usize];
         // A client blocked for long gets its key pushed to.
@@ -132,8 +138,9 @@ impl Generator {
             (0..blocked.len()).find(|&c| blocked[c] && self.clients[c].blocked_for > 40)
         {
             self.clients[b].blocked_for = 0;
-            let key = self.clients[b].blocked_on[0].clone();
-            let push = if key.starts_with("bzset") {
+            let blocked_by = &self.clients[b].blocked_on;
+            let key = blocking_keys(blocked_by)[0].clone();
+            let push = if blocked_by[0].starts_with("BZ") {
                 vec!["ZADD".into(), key.clone(), "1".into(), "rescued".into()]
             } else {
                 vec!["RPUSH".into(), key.clone(), "rescued".into()]
@@ -206,15 +213,9 @@ impl Generator {
         }
         drop_after_spop(&mut cmds);
         if roll >= 970 && free.len() > 1 {
-            let b = loop {
-                let b = self.blocking_command();
-                let known = known::blocking_difference(&b, block_timeout(&b)).is_some();
-                if !self.skip_known || !known {
-                    break b;
-                }
-            };
+            let b = self.blocking_command();
             if block_timeout(&b) == 0.0 {
-                self.clients[client].blocked_on = blocking_keys(&b);
+                self.clients[client].blocked_on = b.clone();
             }
             cmds.push(b);
         }
@@ -223,11 +224,9 @@ impl Generator {
 
     /// A random data command not on the known-differences list.
     fn data_command(&mut self) -> Vec<String> {
-        let watching = self.clients.iter().any(|c| c.watching);
         loop {
             let cmd = self.any_command();
-            let known = known::known_difference(&cmd).is_some()
-                || (watching && known::watch_difference(&cmd).is_some());
+            let known = self.any_blocked && known::while_blocked_difference(&cmd).is_some();
             if !self.skip_known || !known {
                 return cmd;
             }
@@ -248,15 +247,6 @@ impl Generator {
     }
 
     /// A key of `family`, or now and then of another one (WRONGTYPE paths).
-    /// A key for a list or zset command: sometimes one of the keys blocking
-    /// pops wait on, which only list (zset) commands ever write.
-    fn typed_key(&mut self, family: &str) -> String {
-        if self.rng.chance(20) {
-            return format!("b{family}:{}", self.rng.below(2));
-        }
-        self.key(family)
-    }
-
     fn key(&mut self, family: &str) -> String {
         let family = if self.rng.chance(5) {
             FAMILIES[self.rng.below(6) as usize]
@@ -480,7 +470,7 @@ impl Generator {
     }
 
     fn list_command(&mut self) -> Vec<String> {
-        let k = self.typed_key("list");
+        let k = self.key("list");
         let side = |r: &mut Rng| r.pick(&["LEFT", "RIGHT"]).to_string();
         match self.rng.below(22) {
             0..=3 => {
@@ -534,13 +524,13 @@ impl Generator {
             16 => vec![
                 "LMOVE".into(),
                 k,
-                self.typed_key("list"),
+                self.key("list"),
                 side(&mut self.rng),
                 side(&mut self.rng),
             ],
-            17 => vec!["RPOPLPUSH".into(), k, self.typed_key("list")],
+            17 => vec!["RPOPLPUSH".into(), k, self.key("list")],
             18 => {
-                let mut c = vec!["LMPOP".into(), "2".into(), k, self.typed_key("list")];
+                let mut c = vec!["LMPOP".into(), "2".into(), k, self.key("list")];
                 c.push(side(&mut self.rng));
                 if self.rng.chance(50) {
                     c.extend(["COUNT".into(), self.rng.range(0, 3).to_string()]);
@@ -653,8 +643,8 @@ impl Generator {
     }
 
     fn zset_command(&mut self) -> Vec<String> {
-        let k = self.typed_key("zset");
-        let k2 = self.typed_key("zset");
+        let k = self.key("zset");
+        let k2 = self.key("zset");
         match self.rng.below(31) {
             0..=4 => {
                 let mut c = vec!["ZADD".into(), k];
@@ -774,7 +764,7 @@ impl Generator {
                 let mut c = vec![];
                 if store {
                     c.push(format!("{op}STORE"));
-                    c.push(self.typed_key("zset"));
+                    c.push(self.key("zset"));
                 } else {
                     c.push(op.into());
                 }
@@ -922,12 +912,12 @@ impl Generator {
         } else {
             self.rng.pick(&["0.01", "0.02"]).to_string()
         };
-        // Only list (zset) commands write these keys: a blocked client's key
-        // never changes type (a known difference, see known.rs).
-        let l1 = format!("blist:{}", self.rng.below(2));
-        let l2 = format!("blist:{}", self.rng.below(2));
-        let z1 = format!("bzset:{}", self.rng.below(2));
-        let z2 = format!("bzset:{}", self.rng.below(2));
+        // Ordinary keys: any command may give them another type while a
+        // client waits on them.
+        let l1 = self.key("list");
+        let l2 = self.key("list");
+        let z1 = self.key("zset");
+        let z2 = self.key("zset");
         let side = |r: &mut Rng| r.pick(&["LEFT", "RIGHT"]).to_string();
         let mut c: Vec<String> = match self.rng.below(8) {
             0 | 1 => vec![self.rng.pick(&["BLPOP", "BRPOP"]).into(), l1, l2],

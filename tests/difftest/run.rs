@@ -12,7 +12,6 @@
 
 use crate::difftest::client::{encode, Conn, Value};
 use crate::difftest::generate::{block_timeout, is_blocking, Turn};
-use crate::difftest::known::{self, PushRule};
 use crate::difftest::normalize::{norm_for, same, same_exec, Norm};
 use std::time::{Duration, Instant};
 
@@ -38,8 +37,6 @@ pub struct Diff {
 struct Track {
     in_multi: bool,
     queued: Vec<Norm>,
-    /// The commands queued (their events come at EXEC).
-    queued_cmds: Vec<Vec<String>>,
     reply_off: bool,
     skip_next: bool,
 }
@@ -69,11 +66,6 @@ pub struct Target {
 pub struct Run {
     wait: Duration,
     sides: [Side; 2],
-    /// The commands an EXEC of this turn ran (for the push rules).
-    exec_cmds: Vec<Vec<String>>,
-    skip_known: bool,
-    /// The blocking command each blocked client waits in.
-    blocked_cmd: Vec<Vec<String>>,
     track: Vec<Track>,
     /// Clients blocked on both servers; their turns are skipped.
     pub blocked: Vec<bool>,
@@ -154,10 +146,7 @@ impl Run {
                 Side::connect(target.reference, clients),
                 Side::connect(target.ferrocache, clients),
             ],
-            skip_known: target.skip_known,
             wait: target.wait,
-            exec_cmds: Vec::new(),
-            blocked_cmd: vec![Vec::new(); clients],
             track: vec![Track::default(); clients],
             blocked: vec![false; clients],
             executed: Vec::new(),
@@ -170,7 +159,6 @@ impl Run {
         if self.blocked[turn.client] {
             return Ok(());
         }
-        self.exec_cmds.clear();
         self.executed.push(turn.clone());
         let mut batch = Vec::new();
         for cmd in &turn.cmds {
@@ -283,20 +271,16 @@ impl Run {
         let t = &mut self.track[client];
         let ok = if t.in_multi && r == Value::Simple("QUEUED".into()) {
             t.queued.push(norm_for(cmd));
-            t.queued_cmds.push(cmd.to_vec());
             r == g
         } else {
             match name.as_str() {
                 "EXEC" => {
                     let queued = std::mem::take(&mut t.queued);
-                    let ran = std::mem::take(&mut t.queued_cmds);
-                    self.exec_cmds.extend(ran);
                     t.in_multi = false;
                     same_exec(&queued, &r, &g)
                 }
                 "DISCARD" => {
                     t.queued.clear();
-                    t.queued_cmds.clear();
                     t.in_multi = false;
                     r == g
                 }
@@ -405,7 +389,6 @@ impl Run {
         let r = outcome.pop().unwrap();
         if r == blocked_value() && g == blocked_value() {
             self.blocked[client] = true;
-            self.blocked_cmd[client] = cmd.to_vec();
             for side in &mut self.sides {
                 side.blocked += 1;
             }
@@ -415,21 +398,6 @@ impl Run {
             return Err(self.diff(client, "blocked state after", cmd, r, g));
         }
         self.compare(client, cmd, r, g)
-    }
-
-    /// How this turn's pushes are compared when the turn (or a blocked
-    /// command it may serve) is on the known list for its events.
-    fn push_rule(&self) -> Option<PushRule> {
-        let turn = self.executed.last().unwrap();
-        if !self.skip_known {
-            return None;
-        }
-        turn.cmds
-            .iter()
-            .chain(self.blocked_cmd.iter().filter(|c| !c.is_empty()))
-            .chain(self.exec_cmds.iter())
-            .filter_map(|c| known::push_rule(c).map(|(rule, _)| rule))
-            .max()
     }
 
     /// After a turn: blocked clients served meanwhile, and keyspace pushes.
@@ -480,16 +448,6 @@ impl Run {
         }
         let (reference, ferrocache) = (&pushes[0], &pushes[1]);
         for (i, (r, g)) in reference.iter().zip(ferrocache).enumerate() {
-            let (mut r, mut g) = (r.clone(), g.clone());
-            match self.push_rule() {
-                Some(PushRule::Unordered) => {
-                    r.sort();
-                    g.sort();
-                }
-                Some(PushRule::Ignored) => continue,
-                None => {}
-            }
-            let (r, g) = (&r, &g);
             if r != g {
                 let at = r.iter().zip(g).take_while(|(a, b)| a == b).count();
                 let pick = |l: &Vec<Value>| l.get(at).cloned().unwrap_or(Value::Null);
@@ -583,7 +541,6 @@ impl Run {
         }
         for c in ready_sets[0].clone() {
             self.blocked[c] = false;
-            self.blocked_cmd[c].clear();
             let r = self.sides[0].clients[c].read(self.wait);
             let g = self.sides[1].clients[c].read(self.wait);
             if r != g {
