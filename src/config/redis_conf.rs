@@ -269,8 +269,9 @@ fn options_text(args: &[String]) -> String {
     text
 }
 
-/// `line` without the blanks Redis trims (`sdstrim(" \t\r\n")`).
-fn trim(line: &[u8]) -> &[u8] {
+/// `line` without the blanks Redis trims (`sdstrim(" \t\r\n")`); the
+/// loader and CONFIG REWRITE read lines the same way.
+pub(super) fn trim(line: &[u8]) -> &[u8] {
     let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
     let start = line.iter().position(|b| !blank(b)).unwrap_or(line.len());
     let end = line
