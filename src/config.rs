@@ -4,6 +4,8 @@
 //!
 //! Every parameter, with its default, is documented in `conf/ferrocache.yaml`.
 
+mod notify_events;
+pub(crate) use notify_events::class as event_class;
 mod redis_conf;
 pub use redis_conf::ConfError;
 mod rewrite;
@@ -1006,9 +1008,9 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "notify-keyspace-events",
         mutable: true,
-        get: |c| crate::server::notify_flags_to_string(c.notify_keyspace_events),
+        get: |c| notify_events::flags_to_string(c.notify_keyspace_events),
         set: |c, v| {
-            c.notify_keyspace_events = crate::server::parse_notify_flags(v)?;
+            c.notify_keyspace_events = notify_events::parse_flags(v)?;
             Ok(())
         },
     },

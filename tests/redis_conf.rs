@@ -3,12 +3,15 @@
 //! with a real redis-server given the same file and options.
 
 mod support;
+#[path = "support/reference.rs"]
+mod reference;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use reference::Reference;
+use std::process::{Command, Stdio};
 use std::time::Instant;
-use support::{check, free_port, wait_until, Server, TempDir, DEADLINE};
+use support::{check, cli, free_port, wait_until, Server, TempDir, DEADLINE};
 
 /// Debian's stock configuration, or None (with a note) when redis-server
 /// is not installed here; CI installs it.
@@ -24,61 +27,6 @@ fn stock_conf() -> Option<Vec<u8>> {
             None
         }
     }
-}
-
-/// A redis-server started from `file` with `args`, on a free port, in `dir`.
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Redis {
-    fn start(dir: &Path, file: &Path, args: &[&str]) -> Redis {
-        for _attempt in 0..5 {
-            let port = free_port();
-            let mut child = Command::new("redis-server")
-                .arg(file)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(args)
-                .current_dir(dir)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn redis-server");
-            let deadline = Instant::now() + DEADLINE;
-            loop {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break; // the port was taken: try another
-                }
-                if ping(port) {
-                    return Redis { child, port };
-                }
-                assert!(Instant::now() < deadline, "redis-server did not start");
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-        }
-        panic!("could not start redis-server");
-    }
-
-    fn cli(&self, args: &[&str]) -> String {
-        cli(self.port, args)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn cli(port: u16, args: &[&str]) -> String {
-    let out = Command::new("redis-cli")
-        .args(["-p", &port.to_string()])
-        .args(args)
-        .output()
-        .expect("redis-cli");
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn ping(port: u16) -> bool {
@@ -165,7 +113,7 @@ fn debian_stock_file_loads_and_config_rewrite_matches_redis_server() {
             &pid("ours.pid"),
         ],
     );
-    let redis = Redis::start(
+    let redis = Reference::start_with(
         &dir.path,
         &theirs,
         &[&common[..], &["--pidfile", &pid("theirs.pid")]].concat(),
@@ -260,7 +208,7 @@ fn include_quotes_units_and_options_read_as_redis_server_reads_them() {
     let main = main.to_str().unwrap();
     let options = ["--hz", "30", "--maxmemory-policy", "allkeys-lru"];
     let srv = Server::start_in(&dir.path, &[&[main][..], &options].concat());
-    let redis = Redis::start(&dir.path, Path::new(main), &options);
+    let redis = Reference::start_with(&dir.path, Path::new(main), &options);
     for name in [
         "save",
         "maxmemory",
@@ -289,7 +237,7 @@ fn include_quotes_units_and_options_read_as_redis_server_reads_them() {
     let file = file.to_str().unwrap();
     let options = ["--save", "60", "1", "--save", "30 2"];
     let srv = Server::start_in(&dir.path, &[&[file][..], &options].concat());
-    let redis = Redis::start(&dir.path, Path::new(file), &options);
+    let redis = Reference::start_with(&dir.path, Path::new(file), &options);
     assert_eq!(
         srv.cli(&["CONFIG", "GET", "save"]),
         "save\n900 1 60 1 30 2\n"
@@ -322,7 +270,7 @@ fn config_rewrite_keeps_the_file_s_lines_and_needs_a_file() {
     let ours = write(&dir.path, "ours.conf", old.as_bytes());
     let theirs = write(&dir.path, "theirs.conf", old.as_bytes());
     let srv = Server::start_in(&dir.path, &[ours.to_str().unwrap(), "--logfile", ""]);
-    let redis = Redis::start(&dir.path, &theirs, &["--logfile", ""]);
+    let redis = Reference::start_with(&dir.path, &theirs, &["--logfile", ""]);
     // A line neither knows, added meanwhile, becomes a "# ???" comment.
     for file in [&ours, &theirs] {
         let mut text = std::fs::read_to_string(file).unwrap();

@@ -49,7 +49,7 @@ pub fn timeout(out: &mut Reply, arg: &[u8]) -> Option<Option<std::time::Duration
         out.error("ERR timeout is negative");
         return None;
     }
-    let now = crate::server::unix_ms() as i64;
+    let now = crate::state::unix_ms() as i64;
     if ms == 0 || ms > i64::MAX - now {
         return Some(None);
     }

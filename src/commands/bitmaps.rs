@@ -11,8 +11,8 @@ use super::strings::read_string;
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
+use crate::config::event_class;
 use crate::resp::{Argv, Reply};
-use crate::server::event_class;
 use crate::store::{Entry, Store};
 use crate::types::bitfield::{self, FieldType, Overflow};
 

@@ -10,7 +10,7 @@ use super::zsets::{self, PopShape};
 use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::Argv;
-use crate::server::TimeoutReply;
+use crate::state::TimeoutReply;
 use crate::types::list::End;
 use crate::types::Kind;
 

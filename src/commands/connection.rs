@@ -4,9 +4,9 @@ use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::Argv;
-use crate::server::ReplyMode;
+use crate::state::ReplyMode;
 
-/// Every connection command (CLIENT lives in `client_cmd`).
+/// Every connection command (CLIENT lives in `client`).
 pub static COMMANDS: &[CommandSpec] = &[
     command!(
         "ping",
@@ -78,7 +78,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "1.0.0",
         select
     ),
-    super::client_cmd::CLIENT,
+    super::client::CLIENT,
 ];
 
 /// `PING [message]`
@@ -192,7 +192,7 @@ fn hello(ctx: &mut Ctx, argv: Argv) {
             i += 3;
         } else if args::is(argv.get(i), "setname") && more >= 1 {
             let name = argv.get(i + 1);
-            if !super::client_cmd::valid_name(name) {
+            if !super::client::valid_name(name) {
                 ctx.out.error(
                     "ERR Client names cannot contain spaces, newlines or special characters.",
                 );

@@ -6,34 +6,10 @@
 use super::errors;
 use super::table::{flags, registry, CommandId};
 use super::Ctx;
+use crate::config::event_class;
 use crate::resp::{Argv, OwnedArgv};
-use crate::server::event_class;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
-
-/// Per-command counters (INFO commandstats).
-#[derive(Default, Clone, Copy)]
-pub struct CommandStats {
-    pub calls: u64,
-    pub usec: u64,
-    pub rejected_calls: u64,
-    pub failed_calls: u64,
-    /// Latency histogram: bucket i counts calls of at most 2^i microseconds
-    /// (the last bucket takes everything slower).
-    pub latency_buckets: [u64; LATENCY_BUCKETS],
-}
-
-/// Buckets of the per-command latency histogram: 1 µs .. 2^23 µs (~8 s), then +Inf.
-pub const LATENCY_BUCKETS: usize = 25;
-
-impl CommandStats {
-    /// Counts one call that took `usec` microseconds.
-    #[inline]
-    fn record_latency(&mut self, usec: u64) {
-        let bucket = (u64::BITS - usec.saturating_sub(1).leading_zeros()) as usize;
-        self.latency_buckets[bucket.min(LATENCY_BUCKETS - 1)] += 1;
-    }
-}
 
 /// Runs one command from `argv` for the client `ctx.me`: checks it, then
 /// queues it (inside MULTI) or calls it.
@@ -171,7 +147,7 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     {
         let client = &ctx.clients[ctx.me];
         let max_len = ctx.server.config.slowlog_max_len;
-        let now = crate::server::unix_ms() / 1000;
+        let now = crate::state::unix_ms() / 1000;
         ctx.server
             .slowlog
             .record(argv, usec, now, &client.addr, &client.name, max_len);
@@ -184,7 +160,7 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
         } else {
             "command"
         };
-        let now = crate::server::unix_ms() / 1000;
+        let now = crate::state::unix_ms() / 1000;
         ctx.server.latency.add(event, now, usec / 1000);
     }
 
@@ -219,7 +195,7 @@ pub fn serve_blocked(ctx: &mut Ctx, id: CommandId, argv: Argv) -> bool {
     ctx.client().last_cmd = id;
     call(ctx, id, argv);
     let served = ctx.out.buf.len() > reply_start;
-    if ctx.clients[ctx.me].reply_mode == crate::server::ReplyMode::Off {
+    if ctx.clients[ctx.me].reply_mode == crate::state::ReplyMode::Off {
         ctx.out.buf.truncate(reply_start);
     }
     served
@@ -328,11 +304,11 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
 /// transaction that does included). Unknown commands and bad arity are
 /// not held (they fail at once), nor is the AOF loader.
 pub fn held_by_pause(
-    mode: crate::server::PauseMode,
-    client: &crate::server::Client,
+    mode: crate::state::PauseMode,
+    client: &crate::state::Client,
     argv: Argv,
 ) -> bool {
-    use crate::server::PauseMode;
+    use crate::state::PauseMode;
     let reg = registry();
     let Some(id) = reg.lookup(argv.get(0)) else {
         return false;
@@ -356,12 +332,12 @@ const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-de
 fn debug_allowed(ctx: &Ctx) -> bool {
     let client = &ctx.clients[ctx.me];
     let setting = ctx.server.config.inert.get("enable-debug-command");
-    client.stream.is_none() || super::config_cmd::allowed_by(setting.map_or("no", |s| s), client)
+    client.stream.is_none() || super::config::allowed_by(setting.map_or("no", |s| s), client)
 }
 
 /// Command `id` has any of `flags`, or is EXEC and one of the client's
 /// queued commands has (Redis judges EXEC by what it would run).
-fn would_run(client: &crate::server::Client, id: CommandId, flags: u32) -> bool {
+fn would_run(client: &crate::state::Client, id: CommandId, flags: u32) -> bool {
     let specs = &registry().specs;
     specs[id].has(flags)
         || (specs[id].name == "exec"
@@ -401,8 +377,8 @@ fn c_string(arg: &[u8], max: usize) -> &[u8] {
 
 /// CLIENT REPLY OFF/SKIP, before a command: its replies will be dropped
 /// (pushes still go out). Returns the mode it ran under.
-fn begin_reply_mode(ctx: &mut Ctx) -> crate::server::ReplyMode {
-    use crate::server::ReplyMode;
+fn begin_reply_mode(ctx: &mut Ctx) -> crate::state::ReplyMode {
+    use crate::state::ReplyMode;
     let mode = ctx.clients[ctx.me].reply_mode;
     if matches!(mode, ReplyMode::Off | ReplyMode::Skip) {
         ctx.out.mute();
@@ -413,8 +389,8 @@ fn begin_reply_mode(ctx: &mut Ctx) -> crate::server::ReplyMode {
 /// After a command: drops what it replied while muted, and moves SKIP on
 /// (CLIENT REPLY SKIP just ran: skip the next; the skipped one ran: back
 /// on), as Redis does once per top-level command (EXEC counts as one).
-fn end_reply_mode(ctx: &mut Ctx, before: crate::server::ReplyMode) {
-    use crate::server::ReplyMode;
+fn end_reply_mode(ctx: &mut Ctx, before: crate::state::ReplyMode) {
+    use crate::state::ReplyMode;
     ctx.out.unmute();
     let client = &mut ctx.clients[ctx.me];
     client.reply_mode = match client.reply_mode {
@@ -422,24 +398,4 @@ fn end_reply_mode(ctx: &mut Ctx, before: crate::server::ReplyMode) {
         ReplyMode::Skip if before == ReplyMode::Skip => ReplyMode::On,
         mode => mode,
     };
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn latency_buckets_are_powers_of_two() {
-        let mut st = CommandStats::default();
-        for usec in [0, 1, 2, 3, 4, 5, 1024, 1025, u64::MAX] {
-            st.record_latency(usec);
-        }
-        assert_eq!(st.latency_buckets[0], 2); // 0 and 1 µs
-        assert_eq!(st.latency_buckets[1], 1); // 2
-        assert_eq!(st.latency_buckets[2], 2); // 3, 4
-        assert_eq!(st.latency_buckets[3], 1); // 5
-        assert_eq!(st.latency_buckets[10], 1); // 1024
-        assert_eq!(st.latency_buckets[11], 1); // 1025
-        assert_eq!(st.latency_buckets[LATENCY_BUCKETS - 1], 1);
-    }
 }

@@ -5,9 +5,9 @@
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
+use crate::config::event_class;
 use crate::persistence::rdb::{dump_value, restore_value, PayloadError};
 use crate::resp::Argv;
-use crate::server::event_class;
 use crate::types::TypeLimits;
 
 /// DUMP and RESTORE.

@@ -10,8 +10,8 @@
 use super::table::{flags::*, CommandSpec};
 use super::{errors, Ctx};
 use crate::command;
+use crate::config::event_class;
 use crate::resp::{Argv, Reply};
-use crate::server::event_class;
 use crate::store::{Entry, Store};
 use crate::types::hll::{self, REGISTERS};
 

@@ -212,8 +212,8 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
 /// does not have (replication, defrag, client tracking, forks, io-threads)
 /// are 0; Redis's reply-buffer resize counters (`reply_buffer_shrinks`,
 /// `_expands`) are absent: the reply buffer here is one growable vector.
-fn stats_section(t: &mut String, s: &crate::server::ServerState, store: &crate::store::Store) {
-    use crate::server::{Instantaneous, Scope};
+fn stats_section(t: &mut String, s: &crate::state::ServerState, store: &crate::store::Store) {
+    use crate::state::{Instantaneous, Scope};
     let inst = &s.instantaneous;
     let expire = &store.expire_stats;
     let fields: [(&str, String); 44] = [
@@ -415,9 +415,9 @@ fn total_system_memory() -> u64 {
 
 /// INFO persistence, with Redis 7.0's field names. There is no fork: the
 /// cow fields count nothing and module_fork_* stay 0.
-fn persistence_section(t: &mut String, s: &crate::server::ServerState) {
+fn persistence_section(t: &mut String, s: &crate::state::ServerState) {
     let p = &s.persist;
-    let now = crate::server::unix_ms() / 1000;
+    let now = crate::state::unix_ms() / 1000;
     let job_secs = |running: bool| -> i64 {
         match &p.job {
             Some(job) if running => job.started.elapsed().as_secs() as i64,

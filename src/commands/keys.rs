@@ -9,9 +9,9 @@
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
+use crate::config::event_class;
 use crate::numbers::{parse_cursor, parse_i64};
 use crate::resp::Argv;
-use crate::server::event_class;
 use crate::store::evict::{lfu_decayed, Policy};
 use crate::store::glob::glob_match;
 use crate::store::{Entry, Value};
@@ -310,7 +310,7 @@ fn lookup_write<'a>(ctx: &'a mut Ctx, db: usize, key: &[u8]) -> Option<&'a Entry
     if db != ctx.db && ctx.store.dbs[db].get(key, ctx.store.now_ms, None).is_none() {
         for key in std::mem::take(&mut ctx.store.dbs[db].lazily_expired) {
             ctx.server
-                .on_key_removed(ctx.clients, db, &key, crate::server::Removal::Expired);
+                .on_key_removed(ctx.clients, db, &key, crate::state::Removal::Expired);
         }
     }
     ctx.store.dbs[db].get(key, ctx.store.now_ms, None)
@@ -819,26 +819,23 @@ fn object_freq(ctx: &mut Ctx, argv: Argv) {
 
 /// `OBJECT HELP`
 fn object_help(ctx: &mut Ctx, _argv: Argv) {
-    super::server_cmd::reply_help(
-        ctx,
-        &[
-            "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            "ENCODING <key>",
-            "    Return the kind of internal representation used in order to store the value",
-            "    associated with a <key>.",
-            "FREQ <key>",
-            "    Return the access frequency index of the <key>. The returned integer is",
-            "    proportional to the logarithm of the recent access frequency of the key.",
-            "IDLETIME <key>",
-            "    Return the idle time of the <key>, that is the approximated number of",
-            "    seconds elapsed since the last access to the key.",
-            "REFCOUNT <key>",
-            "    Return the number of references of the value associated with the specified",
-            "    <key>.",
-            "HELP",
-            "    Prints this help.",
-        ],
-    );
+    ctx.reply_help(&[
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        "HELP",
+        "    Prints this help.",
+    ]);
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 use super::table::{flags::*, registry, CommandSpec};
 use super::Ctx;
 use crate::command;
-use crate::commands::dispatch::LATENCY_BUCKETS;
 use crate::resp::Argv;
+use crate::state::LATENCY_BUCKETS;
 
 /// The LATENCY container.
 pub const LATENCY: CommandSpec = CommandSpec {
@@ -198,9 +198,7 @@ fn doctor(ctx: &mut Ctx, _argv: Argv) {
 
 /// `LATENCY HELP`
 fn help(ctx: &mut Ctx, _argv: Argv) {
-    super::server_cmd::reply_help(
-        ctx,
-        &[
+    ctx.reply_help(&[
             "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "DOCTOR",
             "    Return a human readable latency analysis report.",

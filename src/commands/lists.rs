@@ -15,9 +15,9 @@
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
+use crate::config::event_class;
 use crate::numbers::parse_i64;
 use crate::resp::{Argv, Reply};
-use crate::server::event_class;
 use crate::store::Store;
 use crate::types::list::{Elem, End, Fill};
 use crate::types::TypeLimits;

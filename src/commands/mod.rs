@@ -8,10 +8,10 @@
 pub mod args;
 pub mod bitmaps;
 pub mod blocking;
-pub mod client_cmd;
-pub mod command_cmd;
+pub mod client;
+pub mod command;
 pub mod command_meta;
-pub mod config_cmd;
+pub mod config;
 pub mod connection;
 pub mod dispatch;
 pub mod dump;
@@ -25,10 +25,10 @@ mod key_specs_table;
 pub mod keys;
 pub mod latency;
 pub mod lists;
-pub mod memory_cmd;
+pub mod memory;
 pub mod persistence;
 pub mod pubsub;
-pub mod server_cmd;
+pub mod server;
 pub mod sets;
 pub mod slowlog;
 pub mod sort;
@@ -38,8 +38,8 @@ pub mod transactions;
 pub mod zsets;
 
 use crate::resp::{Argv, OwnedArgv, Reply};
-use crate::server::{BlockedOn, TimeoutReply};
-use crate::server::{Client, ServerState};
+use crate::state::{BlockedOn, TimeoutReply};
+use crate::state::{Client, ServerState};
 use crate::store::Store;
 use crate::types::Kind;
 use slab::Slab;
@@ -62,6 +62,14 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Replies a HELP text as an array of status lines, as Redis does.
+    pub fn reply_help(&mut self, lines: &[&str]) {
+        self.out.array(lines.len());
+        for l in lines {
+            self.out.simple(l);
+        }
+    }
+
     /// The calling client.
     pub fn client(&mut self) -> &mut Client {
         &mut self.clients[self.me]
@@ -88,7 +96,7 @@ impl Ctx<'_> {
     /// The command changed `key` in the selected database (Redis's
     /// signalModifiedKey and notifyKeyspaceEvent, which always go together):
     /// fails the transactions WATCHing it, and publishes keyspace event
-    /// `event` (of notify class `class`, see `server::event_class`) when
+    /// `event` (of notify class `class`, see `config::event_class`) when
     /// notify-keyspace-events enables it. Every write calls this once per
     /// event on each key it changed — `SORT ... STORE` too, with
     /// `sortstore` (or `del` when the result is empty and the key existed).
@@ -138,12 +146,8 @@ impl Ctx<'_> {
             return;
         }
         for key in std::mem::take(&mut self.store.dbs[self.db].lazily_expired) {
-            self.server.on_key_removed(
-                self.clients,
-                self.db,
-                &key,
-                crate::server::Removal::Expired,
-            );
+            self.server
+                .on_key_removed(self.clients, self.db, &key, crate::state::Removal::Expired);
         }
     }
 
@@ -176,7 +180,7 @@ impl Ctx<'_> {
     pub fn delete_if_empty(&mut self, key: &[u8]) -> bool {
         let deleted = self.store.remove_if_empty(self.db, key);
         if deleted {
-            self.notify(crate::server::event_class::GENERIC, "del", key);
+            self.notify(crate::config::event_class::GENERIC, "del", key);
         }
         deleted
     }
@@ -208,8 +212,8 @@ impl Ctx<'_> {
         let on = BlockedOn {
             keys: keys.iter().map(|k| (self.db, Box::from(*k))).collect(),
             deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
-            timeout_reply,
             kind,
+
             command: OwnedArgv::from_argv(argv),
             command_id: self.clients[self.me].last_cmd,
         };
@@ -232,7 +236,11 @@ pub fn run_handler(store: &mut Store, args: &[&[u8]]) -> String {
     let reg = table::registry();
     let spec = reg.specs[reg.lookup(args[0]).expect("command")];
     let mut out = Reply::new(false);
-    let mut server = ServerState::new(crate::config::Config::default(), 0);
+    let mut server = ServerState::new(
+        crate::config::Config::default(),
+        0,
+        table::registry().specs.len(),
+    );
     let mut clients = Slab::new();
     let mut ctx = Ctx {
         store,
@@ -259,8 +267,8 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     blocking::COMMANDS,
     hashes::COMMANDS,
     sets::COMMANDS,
-    server_cmd::COMMANDS,
-    memory_cmd::COMMANDS,
+    server::COMMANDS,
+    memory::COMMANDS,
     persistence::COMMANDS,
     zsets::COMMANDS,
     transactions::COMMANDS,

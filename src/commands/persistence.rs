@@ -1,5 +1,5 @@
 //! Persistence commands: SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE. The work
-//! itself is the loop's (`server::persist`); these reply as Redis does.
+//! itself is the loop's (`state::persist`); these reply as Redis does.
 
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};

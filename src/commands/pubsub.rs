@@ -1,11 +1,11 @@
 //! Pub/Sub commands: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PUBLISH, SPUBLISH and
-//! PUBSUB's introspection. Routing lives in `server::pubsub`.
+//! PUBSUB's introspection. Routing lives in `state::pubsub`.
 
 use super::table::{flags::*, CommandSpec};
 use super::Ctx;
 use crate::command;
 use crate::resp::Argv;
-use crate::server::Scope;
+use crate::state::Scope;
 
 /// Every Pub/Sub command.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -340,25 +340,22 @@ fn numpat(ctx: &mut Ctx, _argv: Argv) {
 
 /// `PUBSUB HELP`
 fn help(ctx: &mut Ctx, _argv: Argv) {
-    super::server_cmd::reply_help(
-        ctx,
-        &[
-            "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            "CHANNELS [<pattern>]",
-            "    Return the currently active channels matching a <pattern> (default: '*').",
-            "NUMPAT",
-            "    Return number of subscriptions to patterns.",
-            "NUMSUB [<channel> ...]",
-            "    Return the number of subscribers for the specified channels, excluding",
-            "    pattern subscriptions(default: no channels).",
-            "SHARDCHANNELS [<pattern>]",
-            "    Return the currently active shard level channels matching a <pattern> (default: '*').",
-            "SHARDNUMSUB [<shardchannel> ...]",
-            "    Return the number of subscribers for the specified shard level channel(s)",
-            "HELP",
-            "    Prints this help.",
-        ],
-    );
+    ctx.reply_help(&[
+        "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CHANNELS [<pattern>]",
+        "    Return the currently active channels matching a <pattern> (default: '*').",
+        "NUMPAT",
+        "    Return number of subscriptions to patterns.",
+        "NUMSUB [<channel> ...]",
+        "    Return the number of subscribers for the specified channels, excluding",
+        "    pattern subscriptions(default: no channels).",
+        "SHARDCHANNELS [<pattern>]",
+        "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+        "SHARDNUMSUB [<shardchannel> ...]",
+        "    Return the number of subscribers for the specified shard level channel(s)",
+        "HELP",
+        "    Prints this help.",
+    ]);
 }
 
 /// True for the commands a RESP2 client in subscriber mode may still run.

@@ -13,9 +13,9 @@
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, lists, Ctx};
 use crate::command;
+use crate::config::event_class;
 use crate::numbers::{parse_i64, parse_sort_weight};
 use crate::resp::Argv;
-use crate::server::event_class;
 use crate::store::{Entry, Store, Value};
 use crate::types::list::End;
 use crate::types::{List, Object, ZSet};

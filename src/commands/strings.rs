@@ -10,9 +10,9 @@
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
+use crate::config::event_class;
 use crate::numbers::{format_i64, long_double};
 use crate::resp::{Argv, Reply};
-use crate::server::event_class;
 use crate::store::{Entry, Store};
 
 /// Every string command.

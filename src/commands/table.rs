@@ -136,7 +136,7 @@ macro_rules! command {
 }
 
 /// Index of a command (or subcommand) in the registry; stats are kept by it.
-pub type CommandId = usize;
+pub(crate) use crate::state::CommandId;
 
 /// All commands, looked up by name.
 pub struct Registry {
@@ -202,11 +202,6 @@ impl Registry {
     /// Ids of the top-level commands.
     pub fn top_level(&self) -> impl Iterator<Item = CommandId> + '_ {
         (0..self.specs.len()).filter(|&i| self.parent[i].is_none())
-    }
-
-    /// Id of the subcommand `sub` of a container command `spec` (for COMMAND INFO).
-    pub fn id_of(&self, spec: &CommandSpec) -> Option<CommandId> {
-        self.specs.iter().position(|s| std::ptr::eq(*s, spec))
     }
 }
 

@@ -6,7 +6,7 @@ use super::table::{flags::*, CommandSpec};
 use super::{dispatch, Ctx};
 use crate::command;
 use crate::resp::Argv;
-use crate::server::Presence;
+use crate::state::Presence;
 
 /// Every transaction command.
 pub static COMMANDS: &[CommandSpec] = &[

@@ -11,9 +11,9 @@
 use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
+use crate::config::event_class;
 use crate::numbers::{format_double, parse_cursor, parse_score, strtod};
 use crate::resp::{Argv, Reply};
-use crate::server::event_class;
 use crate::store::evict::random_u64;
 use crate::store::glob::glob_match;
 use crate::store::{Entry, Store};

@@ -5,10 +5,10 @@
 pub mod http;
 
 use crate::alloc::used_memory;
-use crate::commands::dispatch::{CommandStats, LATENCY_BUCKETS};
 use crate::commands::info::rss_bytes;
 use crate::commands::table::registry;
-use crate::server::ServerState;
+use crate::state::ServerState;
+use crate::state::{CommandStats, LATENCY_BUCKETS};
 use crate::store::Store;
 use std::fmt::Write;
 
@@ -118,7 +118,7 @@ pub fn render(state: &ServerState, store: &Store, connected_clients: usize) -> S
         "Channels with subscribers.",
         state
             .pubsub
-            .active(crate::server::Scope::Channel, None)
+            .active(crate::state::Scope::Channel, None)
             .len() as u64,
     );
     m.gauge(
@@ -355,7 +355,7 @@ mod tests {
 
     #[test]
     fn exposition_has_headers_and_samples() {
-        let state = ServerState::new(Config::default(), 6379);
+        let state = ServerState::new(Config::default(), 6379, registry().specs.len());
         let store = Store::new(16);
         let text = render(&state, &store, 3);
         assert!(text.contains("# TYPE redis_connected_clients gauge\nredis_connected_clients 3\n"));

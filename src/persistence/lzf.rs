@@ -142,7 +142,8 @@ impl Compressor {
 
 /// Compresses `input` when the result fits in `max_len` bytes (a one-shot
 /// [`Compressor`]).
-pub fn compress(input: &[u8], max_len: usize) -> Option<Vec<u8>> {
+#[cfg(test)]
+fn compress(input: &[u8], max_len: usize) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     Compressor::default()
         .compress(input, &mut out, max_len)

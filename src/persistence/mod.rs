@@ -1,6 +1,6 @@
 //! Persistence: RDB snapshots and the append-only file. The formats and
 //! the file-system steps live here; when they run is the loop's decision
-//! (`server::persist`, `server::loading`).
+//! (`state::persist`, `server::loading`).
 //!
 //! - [`rdb`]: Redis's RDB snapshot file (writes version 10 as Redis 7.0
 //!   does, reads versions 1..=10), with its CRC-64 trailer.
@@ -12,8 +12,8 @@
 //!   and incremental RESP files; the fsync thread; rewrites.
 //! - [`durable`]: the file-system steps every writer shares.
 
-pub mod aof;
-pub mod durable;
-pub mod lzf;
+pub(crate) mod aof;
+pub(crate) mod durable;
+pub(crate) mod lzf;
 pub mod rdb;
-pub mod snapshot;
+pub(crate) mod snapshot;

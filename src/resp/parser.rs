@@ -142,6 +142,7 @@ const UNBALANCED: &str = "Protocol error: unbalanced quotes in request";
 /// True for the errors of input over a size limit (inline request, multibulk
 /// count or bulk length line too long), which depend on how much arrived at
 /// once; every other protocol error is a property of the bytes.
+#[cfg(any(test, feature = "fuzzing"))]
 pub fn is_too_big(error: &str) -> bool {
     [TOO_BIG_INLINE, TOO_BIG_COUNT, TOO_BIG_BULK].contains(&error)
 }

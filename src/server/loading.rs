@@ -10,13 +10,14 @@
 //! aof-load-truncated is on; any other damage stops start-up with a message
 //! naming the file and the byte offset.
 
-use super::persist::{aof_paths, rdb_path, Loading};
-use super::{Client, ReplyMode, Server};
+use super::{Client, Server};
 use crate::commands::table::registry;
 use crate::commands::{dispatch, Ctx};
 use crate::persistence::aof::{Aof, AofFile};
 use crate::persistence::rdb::read_rdb;
 use crate::resp::{parse_command, Argv, Limits, ParseProgress, Parsed};
+use crate::state::persist::{aof_paths, rdb_path, Loading};
+use crate::state::ReplyMode;
 use crate::store::entry::Entry;
 use crate::types::TypeLimits;
 use log::{info, warn};
@@ -114,7 +115,7 @@ impl Server {
     }
 
     /// Opens the AOF with `source` (just loaded) as its first base.
-    fn adopt_as_base(
+    pub(super) fn adopt_as_base(
         &mut self,
         paths: crate::persistence::aof::AofPaths,
         source: &Path,
@@ -130,7 +131,11 @@ impl Server {
     /// Loads an RDB file: parsed on a helper thread, inserted here. Keys
     /// already expired are skipped unless `keep_expired` (an AOF base).
     /// Returns the bytes the RDB took (an AOF's RESP tail may follow).
-    fn load_rdb_file(&mut self, path: &Path, keep_expired: bool) -> Result<u64, LoadError> {
+    pub(super) fn load_rdb_file(
+        &mut self,
+        path: &Path,
+        keep_expired: bool,
+    ) -> Result<u64, LoadError> {
         let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let total = file.metadata().map_or(0, |m| m.len());
         let progress = Arc::new(AtomicU64::new(0));
@@ -214,7 +219,7 @@ impl Server {
 
     /// Replays an AOF file of RESP commands. `last`: the newest file, whose
     /// truncated tail may be cut off (aof-load-truncated).
-    fn replay_aof_file(&mut self, path: &Path, last: bool) -> Result<(), LoadError> {
+    pub(super) fn replay_aof_file(&mut self, path: &Path, last: bool) -> Result<(), LoadError> {
         let mut file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let total = file.metadata().map_or(0, |m| m.len());
         // An AOF rewritten with aof-use-rdb-preamble starts with an RDB
@@ -268,7 +273,7 @@ impl Server {
     /// Runs every complete command of `file` (read from `file_offset`, where
     /// it is positioned) as client `loader`. Returns
     /// (commands, bytes of complete commands, offset of the open MULTI).
-    fn replay_commands(
+    pub(super) fn replay_commands(
         &mut self,
         file: &mut File,
         file_offset: u64,
@@ -355,7 +360,7 @@ impl Server {
     /// and a PEXPIREAT already past sets the TTL instead of deleting, so the
     /// replay rebuilds exactly what was written; active expiry cleans up
     /// once the load is over.
-    fn run_as(&mut self, key: usize, argv: Argv) {
+    pub(super) fn run_as(&mut self, key: usize, argv: Argv) {
         self.store.now_ms = 0;
         let mut reply = std::mem::take(&mut self.clients[key].reply);
         let mut ctx = Ctx {
@@ -374,7 +379,7 @@ impl Server {
         client.db = db;
     }
 
-    fn begin_loading(&mut self, total_bytes: u64, loader: Option<usize>) {
+    pub(super) fn begin_loading(&mut self, total_bytes: u64, loader: Option<usize>) {
         self.state.persist.loading = Some(Loading {
             started_unix: super::unix_ms() / 1000,
             total_bytes,
@@ -383,7 +388,7 @@ impl Server {
         });
     }
 
-    fn end_loading(&mut self) {
+    pub(super) fn end_loading(&mut self) {
         self.state.persist.loading = None;
     }
 
@@ -391,7 +396,12 @@ impl Server {
     /// clients (they get -LOADING for data commands).
     /// Returns true when a signal or SHUTDOWN asks to stop: the load is
     /// abandoned (nothing is saved, the files stay as they are).
-    fn loading_tick(&mut self, loaded_bytes: u64, last_log: &mut Instant, path: &Path) -> bool {
+    pub(super) fn loading_tick(
+        &mut self,
+        loaded_bytes: u64,
+        last_log: &mut Instant,
+        path: &Path,
+    ) -> bool {
         if let Some(loading) = self.state.persist.loading.as_mut() {
             loading.loaded_bytes = loaded_bytes;
             if last_log.elapsed() >= LOG_EVERY {

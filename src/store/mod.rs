@@ -3,12 +3,12 @@
 
 pub mod db;
 pub mod entry;
-pub mod evict;
-pub mod expire;
-pub mod glob;
-pub mod slot;
-pub mod thin;
-pub mod varint;
+pub(crate) mod evict;
+pub(crate) mod expire;
+pub(crate) mod glob;
+pub(crate) mod slot;
+pub(crate) mod thin;
+pub(crate) mod varint;
 
 pub use db::{Db, DbView};
 pub use entry::{Entry, Value};

@@ -70,11 +70,6 @@ impl ThinBytes {
         u32::from_le_bytes(len) as usize
     }
 
-    /// True when there are no bytes.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The bytes.
     #[inline]
     pub fn as_slice(&self) -> &[u8] {

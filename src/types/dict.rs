@@ -92,14 +92,9 @@ impl<V> Dict<V> {
         self.len
     }
 
-    /// True when empty.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Number of buckets (a power of two, or 0).
-    pub fn buckets(&self) -> usize {
+    #[cfg(test)]
+    fn buckets(&self) -> usize {
         self.table.len()
     }
 

@@ -8,12 +8,12 @@
 //! `Store::read_typed` / `write_typed` / `write_or_create`, which reply
 //! WRONGTYPE semantics as `Err(WrongType)`.
 
-pub mod bitfield;
-pub mod dict;
+pub(crate) mod bitfield;
+pub(crate) mod dict;
 pub mod hash;
-pub mod hll;
+pub(crate) mod hll;
 pub mod list;
-pub mod listpack;
+pub(crate) mod listpack;
 pub mod set;
 pub mod zset;
 

@@ -224,12 +224,7 @@ impl Server {
 
     /// Runs redis-cli against the server; returns its stdout.
     pub fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new("redis-cli")
-            .args(["-p", &self.port.to_string()])
-            .args(args)
-            .output()
-            .expect("redis-cli (Debian package redis-tools) must be installed");
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        cli(self.port, args)
     }
 
     /// True while the process runs.
@@ -279,6 +274,16 @@ impl Drop for Server {
         let _ = self.child.wait();
         // Then `owned_dir` drops, removing the directory.
     }
+}
+
+/// Runs redis-cli against the server on `port`; returns its stdout.
+pub fn cli(port: u16, args: &[&str]) -> String {
+    let out = Command::new("redis-cli")
+        .args(["-p", &port.to_string()])
+        .args(args)
+        .output()
+        .expect("redis-cli (Debian package redis-tools) must be installed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A command as a RESP multibulk frame.

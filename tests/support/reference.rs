@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 use crate::support::{free_port, DEADLINE};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -27,12 +28,45 @@ impl Reference {
 
     /// Starts redis-server with `dir` as its data directory (it loads
     /// `dir/dump.rdb` when there is one); the directory is left in place.
-    pub fn start_in(dir: &std::path::Path) -> Reference {
+    pub fn start_in(dir: &Path) -> Reference {
         Reference::launch(Some(dir))
             .expect("redis-server (Debian package redis-server) must be installed")
     }
 
-    fn launch(data_dir: Option<&std::path::Path>) -> Option<Reference> {
+    /// Starts redis-server as `redis-server FILE --port P --bind 127.0.0.1
+    /// ARGS...` in the working directory `dir` (left in place), the way a
+    /// user starts it from a configuration file.
+    pub fn start_with(dir: &Path, conf_file: &Path, args: &[&str]) -> Reference {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        Reference::spawn(Some(conf_file), dir, false, &args)
+            .expect("redis-server (Debian package redis-server) must be installed")
+    }
+
+    fn launch(data_dir: Option<&Path>) -> Option<Reference> {
+        let dir = data_dir.map_or_else(
+            || {
+                let tag = format!("{}-{}", std::process::id(), free_port());
+                std::env::temp_dir().join(format!("ferrocache-reference-{tag}"))
+            },
+            |d| d.to_path_buf(),
+        );
+        std::fs::create_dir_all(&dir).unwrap();
+        let args: Vec<String> = ["--save", "", "--appendonly", "no", "--dir"]
+            .iter()
+            .map(|a| a.to_string())
+            .chain([dir.display().to_string()])
+            .collect();
+        Reference::spawn(None, &dir, data_dir.is_none(), &args)
+    }
+
+    /// Spawns redis-server on a free port (another one if it was taken) and
+    /// waits until it answers PING. None when redis-server is not installed.
+    fn spawn(
+        conf_file: Option<&Path>,
+        dir: &Path,
+        own_dir: bool,
+        args: &[String],
+    ) -> Option<Reference> {
         if Command::new("redis-server")
             .arg("--version")
             .output()
@@ -47,21 +81,11 @@ impl Reference {
         }
         for _attempt in 0..5 {
             let port = free_port();
-            let dir = data_dir.map_or_else(
-                || {
-                    std::env::temp_dir().join(format!(
-                        "ferrocache-reference-{}-{port}",
-                        std::process::id()
-                    ))
-                },
-                |d| d.to_path_buf(),
-            );
-            std::fs::create_dir_all(&dir).unwrap();
             let mut child = Command::new("redis-server")
+                .args(conf_file)
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no"])
-                .arg("--dir")
-                .arg(&dir)
+                .args(args)
+                .current_dir(dir)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -76,7 +100,7 @@ impl Reference {
                     .and_then(|c| c.get_connection_with_timeout(Duration::from_millis(200)))
                     .and_then(|mut con| redis::cmd("PING").query::<String>(&mut con));
                 if ping.is_ok() {
-                    let own_dir = data_dir.is_none();
+                    let dir = dir.to_path_buf();
                     return Some(Reference {
                         child,
                         port,
@@ -87,11 +111,16 @@ impl Reference {
                 assert!(Instant::now() < deadline, "redis-server did not start");
                 std::thread::sleep(Duration::from_millis(10));
             }
-            if data_dir.is_none() {
-                let _ = std::fs::remove_dir_all(&dir);
-            }
+        }
+        if own_dir {
+            let _ = std::fs::remove_dir_all(dir);
         }
         panic!("could not start redis-server on a free port");
+    }
+
+    /// Runs redis-cli against this server; returns its stdout.
+    pub fn cli(&self, args: &[&str]) -> String {
+        crate::support::cli(self.port, args)
     }
 
     /// A `redis` crate connection.

@@ -1,7 +1,7 @@
-//! Keyspace notifications (notify-keyspace-events): events published on
-//! `__keyspace@<db>__:<key>` (message: the event) and
-//! `__keyevent@<db>__:<event>` (message: the key), filtered by Redis's
-//! class flags.
+//! The notify-keyspace-events parameter: Redis's event classes and their
+//! text form. Events are published on `__keyspace@<db>__:<key>` (message:
+//! the event) and `__keyevent@<db>__:<event>` (message: the key) when their
+//! class is enabled (`commands::Ctx::notify`).
 
 /// Event classes and channel kinds, as Redis's NOTIFY_* bits.
 pub mod class {

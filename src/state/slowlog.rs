@@ -79,19 +79,9 @@ impl SlowLog {
         self.entries.len()
     }
 
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// Forgets every entry (ids keep increasing, as in Redis).
     pub fn reset(&mut self) {
         self.entries.clear();
-    }
-
-    /// Drops entries beyond a new, smaller max length.
-    pub fn truncate(&mut self, max_len: usize) {
-        self.entries.truncate(max_len);
     }
 }
 

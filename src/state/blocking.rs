@@ -12,7 +12,7 @@
 //! STORE, Z*STORE) that overwrote an existing key, as in Redis 7.0.
 //! Deadlines are kept sorted so the loop can wake exactly on time.
 
-use crate::commands::table::CommandId;
+use super::CommandId;
 use crate::resp::OwnedArgv;
 use crate::types::Kind;
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -36,7 +36,6 @@ pub enum TimeoutReply {
 pub struct BlockedOn {
     pub keys: Vec<WaitKey>,
     pub deadline: Option<Instant>,
-    pub timeout_reply: TimeoutReply,
     /// The type of value that serves the client (a list or a sorted set).
     pub kind: Kind,
     /// The blocking command, to run again.
@@ -178,11 +177,6 @@ impl Blocking {
         }
     }
 
-    /// The client waiting longest on `key`, if any.
-    pub fn first_waiter(&self, key: &WaitKey) -> Option<usize> {
-        self.waiters.get(key).and_then(|q| q.front().copied())
-    }
-
     /// The clients waiting on `key`, oldest first.
     pub fn waiters_of(&self, key: &WaitKey) -> Vec<usize> {
         self.waiters
@@ -255,7 +249,6 @@ mod tests {
         BlockedOn {
             keys: keys.iter().map(|k| (0, k.as_bytes().into())).collect(),
             deadline,
-            timeout_reply: TimeoutReply::NullArray,
             kind: Kind::List,
             command: OwnedArgv::default(),
             command_id: 0,
@@ -276,10 +269,10 @@ mod tests {
         b.signal(0, b"none");
         assert_eq!(b.take_ready(), vec![q.clone()]);
         b.unblock(7, &first);
-        assert_eq!(b.first_waiter(&q), Some(3));
+        assert_eq!(b.waiters_of(&q), vec![3]);
         b.unblock(3, &second);
         assert!(b.is_empty());
-        assert_eq!(b.first_waiter(&q), None);
+        assert!(b.waiters_of(&q).is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::table::{flags::*, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::Argv;
-use crate::server::{Presence, Shutdown};
+use crate::state::{Presence, Shutdown};
 use crate::store::db::Segment;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -92,8 +92,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         "1.0.0",
         debug
     ),
-    super::command_cmd::COMMAND,
-    super::config_cmd::CONFIG,
+    super::command::COMMAND,
+    super::config::CONFIG,
     super::slowlog::SLOWLOG,
     super::latency::LATENCY,
     command!(
@@ -107,14 +107,6 @@ pub static COMMANDS: &[CommandSpec] = &[
         super::info::info
     ),
 ];
-
-/// Replies a HELP text as an array of status lines, as Redis does.
-pub fn reply_help(ctx: &mut Ctx, lines: &[&str]) {
-    ctx.out.array(lines.len());
-    for l in lines {
-        ctx.out.simple(l);
-    }
-}
 
 /// `DBSIZE`
 fn dbsize(ctx: &mut Ctx, _argv: Argv) {
@@ -326,18 +318,15 @@ fn debug(ctx: &mut Ctx, argv: Argv) {
             }
         }
     } else if args::is(sub, "help") {
-        reply_help(
-            ctx,
-            &[
-                "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "SLEEP <seconds>",
-                "    Stop the server for <seconds>. Decimals allowed.",
-                "RELOAD [NOSAVE]",
-                "    Save the RDB on disk (unless NOSAVE) and reload it back to memory.",
-                "HELP",
-                "    Prints this help.",
-            ],
-        );
+        ctx.reply_help(&[
+            "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "SLEEP <seconds>",
+            "    Stop the server for <seconds>. Decimals allowed.",
+            "RELOAD [NOSAVE]",
+            "    Save the RDB on disk (unless NOSAVE) and reload it back to memory.",
+            "HELP",
+            "    Prints this help.",
+        ]);
     } else {
         ctx.out.error(&format!(
             "ERR unknown subcommand '{}'. Try DEBUG HELP.",

@@ -45,12 +45,6 @@ pub struct Watches {
 }
 
 impl Watches {
-    /// True when nobody watches anything (the common case).
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.by_key.is_empty()
-    }
-
     /// `client` watches `key` (idempotent).
     pub fn watch(&mut self, client: usize, key: WaitKey) {
         let clients = self.by_key.entry(key).or_default();

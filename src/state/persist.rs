@@ -5,7 +5,7 @@
 //! The file formats and the background threads live in `crate::persistence`;
 //! this file decides when they run and keeps the INFO persistence counters.
 
-use super::state::unix_ms;
+use super::server_state::unix_ms;
 use super::{Presence, ServerState};
 use crate::config::{AppendFsync, Config};
 use crate::persistence::aof::{Aof, AofPaths, Flushed, Rewrite};

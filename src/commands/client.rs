@@ -5,7 +5,7 @@ use super::table::{flags::*, registry, CommandSpec};
 use super::{args, errors, Ctx};
 use crate::command;
 use crate::resp::{Argv, Reply};
-use crate::server::{Client, PauseMode, Release, ReplyMode};
+use crate::state::{Client, PauseMode, Release, ReplyMode};
 use std::os::fd::AsRawFd;
 use std::time::Instant;
 
@@ -607,5 +607,5 @@ fn help(ctx: &mut Ctx, _argv: Argv) {
         "HELP",
         "    Prints this help.",
     ];
-    super::server_cmd::reply_help(ctx, LINES);
+    ctx.reply_help(LINES);
 }

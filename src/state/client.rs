@@ -1,10 +1,11 @@
 //! One client connection: its socket, its query and reply buffers, and the
 //! per-connection state commands read and change.
 
-use crate::commands::table::CommandId;
+use super::CommandId;
 use crate::resp::{OwnedArgv, ParseProgress, Reply};
 use mio::net::TcpStream;
 use std::io::{self, Read, Write};
+use std::net::IpAddr;
 use std::ops::Range;
 use std::time::Instant;
 
@@ -114,7 +115,7 @@ pub struct Client {
     /// Keys this client WATCHes.
     pub watched: Vec<super::blocking::WaitKey>,
     /// The watched keys that had already expired when watched (they count
-    /// as missing: see `server::watch`). Usually empty.
+    /// as missing: see `state::watch`). Usually empty.
     pub watched_expired: Vec<super::blocking::WaitKey>,
     /// A watched key was modified: the next EXEC fails.
     pub watch_dirty: bool,
@@ -350,5 +351,30 @@ impl Client {
                 self.query = Vec::new();
             }
         }
+    }
+}
+
+/// True for 127.0.0.0/8, ::1 and IPv4-mapped loopback addresses.
+pub(crate) fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_includes_v4_mapped_v6() {
+        assert!(is_loopback("127.0.0.1".parse().unwrap()));
+        assert!(is_loopback("127.5.6.7".parse().unwrap()));
+        assert!(is_loopback("::1".parse().unwrap()));
+        assert!(is_loopback("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!is_loopback("10.0.0.1".parse().unwrap()));
+        assert!(!is_loopback("::ffff:10.0.0.1".parse().unwrap()));
     }
 }

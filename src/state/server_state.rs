@@ -2,9 +2,8 @@
 //! eviction, MONITOR subscribers, shutdown requests.
 
 use super::Client;
+use super::CommandStats;
 use crate::alloc::used_memory;
-use crate::commands::dispatch::CommandStats;
-use crate::commands::table::registry;
 use crate::config::Config;
 use crate::resp::{Argv, Limits, Reply};
 use crate::store::evict::{EvictionConfig, Evictor};
@@ -45,7 +44,6 @@ pub struct ServerState {
     /// A random 40-hex-digit id (INFO run_id).
     pub run_id: String,
     pub started: Instant,
-    pub started_unix: u64,
     pub commands_processed: u64,
     pub connections_received: u64,
     pub rejected_connections: u64,
@@ -140,8 +138,9 @@ impl ServerState {
         self.config = config;
     }
 
-    /// State for `config`, listening on `port`.
-    pub fn new(config: Config, port: u16) -> ServerState {
+    /// State for `config`, listening on `port`, with statistics for
+    /// `commands` command-table entries.
+    pub fn new(config: Config, port: u16, commands: usize) -> ServerState {
         let request_limits = request_limits_of(&config);
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -158,7 +157,6 @@ impl ServerState {
             port,
             run_id,
             started: Instant::now(),
-            started_unix: now.as_secs(),
             commands_processed: 0,
             connections_received: 0,
             rejected_connections: 0,
@@ -166,7 +164,7 @@ impl ServerState {
             net_output_bytes: 0,
             reads_processed: 0,
             writes_processed: 0,
-            cmd_stats: vec![CommandStats::default(); registry().specs.len()],
+            cmd_stats: vec![CommandStats::default(); commands],
             error_stats: BTreeMap::new(),
             total_error_replies: 0,
             dirty: 0,
@@ -263,8 +261,8 @@ impl ServerState {
         self.watches.touch(clients, db, key, || false);
         self.propagation.deleted(db, key);
         let (class, event) = match why {
-            Removal::Expired => (super::notify::class::EXPIRED, "expired"),
-            Removal::Evicted => (super::notify::class::EVICTED, "evicted"),
+            Removal::Expired => (crate::config::event_class::EXPIRED, "expired"),
+            Removal::Evicted => (crate::config::event_class::EVICTED, "evicted"),
         };
         let mut nobody = Reply::default();
         self.notify(clients, usize::MAX, &mut nobody, class, event, db, key);
@@ -284,7 +282,7 @@ impl ServerState {
         db: usize,
         key: &[u8],
     ) {
-        use super::notify::class::{KEYEVENT, KEYSPACE};
+        use crate::config::event_class::{KEYEVENT, KEYSPACE};
         let flags = self.config.notify_keyspace_events;
         if flags & class == 0 || flags & (KEYSPACE | KEYEVENT) == 0 {
             return;

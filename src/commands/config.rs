@@ -153,13 +153,13 @@ fn protected_allowed(ctx: &mut Ctx) -> bool {
 /// Redis's allowProtectedAction: a protected setting (enable-protected-
 /// configs, enable-debug-command) of `yes` allows `client`, `local` allows
 /// it from a loopback address only, `no` refuses it.
-pub fn allowed_by(setting: &str, client: &crate::server::Client) -> bool {
+pub fn allowed_by(setting: &str, client: &crate::state::Client) -> bool {
     match setting {
         "yes" => true,
         "local" => client
             .addr
             .parse::<std::net::SocketAddr>()
-            .is_ok_and(|a| crate::server::is_loopback(a.ip())),
+            .is_ok_and(|a| crate::state::is_loopback(a.ip())),
         _ => false,
     }
 }
@@ -204,20 +204,17 @@ fn resetstat(ctx: &mut Ctx, _argv: Argv) {
 
 /// `CONFIG HELP`
 fn help(ctx: &mut Ctx, _argv: Argv) {
-    super::server_cmd::reply_help(
-        ctx,
-        &[
-            "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            "GET <pattern>",
-            "    Return parameters matching the glob-like <pattern> and their values.",
-            "SET <directive> <value>",
-            "    Set the configuration <directive> to <value>.",
-            "RESETSTAT",
-            "    Reset statistics reported by the INFO command.",
-            "REWRITE",
-            "    Rewrite the configuration file.",
-            "HELP",
-            "    Prints this help.",
-        ],
-    );
+    ctx.reply_help(&[
+        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
+        "HELP",
+        "    Prints this help.",
+    ]);
 }

@@ -383,5 +383,5 @@ fn help(ctx: &mut Ctx, _argv: Argv) {
         "HELP",
         "    Prints this help.",
     ];
-    super::server_cmd::reply_help(ctx, LINES);
+    ctx.reply_help(LINES);
 }

@@ -1,0 +1,30 @@
+//! The shared state commands read and change, owned by the event loop and
+//! never locked: connected clients, blocked clients, WATCHes, Pub/Sub
+//! subscriptions, the effect stream to the AOF, pauses, SLOWLOG/LATENCY,
+//! statistics and the persistence jobs in flight.
+//!
+//! Layering: this sits above `store`, `types`, `persistence` and below
+//! `commands` (handlers change it through `commands::Ctx`) and the event loop
+//! in `server` (which owns it). Nothing here imports either of them.
+
+mod blocking;
+mod client;
+mod instant;
+mod latency;
+mod pause;
+pub(crate) mod persist;
+mod propagate;
+mod pubsub;
+mod server_state;
+mod slowlog;
+mod stats;
+mod watch;
+
+pub(crate) use blocking::{BlockedOn, Release, TimeoutReply, WaitKey};
+pub(crate) use client::{is_loopback, Client, ReplyMode};
+pub(crate) use instant::Instantaneous;
+pub(crate) use pause::{Pause, PauseMode};
+pub(crate) use pubsub::Scope;
+pub(crate) use server_state::{unix_ms, Removal, ServerState, Shutdown};
+pub(crate) use stats::{CommandId, CommandStats, LATENCY_BUCKETS};
+pub(crate) use watch::Presence;
