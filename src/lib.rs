@@ -22,6 +22,7 @@ pub mod logging;
 pub mod metrics;
 pub(crate) mod numbers;
 pub mod persistence;
+pub(crate) mod replication;
 pub mod resp;
 pub mod server;
 pub mod store;
