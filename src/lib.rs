@@ -26,6 +26,7 @@ pub mod logging;
 pub(crate) mod metrics;
 pub(crate) mod numbers;
 pub mod persistence;
+pub(crate) mod replication;
 pub mod resp;
 pub mod server;
 pub(crate) mod state;
