@@ -138,8 +138,8 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
         "replication" => {
             let _ = write!(
                 t,
-                "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_replid:{}\r\nmaster_repl_offset:0\r\n",
-                s.run_id
+                "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_replid:{}\r\nmaster_repl_offset:{}\r\n",
+                s.repl.ids.replid, s.repl.offset
             );
         }
         "cpu" => cpu_section(t),

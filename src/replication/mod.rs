@@ -24,3 +24,48 @@
 
 pub(crate) mod backlog;
 pub(crate) mod replid;
+
+use backlog::Backlog;
+use replid::ReplIds;
+
+/// This node's replication history, shared by both roles: the ids that name
+/// it, how many bytes of it exist here, and the backlog of its newest bytes.
+/// A leader appends what it propagates; a follower appends what it applied
+/// from its leader (so its own followers, and it after a promotion, can
+/// continue from the same offsets).
+pub(crate) struct Replication {
+    /// master_replid, master_replid2, second_repl_offset.
+    pub ids: ReplIds,
+    /// master_repl_offset: bytes of the stream produced (a leader) or
+    /// applied (a follower) so far. Kept here because the backlog may not
+    /// exist (no follower ever attached, or repl-backlog-ttl expired).
+    pub offset: i64,
+    /// The newest bytes of the stream, created with the first follower.
+    pub backlog: Option<Backlog>,
+}
+
+impl Replication {
+    /// A fresh history: a random id, offset 0, no backlog.
+    pub fn new() -> Replication {
+        Replication {
+            ids: ReplIds::new(),
+            offset: 0,
+            backlog: None,
+        }
+    }
+
+    /// Appends `bytes` of the stream: advances the offset and stores them in
+    /// the backlog when there is one.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        self.offset += bytes.len() as i64;
+        if let Some(b) = &mut self.backlog {
+            b.append(bytes);
+        }
+    }
+}
+
+impl Default for Replication {
+    fn default() -> Replication {
+        Replication::new()
+    }
+}

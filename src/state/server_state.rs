@@ -82,6 +82,8 @@ pub struct ServerState {
     pub persist: super::persist::Persistence,
     /// The effect stream feeding the AOF.
     pub propagation: super::propagate::Propagation,
+    /// The replication history: ids, offset, backlog.
+    pub repl: crate::replication::Replication,
     /// WATCHed keys.
     pub watches: super::watch::Watches,
     /// Clients blocked on keys.
@@ -175,6 +177,7 @@ impl ServerState {
             pause: Default::default(),
             watches: Default::default(),
             propagation: Default::default(),
+            repl: Default::default(),
             persist: Default::default(),
             awaiting_durability: Vec::new(),
             slowlog: Default::default(),
