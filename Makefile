@@ -4,7 +4,7 @@
 CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: build release run test deps lint fmt bench bench-memory bench-bgsave clean
+.PHONY: build release run test deps lint fmt bench bench-memory bench-replication bench-full-sync bench-bgsave clean
 
 build:
 	$(CARGO) build
@@ -59,6 +59,15 @@ bench: release deps
 # Bytes per key (used_memory and RSS growth) for 1M keys of 100 bytes.
 bench-memory: release deps
 	python3 scripts/bench.py --memory 1000000 --datasize 100 $(BENCH_ARGS)
+
+# A leader with one replica attached, against a Redis leader with one Redis replica.
+bench-replication: release deps
+	python3 scripts/bench.py --replicas 1 $(BENCH_ARGS)
+
+# Full sync of 1M keys of 100 bytes to a fresh replica: time and peak RSS.
+bench-full-sync: release deps
+	python3 scripts/bench.py --full-sync 1000000 --datasize 100 --rounds 3 \
+		--server-args "--repl-diskless-sync-delay 0" $(BENCH_ARGS)
 
 # BGSAVE memory and latency under write load against redis-server's fork.
 bench-bgsave: release deps

@@ -6,6 +6,8 @@
     python3 scripts/bench.py --tests lpush,hset --pipeline 16 --rounds 6
     python3 scripts/bench.py --appendonly --server-args "--appendfsync always"
     python3 scripts/bench.py --memory 1000000 --datasize 100   # bytes per key
+    python3 scripts/bench.py --replicas 1                 # each leader with a replica
+    python3 scripts/bench.py --full-sync 1000000 --datasize 100  # full sync time, peak RSS
     python3 scripts/bench.py --json > result.json
 
 Both servers start on free loopback ports, each in its own temporary folder,
@@ -30,6 +32,10 @@ Memory (--memory N): loads N keys of --datasize bytes into each server and
 prints the growth of used_memory and of RSS per key, and their ratio
 redis / ferrocache (above 1.0: ferrocache uses less).
 
+Replication (--replicas N): each leader gets N replicas of its own kind
+before the throughput rounds; the CPU figures are the leader's. Full sync
+(--full-sync N): see scripts/bench_replication.py.
+
 Needs redis-server and redis-benchmark (Debian: redis-server, redis-tools).
 Servers are stopped on exit, on an error and on Ctrl-C or SIGTERM.
 The exit status is 1 when the CPU efficiency geometric mean is below
@@ -44,6 +50,7 @@ import subprocess
 import sys
 
 import bench_memory
+import bench_replication
 import bench_report
 import bench_stats
 from bench_servers import Server
@@ -73,6 +80,10 @@ def parse_args(argv):
                    help='more arguments for both servers, e.g. "--maxmemory 1gb"')
     p.add_argument("--memory", type=int, default=0, metavar="N",
                    help="measure bytes per key after loading N keys instead of throughput")
+    p.add_argument("--replicas", type=int, default=0, metavar="N",
+                   help="attach N replicas (same kind) to each leader before measuring")
+    p.add_argument("--full-sync", type=int, default=0, metavar="N",
+                   help="time the full sync of N keys to a fresh replica instead of throughput")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--min-cpu-geomean", type=float, default=0.0,
                    help="exit 1 when the CPU efficiency geometric mean is below this")
@@ -211,10 +222,21 @@ def main(argv):
     servers = [Server("redis", [args.redis_server], keep=args.keep),
                Server("ferrocache", [os.path.abspath(args.bin)], keep=args.keep)]
     document = {"machine_at_start": machine(args.redis_server), "server_args": common_server_args(args)}
+    replicas = []
     try:
         for s in servers:
             s.start(common_server_args(args))
-        if args.memory:
+        for s in servers:
+            for i in range(args.replicas):
+                replicas.append(bench_replication.start_replica(
+                    s, f"{s.name}-replica{i + 1}", common_server_args(args), keep=args.keep))
+        if args.full_sync:
+            document["mode"] = "full_sync"
+            document["full_sync"] = bench_replication.full_sync(
+                servers, args, common_server_args(args))
+            text = bench_replication.full_sync_table(document["full_sync"])
+            status = 0
+        elif args.memory:
             document["mode"] = "memory"
             document["memory"] = memory(servers, args)
             text = bench_report.memory_table(document["memory"])
@@ -224,7 +246,7 @@ def main(argv):
             document.update(mode="throughput", rows=rows, summary=summary,
                             settings={k: getattr(args, k) for k in (
                                 "tests", "pipeline", "clients", "requests", "keyspace",
-                                "datasize", "rounds", "appendonly")})
+                                "datasize", "rounds", "appendonly", "replicas")})
             text = bench_report.throughput_table(rows, summary)
             cpu = summary["geomean_cpu_ratio"]
             too_low = cpu is None or cpu < args.min_cpu_geomean
@@ -233,7 +255,7 @@ def main(argv):
         log("interrupted: stopping the servers")
         return 130
     finally:
-        for s in servers:
+        for s in replicas + servers:
             s.stop()
     document["machine_at_end"] = machine(args.redis_server)
     if args.json:

@@ -127,5 +127,19 @@ class Protocol(unittest.TestCase):
         self.assertGreaterEqual(bench_servers.cpu_seconds(os.getpid()), 0.0)
 
 
+class FullSyncTable(unittest.TestCase):
+    def test_shows_both_servers_and_the_ratios(self):
+        import bench_replication
+        side = {"seconds": 2.0, "leader_peak_rss": 300 * 2**20,
+                "leader_rss_growth": 100 * 2**20, "replica_peak_rss": 200 * 2**20}
+        result = {"keys": 1000000, "datasize": 100, "rounds": 3, "redis": side,
+                  "ferrocache": dict(side, seconds=1.0), "time_ratio": 2.0,
+                  "leader_peak_rss_ratio": 1.0}
+        text = bench_replication.full_sync_table(result)
+        self.assertIn("| redis | 2.00 | 300 | 100 | 200 |", text)
+        self.assertIn("| ferrocache | 1.00 | 300 | 100 | 200 |", text)
+        self.assertIn("time ratio (redis / ferrocache, above 1.0: ferrocache faster): 2.000", text)
+
+
 if __name__ == "__main__":
     unittest.main()
