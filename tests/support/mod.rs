@@ -7,6 +7,7 @@
 
 pub mod aof_files;
 pub mod dataset;
+pub mod proxy;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
