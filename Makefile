@@ -21,16 +21,17 @@ run: release
 	./target/release/ferrocache conf/ferrocache.yaml $(if $(PORT),--port $(PORT)) $(ARGS)
 
 # What the tests use, installed only when missing: redis-cli and
-# redis-check-rdb (redis-tools), redis-server (reference replies),
-# redis-py (pip), promtool (prometheus).
+# redis-check-rdb (redis-tools), redis-server (reference replies and
+# replication peers), redis-sentinel, redis-py (pip), promtool (prometheus).
 deps:
 	@if ! command -v redis-cli >/dev/null 2>&1 || ! command -v redis-check-rdb >/dev/null 2>&1 || \
-		! command -v redis-server >/dev/null 2>&1; then \
-		echo "installing redis-tools and redis-server (Debian packages)"; \
+		! command -v redis-server >/dev/null 2>&1 || ! command -v redis-sentinel >/dev/null 2>&1; then \
+		echo "installing redis-tools, redis-server and redis-sentinel (Debian packages)"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-tools redis-server >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-tools redis-server redis-sentinel >/dev/null; \
 	fi
-	@if command -v systemctl >/dev/null 2>&1; then $(SUDO) systemctl stop redis-server >/dev/null 2>&1 || true; fi
+	@if command -v systemctl >/dev/null 2>&1; then \
+		$(SUDO) systemctl stop redis-server redis-sentinel >/dev/null 2>&1 || true; fi
 	@python3 -c "import redis" 2>/dev/null || python3 -m pip install --quiet redis
 	@if ! command -v promtool >/dev/null 2>&1; then \
 		echo "installing prometheus (for promtool)"; \
