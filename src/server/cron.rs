@@ -12,6 +12,7 @@ impl Server {
     /// AOF fsyncs.
     pub(super) fn cron(&mut self) {
         self.state.sample_instantaneous();
+        self.follower_cron();
         self.state.persistence_cron(&self.store);
         let cfg = &self.state.config;
         let hz = cfg.hz.max(1) as u64;
@@ -19,7 +20,8 @@ impl Server {
         let percent = 25 + 2 * (cfg.active_expire_effort.max(1) as u64 - 1);
         let budget = Duration::from_micros(1_000_000 / hz * percent / 100);
         // A pause deletes no key by itself (Redis: no active expiry then).
-        let paused = self.state.pause.is_on(Instant::now());
+        // A replica never expires keys itself: its leader's DELs do.
+        let paused = self.state.pause.is_on(Instant::now()) || self.state.follower.is_replica();
         let expired = if paused {
             Vec::new()
         } else {
@@ -47,6 +49,7 @@ impl Server {
                 .iter()
                 .filter(|(_, c)| {
                     !c.monitor
+                        && c.kind == crate::state::ClientKind::Normal
                         && c.blocked.is_none()
                         && now.duration_since(c.last_interaction) > idle_limit
                 })

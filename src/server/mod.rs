@@ -10,6 +10,7 @@ mod before_sleep;
 mod blocked;
 mod connection;
 mod cron;
+mod leader_link;
 mod listeners;
 mod loading;
 mod metrics_port;
@@ -32,7 +33,7 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokens::{HTTP_TOKEN_BASE, LISTENER_TOKEN_BASE, METRICS_LISTENER_BASE};
+use tokens::{HTTP_TOKEN_BASE, LEADER_LINK_TOKEN, LISTENER_TOKEN_BASE, METRICS_LISTENER_BASE};
 
 /// The running server.
 pub struct Server {
@@ -117,7 +118,8 @@ impl Server {
             .flatten()
             .fold(next_cron, Instant::min);
             // Input or output left over by a budget is served without sleeping.
-            let timeout = if self.pending_input.is_empty() && !self.output_left {
+            let idle = !self.output_left && !self.state.follower.more_input;
+            let timeout = if self.pending_input.is_empty() && idle {
                 wake_at.saturating_duration_since(Instant::now())
             } else {
                 Duration::ZERO
@@ -176,6 +178,10 @@ impl Server {
     fn handle_events(&mut self, events: &Events) {
         for event in events.iter() {
             let token = event.token().0;
+            if token == LEADER_LINK_TOKEN {
+                self.handle_link_event(event);
+                continue;
+            }
             if token >= METRICS_LISTENER_BASE {
                 self.accept_http(token - METRICS_LISTENER_BASE);
                 continue;
