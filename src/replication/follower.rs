@@ -11,6 +11,7 @@
 
 use super::link::{Handshake, Payload};
 use super::replid::Replid;
+use crate::persistence::rdb::ReplInfo;
 use crate::store::Db;
 use mio::net::TcpStream;
 use std::fmt::Write as _;
@@ -294,6 +295,41 @@ pub(crate) fn backlog_size(config: &crate::config::Config) -> usize {
     get.and_then(|g| g(config).parse::<usize>().ok())
         .unwrap_or(1024 * 1024)
         .max(16 * 1024)
+}
+
+/// The replication aux fields a SAVE/BGSAVE writes (Redis's
+/// rdbPopulateSaveInfo): on a replica with a leader's history (the stream's
+/// db, its replid and processed offset), on a leader that has a backlog
+/// (db 0); none otherwise.
+pub(crate) fn save_info(s: &crate::state::ServerState) -> Option<ReplInfo> {
+    let stream_db = match (s.follower.is_replica(), s.follower.cached_db) {
+        (true, Some(db)) => db,
+        (true, None) => return None,
+        (false, _) if s.repl.backlog.is_some() => 0,
+        (false, _) => return None,
+    };
+    Some(ReplInfo {
+        stream_db,
+        replid: s.repl.ids.replid.as_str().to_string(),
+        offset: s.repl.offset,
+    })
+}
+
+/// Start-up of a replica: the history its snapshot recorded (repl-id,
+/// repl-offset, repl-stream-db) becomes its own, so its first PSYNC can
+/// continue partially. A leader ignores them.
+pub(crate) fn adopt_saved_history(s: &mut crate::state::ServerState, info: Option<ReplInfo>) {
+    let Some(info) = info.filter(|_| s.follower.is_replica()) else {
+        return;
+    };
+    let Some(replid) = Replid::parse(info.replid.as_bytes()) else {
+        return;
+    };
+    s.repl.ids.replid = replid;
+    s.repl.ids.clear_secondary();
+    s.repl.offset = info.offset;
+    s.follower.cached_db = Some(info.stream_db);
+    log::info!(target: "replication", "cached_master_from_rdb replid={} offset={} db={} msg=\"Before turning into a replica, using my own master parameters to synthesize a cached master\"", info.replid, info.offset, info.stream_db);
 }
 
 #[cfg(test)]

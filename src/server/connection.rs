@@ -200,6 +200,9 @@ impl Server {
         client.reply = reply;
         client.query_start = start;
         client.db = db;
+        if master {
+            self.state.follower.cached_db = Some(db);
+        }
         client.consume_query();
     }
 

@@ -82,6 +82,10 @@ impl Server {
             .map(|a| a.port())
             .unwrap_or(config.port);
         let store = Store::new(config.databases);
+        let mut state = ServerState::new(config, port, registry().specs.len());
+        state
+            .follower
+            .follow(state.config.replica.replicaof.clone());
         Ok(Server {
             poll,
             listeners,
@@ -89,7 +93,7 @@ impl Server {
             http: Slab::new(),
             clients: Slab::new(),
             store,
-            state: ServerState::new(config, port, registry().specs.len()),
+            state,
             expire: ActiveExpire::default(),
             pending_writes: Vec::new(),
             pending_input: Vec::new(),
