@@ -1,0 +1,392 @@
+//! ferrocache as the replica of a stock redis-server 7.0 (issue 11, the
+//! follower side): full syncs (disk and diskless), the live stream, partial
+//! resyncs after a dropped link and after a restart, -READONLY, and reads
+//! that keep answering while a large full sync loads.
+
+#[path = "support/reference.rs"]
+mod reference;
+mod support;
+
+use reference::Reference;
+use std::time::{Duration, Instant};
+use support::dataset::{assert_same, snapshot};
+use support::{check, wait_until, Raw, Server, TempDir};
+
+const DBS: &[i64] = &[0, 1, 3];
+
+/// One field of `INFO section` of the server on `port`.
+fn info(port: u16, section: &str, field: &str) -> String {
+    let reply = Raw::connect(port).cmd(&["INFO", section]);
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    let prefix = format!("{field}:");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("INFO {section} of :{port} has no {field}: {text}"))
+}
+
+fn int_info(port: u16, section: &str, field: &str) -> i64 {
+    info(port, section, field).parse().unwrap()
+}
+
+/// A leader with `extra` arguments; debug commands on.
+fn leader(extra: &[&str]) -> Reference {
+    let mut args = vec!["--enable-debug-command", "yes"];
+    args.extend_from_slice(extra);
+    Reference::start_args(&args)
+}
+
+/// Writes keys of every type, in several databases, some with TTLs.
+fn fill(port: u16) {
+    let mut r = Raw::connect(port);
+    for db in DBS {
+        r.cmd(&["SELECT", &db.to_string()]);
+        for i in 0..50 {
+            let i = i.to_string();
+            r.cmd(&["SET", &format!("s{i}"), &format!("v{i}")]);
+            r.cmd(&["RPUSH", &format!("l{i}"), "a", "b", &i]);
+            r.cmd(&["HSET", &format!("h{i}"), "f", &i, "g", "x"]);
+            r.cmd(&["SADD", &format!("set{i}"), "m1", &i]);
+            r.cmd(&["ZADD", &format!("z{i}"), "1.5", "a", &i, "b"]);
+        }
+        r.cmd(&["SET", "ttl", "v", "EX", "1000"]);
+        r.cmd(&["PEXPIRE", "h1", "500000"]);
+    }
+}
+
+/// Waits until the replica on `replica` has applied everything the leader
+/// on `leader` has produced.
+fn wait_caught_up(leader: u16, replica: u16) {
+    wait_until("the replica to catch up", || {
+        info(replica, "replication", "master_link_status") == "up"
+            && int_info(leader, "replication", "master_repl_offset")
+                == int_info(replica, "replication", "slave_repl_offset")
+    });
+}
+
+fn assert_same_data(leader: &Reference, replica: &Server) {
+    let want = snapshot(&mut leader.client(), DBS);
+    let got = snapshot(&mut replica.client(), DBS);
+    assert!(!want.is_empty());
+    assert_same(&got, &want);
+}
+
+/// Writes through the leader what the replica must apply: a transaction, a
+/// relative expire (sent as PEXPIREAT), INCRBYFLOAT (sent as SET), other
+/// databases, and a key that expires on the leader (sent as DEL).
+fn live_writes(port: u16) {
+    let mut r = Raw::connect(port);
+    r.cmd(&["MULTI"]);
+    r.cmd(&["SET", "tx1", "1"]);
+    r.cmd(&["INCR", "tx1"]);
+    r.cmd(&["LPUSH", "l1", "new"]);
+    r.cmd(&["EXEC"]);
+    r.cmd(&["EXPIRE", "s2", "100"]);
+    r.cmd(&["INCRBYFLOAT", "fl", "1.5"]);
+    r.cmd(&["INCRBYFLOAT", "fl", "0.1"]);
+    r.cmd(&["SELECT", "3"]);
+    r.cmd(&["SET", "in3", "x", "PX", "900000"]);
+    r.cmd(&["HDEL", "h5", "g"]);
+    r.cmd(&["SELECT", "1"]);
+    r.cmd(&["SET", "short", "v", "PX", "30"]);
+    r.cmd(&["ZINCRBY", "z3", "2", "a"]);
+    r.cmd(&["DEL", "s7"]);
+    std::thread::sleep(Duration::from_millis(60));
+    // The leader expires it on access and propagates a DEL.
+    check(&mut r, &["GET", "short"], "$-1\r\n");
+}
+
+#[test]
+fn full_sync_on_disk_then_the_live_stream() {
+    let leader = leader(&["--repl-diskless-sync", "no"]);
+    fill(leader.port);
+    let target = format!("127.0.0.1 {}", leader.port);
+    let replica = Server::start(&["--replicaof", &target]);
+    wait_caught_up(leader.port, replica.port);
+    assert_same_data(&leader, &replica);
+
+    live_writes(leader.port);
+    wait_caught_up(leader.port, replica.port);
+    assert_same_data(&leader, &replica);
+    let mut r = replica.raw();
+    check(&mut r, &["GET", "fl"], "$3\r\n1.6\r\n");
+    check(&mut r, &["EXISTS", "short"], ":0\r\n");
+
+    // What the replica shows about itself.
+    let role = String::from_utf8(r.cmd(&["ROLE"])).unwrap();
+    let offset = info(replica.port, "replication", "slave_repl_offset");
+    assert_eq!(
+        role,
+        format!(
+            "*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:{}\r\n$9\r\nconnected\r\n:{offset}\r\n",
+            leader.port
+        )
+    );
+    assert_eq!(info(replica.port, "replication", "role"), "slave");
+    assert_eq!(
+        info(replica.port, "replication", "master_replid"),
+        info(leader.port, "replication", "master_replid")
+    );
+    assert_eq!(
+        info(replica.port, "replication", "repl_backlog_active"),
+        "1"
+    );
+    let clients = String::from_utf8(r.cmd(&["CLIENT", "LIST", "TYPE", "master"])).unwrap();
+    assert!(clients.contains("flags=M"), "{clients}");
+    assert!(
+        clients.contains(&format!("addr=127.0.0.1:{}", leader.port)),
+        "{clients}"
+    );
+    // The leader sees this replica online at the offset it acknowledged
+    // (REPLCONF ACK, once a second).
+    wait_until("the leader to see the ACKed offset", || {
+        let now = info(leader.port, "replication", "master_repl_offset");
+        info(leader.port, "replication", "slave0")
+            .contains(&format!("port={},state=online,offset={now}", replica.port))
+    });
+}
+
+#[test]
+fn diskless_full_sync_replaces_the_old_keys() {
+    let leader = leader(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+    fill(leader.port);
+    let replica = Server::start(&[]);
+    let mut r = replica.raw();
+    check(&mut r, &["SET", "mine", "old"], "+OK\r\n");
+    let port = leader.port.to_string();
+    check(&mut r, &["REPLICAOF", "127.0.0.1", &port], "+OK\r\n");
+    check(
+        &mut r,
+        &["REPLICAOF", "127.0.0.1", &port],
+        "+OK Already connected to specified master\r\n",
+    );
+    wait_caught_up(leader.port, replica.port);
+    check(&mut r, &["EXISTS", "mine"], ":0\r\n");
+    assert_same_data(&leader, &replica);
+    live_writes(leader.port);
+    wait_caught_up(leader.port, replica.port);
+    assert_same_data(&leader, &replica);
+}
+
+#[test]
+fn a_killed_link_resyncs_partially() {
+    let leader = leader(&["--repl-diskless-sync", "no"]);
+    fill(leader.port);
+    let target = format!("127.0.0.1 {}", leader.port);
+    let replica = Server::start(&["--replicaof", &target]);
+    wait_caught_up(leader.port, replica.port);
+    let full = int_info(leader.port, "stats", "sync_full");
+    let partial = int_info(leader.port, "stats", "sync_partial_ok");
+
+    let mut r = replica.raw();
+    check(&mut r, &["CLIENT", "KILL", "TYPE", "master"], ":1\r\n");
+    let mut l = Raw::connect(leader.port);
+    check(&mut l, &["SET", "after", "kill"], "+OK\r\n");
+    check(&mut l, &["SELECT", "3"], "+OK\r\n");
+    check(&mut l, &["SET", "after3", "kill"], "+OK\r\n");
+    wait_until("a partial resync", || {
+        int_info(leader.port, "stats", "sync_partial_ok") > partial
+    });
+    wait_caught_up(leader.port, replica.port);
+    assert_eq!(int_info(leader.port, "stats", "sync_full"), full);
+    check(&mut r, &["GET", "after"], "$4\r\nkill\r\n");
+    assert_same_data(&leader, &replica);
+}
+
+#[test]
+fn a_restarted_replica_continues_partially() {
+    let leader = leader(&["--repl-diskless-sync", "no"]);
+    fill(leader.port);
+    let dir = TempDir::new("replica-restart");
+    let target = format!("127.0.0.1 {}", leader.port);
+    let args = ["--replicaof", &target, "--save", ""];
+    let mut replica = Server::start_in(&dir.path, &args);
+    wait_caught_up(leader.port, replica.port);
+    live_writes(leader.port);
+    wait_caught_up(leader.port, replica.port);
+    let full = int_info(leader.port, "stats", "sync_full");
+    let partial = int_info(leader.port, "stats", "sync_partial_ok");
+
+    replica
+        .raw()
+        .send(b"*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n");
+    replica.wait_exit();
+    let mut l = Raw::connect(leader.port);
+    check(&mut l, &["SET", "during", "down"], "+OK\r\n");
+
+    let replica = Server::start_in(&dir.path, &args);
+    wait_caught_up(leader.port, replica.port);
+    assert_eq!(int_info(leader.port, "stats", "sync_full"), full);
+    assert_eq!(
+        int_info(leader.port, "stats", "sync_partial_ok"),
+        partial + 1
+    );
+    check(&mut replica.raw(), &["GET", "during"], "$4\r\ndown\r\n");
+    assert_same_data(&leader, &replica);
+}
+
+#[test]
+fn a_replica_refuses_writes_and_promotion_keeps_the_data() {
+    let leader = leader(&["--repl-diskless-sync", "no"]);
+    fill(leader.port);
+    let target = format!("127.0.0.1 {}", leader.port);
+    let replica = Server::start(&["--replicaof", &target]);
+    wait_caught_up(leader.port, replica.port);
+    let mut r = replica.raw();
+    const READONLY: &str = "-READONLY You can't write against a read only replica.\r\n";
+    check(&mut r, &["SET", "a", "b"], READONLY);
+    check(&mut r, &["MULTI"], "+OK\r\n");
+    check(&mut r, &["INCR", "a"], READONLY);
+    check(&mut r, &["GET", "s1"], "+QUEUED\r\n");
+    check(
+        &mut r,
+        &["EXEC"],
+        "-EXECABORT Transaction discarded because of previous errors.\r\n",
+    );
+    check(&mut r, &["GET", "s1"], "$2\r\nv1\r\n");
+    check(
+        &mut r,
+        &["REPLICAOF", "127.0.0.1", "x"],
+        "-ERR Invalid master port\r\n",
+    );
+    check(
+        &mut r,
+        &["REPLICAOF", "a"],
+        "-ERR wrong number of arguments for 'replicaof' command\r\n",
+    );
+
+    // Promotion: the data stays, writes are accepted, the history shifts.
+    let replid = info(replica.port, "replication", "master_replid");
+    let offset = int_info(replica.port, "replication", "master_repl_offset");
+    check(&mut r, &["REPLICAOF", "NO", "ONE"], "+OK\r\n");
+    assert_eq!(info(replica.port, "replication", "role"), "master");
+    assert_eq!(info(replica.port, "replication", "master_replid2"), replid);
+    assert_eq!(
+        int_info(replica.port, "replication", "second_repl_offset"),
+        offset + 1
+    );
+    assert_ne!(info(replica.port, "replication", "master_replid"), replid);
+    check(&mut r, &["SET", "a", "b"], "+OK\r\n");
+    check(&mut r, &["GET", "s1"], "$2\r\nv1\r\n");
+    check(&mut r, &["REPLICAOF", "NO", "ONE"], "+OK\r\n");
+}
+
+#[test]
+fn stale_reads_follow_replica_serve_stale_data() {
+    // A leader that is not there: the link stays down.
+    let dead = support::free_port().to_string();
+    let replica = Server::start(&["--replicaof", &format!("127.0.0.1 {dead}")]);
+    let mut r = replica.raw();
+    check(&mut r, &["GET", "x"], "$-1\r\n");
+    let role = String::from_utf8(r.cmd(&["ROLE"])).unwrap();
+    assert!(role.starts_with("*5\r\n$5\r\nslave\r\n"), "{role}");
+    assert!(role.ends_with(":-1\r\n"), "{role}");
+    assert_eq!(
+        info(replica.port, "replication", "master_link_status"),
+        "down"
+    );
+    assert_eq!(
+        info(
+            replica.port,
+            "replication",
+            "master_link_down_since_seconds"
+        ),
+        "-1"
+    );
+    check(
+        &mut r,
+        &["CONFIG", "SET", "replica-serve-stale-data", "no"],
+        "+OK\r\n",
+    );
+    const DOWN: &str =
+        "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n";
+    check(&mut r, &["GET", "x"], DOWN);
+    check(&mut r, &["PING"], DOWN);
+    check(&mut r, &["ECHO", "x"], "$1\r\nx\r\n");
+    check(&mut r, &["MULTI"], "+OK\r\n");
+    check(&mut r, &["GET", "x"], DOWN);
+    check(
+        &mut r,
+        &["EXEC"],
+        "-EXECABORT Transaction discarded because of previous errors.\r\n",
+    );
+    check(&mut r, &["CONFIG", "GET", "replicaof"], &{
+        let v = format!("127.0.0.1 {dead}");
+        format!("*2\r\n$9\r\nreplicaof\r\n${}\r\n{v}\r\n", v.len())
+    });
+}
+
+/// Sorted latencies' `pct` percentile.
+fn percentile(sorted: &[Duration], pct: f64) -> Duration {
+    let i = ((sorted.len() as f64 * pct / 100.0).ceil() as usize).clamp(1, sorted.len());
+    sorted[i - 1]
+}
+
+#[test]
+fn reads_stay_fast_while_a_large_full_sync_loads() {
+    let keys: usize = std::env::var("FOLLOWER_SYNC_KEYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300_000);
+    let leader = leader(&["--repl-diskless-sync", "no"]);
+    let mut l = leader.client();
+    let () = redis::cmd("DEBUG")
+        .arg("POPULATE")
+        .arg(keys)
+        .query(&mut l)
+        .unwrap();
+    let replica = Server::start(&[]);
+    let mut r = replica.raw();
+    check(&mut r, &["SET", "old", "value"], "+OK\r\n");
+    let port = leader.port.to_string();
+    check(&mut r, &["REPLICAOF", "127.0.0.1", &port], "+OK\r\n");
+
+    // GETs on another connection until the sync is over: the old data
+    // answers until the swap, then the new data.
+    let mut samples = Vec::new();
+    let started = Instant::now();
+    let mut saw_old_during_sync = false;
+    let mut probe = replica.raw();
+    loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the sync did not finish"
+        );
+        let t = Instant::now();
+        let reply = probe.cmd(&["GET", "old"]);
+        samples.push(t.elapsed());
+        if reply == b"$5\r\nvalue\r\n" {
+            let syncing = info(replica.port, "replication", "master_sync_in_progress");
+            saw_old_during_sync |= syncing == "1";
+        } else {
+            assert_eq!(reply, b"$-1\r\n");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    wait_caught_up(leader.port, replica.port);
+    samples.sort();
+    let p99 = percentile(&samples, 99.0);
+    let max = *samples.last().unwrap();
+    eprintln!(
+        "full sync of {keys} keys: {} GETs, p50 {:?} p99 {p99:?} max {max:?}, {:?} in all",
+        samples.len(),
+        percentile(&samples, 50.0),
+        started.elapsed()
+    );
+    assert!(
+        saw_old_during_sync,
+        "the old data did not serve during the sync"
+    );
+    assert!(
+        p99 < Duration::from_millis(10),
+        "GET p99 {p99:?} during the sync"
+    );
+    let dbsize = String::from_utf8(r.cmd(&["DBSIZE"])).unwrap();
+    assert_eq!(dbsize, format!(":{keys}\r\n"));
+}
