@@ -390,3 +390,54 @@ fn reads_stay_fast_while_a_large_full_sync_loads() {
     let dbsize = String::from_utf8(r.cmd(&["DBSIZE"])).unwrap();
     assert_eq!(dbsize, format!(":{keys}\r\n"));
 }
+
+#[test]
+fn masterauth_and_masteruser_authenticate_the_link() {
+    let leader = leader(&["--repl-diskless-sync-delay", "0"]);
+    let mut l = Raw::connect(leader.port);
+    check(
+        &mut l,
+        &["CONFIG", "SET", "requirepass", "secret"],
+        "+OK\r\n",
+    );
+    check(&mut l, &["SET", "k", "v"], "+OK\r\n");
+    let target = format!("127.0.0.1 {}", leader.port);
+    let replica = Server::start(&[
+        "--replicaof",
+        &target,
+        "--masteruser",
+        "default",
+        "--masterauth",
+        "secret",
+    ]);
+    wait_until("the link to come up", || {
+        info(replica.port, "replication", "master_link_status") == "up"
+    });
+    check(&mut replica.raw(), &["GET", "k"], "$1\r\nv\r\n");
+}
+
+#[test]
+fn a_replica_hides_expired_keys_until_its_leader_deletes_them() {
+    let leader = leader(&["--repl-diskless-sync", "no"]);
+    let mut l = Raw::connect(leader.port);
+    check(&mut l, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"], "+OK\r\n");
+    check(&mut l, &["SELECT", "5"], "+OK\r\n");
+    check(&mut l, &["SET", "gone", "v", "PX", "150"], "+OK\r\n");
+    check(&mut l, &["SET", "stays", "v"], "+OK\r\n");
+    let target = format!("127.0.0.1 {}", leader.port);
+    let replica = Server::start(&["--replicaof", &target]);
+    wait_caught_up(leader.port, replica.port);
+    let mut r = replica.raw();
+    check(&mut r, &["SELECT", "5"], "+OK\r\n");
+    wait_until("the key to expire", || {
+        r.cmd(&["EXISTS", "gone"]) == b":0\r\n"
+    });
+    check(&mut r, &["GET", "gone"], "$-1\r\n");
+    // Hidden, not deleted: the leader's DEL will remove it.
+    check(&mut r, &["DBSIZE"], ":2\r\n");
+    std::thread::sleep(Duration::from_millis(300));
+    check(&mut r, &["DBSIZE"], ":2\r\n");
+    check(&mut l, &["GET", "gone"], "$-1\r\n");
+    wait_caught_up(leader.port, replica.port);
+    check(&mut r, &["DBSIZE"], ":1\r\n");
+}
