@@ -441,3 +441,22 @@ fn a_replica_hides_expired_keys_until_its_leader_deletes_them() {
     wait_caught_up(leader.port, replica.port);
     check(&mut r, &["DBSIZE"], ":1\r\n");
 }
+
+#[test]
+fn getack_is_answered_at_once() {
+    let leader = leader(&["--repl-diskless-sync", "no"]);
+    let target = format!("127.0.0.1 {}", leader.port);
+    let replica = Server::start(&["--replicaof", &target]);
+    wait_caught_up(leader.port, replica.port);
+    let mut l = Raw::connect(leader.port);
+    // WAIT sends REPLCONF GETACK: answered at once, not at the next
+    // once-a-second ACK.
+    let started = Instant::now();
+    for i in 0..3 {
+        check(&mut l, &["SET", "w", &i.to_string()], "+OK\r\n");
+        check(&mut l, &["WAIT", "1", "5000"], ":1\r\n");
+    }
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(900), "3 WAITs took {took:?}");
+    wait_caught_up(leader.port, replica.port);
+}

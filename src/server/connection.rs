@@ -129,7 +129,7 @@ impl Server {
                         &query[start..end]
                     };
                     let argv = Argv::new(buf, &args);
-                    if master && self.master_intercepts(key, argv) {
+                    if master && self.master_intercepts(argv, &mut reply) {
                         self.state.repl.feed(&query[start..start + consumed]);
                         start += consumed;
                         continue;

@@ -17,7 +17,7 @@ use crate::replication::follower::{
 };
 use crate::replication::link::{ack_frame, Event, Handshake, HandshakeConfig};
 use crate::replication::replid::Replid;
-use crate::resp::Argv;
+use crate::resp::{Argv, Reply};
 use crate::state::{Client, ClientKind, ReplyMode};
 use crate::store::Store;
 use crate::types::TypeLimits;
@@ -537,15 +537,16 @@ impl Server {
     }
 
     /// For the master client, before dispatch: REPLCONF from the leader is
-    /// the link's business (GETACK is answered with the offset processed
-    /// before it). True when `argv` was handled here.
-    pub(super) fn master_intercepts(&mut self, key: usize, argv: Argv) -> bool {
+    /// the link's business (GETACK is answered, in `reply`, the master
+    /// client's reply buffer while its input is processed, with the offset
+    /// processed before it). True when `argv` was handled here.
+    pub(super) fn master_intercepts(&mut self, argv: Argv, reply: &mut Reply) -> bool {
         self.state.follower.last_io = Some(Instant::now());
         if !argv.get(0).eq_ignore_ascii_case(b"replconf") {
             return false;
         }
         if argv.len() >= 2 && argv.get(1).eq_ignore_ascii_case(b"getack") {
-            self.send_ack(key);
+            reply.raw(&ack_frame(self.state.repl.offset));
         }
         true
     }
