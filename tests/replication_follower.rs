@@ -460,3 +460,36 @@ fn getack_is_answered_at_once() {
     assert!(took < Duration::from_millis(900), "3 WAITs took {took:?}");
     wait_caught_up(leader.port, replica.port);
 }
+
+/// INFO replication as (field, value) pairs.
+fn replication_fields(port: u16) -> Vec<(String, String)> {
+    let reply = Raw::connect(port).cmd(&["INFO", "replication"]);
+    String::from_utf8_lossy(&reply)
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn info_replication_has_the_fields_of_a_redis_replica() {
+    let leader = leader(&["--repl-diskless-sync", "no"]);
+    fill(leader.port);
+    let target = format!("127.0.0.1 {}", leader.port);
+    let replica = Server::start(&["--replicaof", &target]);
+    let redis_replica =
+        Reference::start_args(&["--replicaof", "127.0.0.1", &leader.port.to_string()]);
+    wait_caught_up(leader.port, replica.port);
+    wait_caught_up(leader.port, redis_replica.port);
+    let ours = replication_fields(replica.port);
+    let theirs = replication_fields(redis_replica.port);
+    let names = |f: &[(String, String)]| f.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&ours), names(&theirs));
+    // Same values but for what is the replica's own (its backlog's start
+    // differs only if the two synced at different offsets).
+    for ((k, a), (_, b)) in ours.iter().zip(&theirs) {
+        if k != "master_last_io_seconds_ago" && k != "repl_backlog_first_byte_offset" {
+            assert_eq!(a, b, "{k}");
+        }
+    }
+}

@@ -170,6 +170,15 @@ impl Follower {
         self.leader.is_some()
     }
 
+    /// True when this node's replication stream is its leader's, proxied
+    /// byte for byte (fed by the master client as it applies it): the
+    /// effect stream of the commands it runs must then not be fed to the
+    /// replication sink again (Redis's replicationFeedSlaves returns at once
+    /// on a replica). Chained replicas are served from what `feed` stored.
+    pub(crate) fn stream_comes_from_leader(&self) -> bool {
+        self.is_replica()
+    }
+
     /// True when the link applies the stream (master_link_status:up).
     pub(crate) fn link_up(&self) -> bool {
         self.state == LinkState::Connected
@@ -229,11 +238,8 @@ pub(crate) fn info_replica_lines(
             .map_or(-1, |t| t as i64);
         let read = sync.payload.as_ref().map_or(0, |p| p.read) as i64;
         let left = if total < 0 { -1 } else { total - read };
-        let perc = if total > 0 {
-            read as f64 * 100.0 / total as f64
-        } else {
-            -0.0
-        };
+        // As Redis computes it: with an unknown size (-1) it goes negative.
+        let perc = read as f64 * 100.0 / total as f64;
         let last_io = f
             .conn
             .as_ref()
