@@ -493,3 +493,38 @@ fn info_replication_has_the_fields_of_a_redis_replica() {
         }
     }
 }
+
+#[test]
+fn a_replica_restarts_from_the_synced_file_without_saving() {
+    let leader = leader(&["--repl-diskless-sync", "no"]);
+    fill(leader.port);
+    let dir = TempDir::new("replica-synced-file");
+    let target = format!("127.0.0.1 {}", leader.port);
+    let args = ["--replicaof", &target, "--save", ""];
+    let mut replica = Server::start_in(&dir.path, &args);
+    wait_caught_up(leader.port, replica.port);
+    live_writes(leader.port);
+    wait_caught_up(leader.port, replica.port);
+    let full = int_info(leader.port, "stats", "sync_full");
+    let partial = int_info(leader.port, "stats", "sync_partial_ok");
+    // The full sync's file is the replica's snapshot: a restart without a
+    // save continues from its offset, the leader's backlog filling the gap.
+    assert!(dir.path.join("dump.rdb").exists());
+    replica
+        .raw()
+        .send(b"*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n");
+    replica.wait_exit();
+    check(
+        &mut Raw::connect(leader.port),
+        &["SET", "during", "down"],
+        "+OK\r\n",
+    );
+    let replica = Server::start_in(&dir.path, &args);
+    wait_caught_up(leader.port, replica.port);
+    assert_eq!(int_info(leader.port, "stats", "sync_full"), full);
+    assert_eq!(
+        int_info(leader.port, "stats", "sync_partial_ok"),
+        partial + 1
+    );
+    assert_same_data(&leader, &replica);
+}

@@ -402,15 +402,30 @@ impl Server {
             },
         };
         let pending = f.loading.take().expect("pending load");
-        let _ = std::fs::remove_file(&pending.path);
         match loaded.result {
-            Ok(data) => self.swap_in(pending, data),
+            Ok(data) => {
+                self.keep_as_snapshot(&pending.path);
+                self.swap_in(pending, data);
+            }
             Err(e) => {
+                let _ = std::fs::remove_file(&pending.path);
                 let mut stream = pending.stream;
                 let _ = self.poll.registry().deregister(&mut stream);
                 self.state.follower.state = LinkState::Connect;
                 warn!(target: "replication", "load_failed error=\"{e}\" msg=\"Failed trying to load the MASTER synchronization DB from disk\"");
             }
+        }
+    }
+
+    /// The full sync just loaded is this node's data from now on: as Redis
+    /// does, its file becomes `dir/dbfilename` (a BGSAVE writing there is
+    /// stopped first), so a restart right away continues from it.
+    fn keep_as_snapshot(&mut self, synced: &Path) {
+        self.state.cancel_bgsave();
+        let target = crate::state::persist::rdb_path(&self.state.config);
+        if let Err(e) = std::fs::rename(synced, &target) {
+            warn!(target: "replication", "keep_synced_rdb_failed file={} error=\"{e}\"", target.display());
+            let _ = std::fs::remove_file(synced);
         }
     }
 
@@ -433,7 +448,6 @@ impl Server {
         let _ = std::thread::Builder::new()
             .name("ferrocache-free".into())
             .spawn(move || drop(old));
-        self.state.dirty += 1;
         let repl = &mut self.state.repl;
         info!(target: "replication", "discard_cached_master msg=\"Discarding previously cached master state.\"");
         repl.ids.replid = pending.replid;

@@ -171,6 +171,8 @@ impl Server {
         let now_ms = super::unix_ms();
         let databases = self.store.dbs.len();
         let (mut loaded, mut expired) = (0u64, 0u64);
+        // A replica keeps them too: its leader's DELs will remove them.
+        let drop_expired = !keep_expired && !self.state.follower.is_replica();
         let mut last_log = Instant::now();
         let outcome = loop {
             match rx.recv_timeout(SERVE_EVERY) {
@@ -182,7 +184,7 @@ impl Server {
                         )));
                     }
                     for (db, entry) in entries {
-                        if !keep_expired && entry.is_expired(now_ms) {
+                        if drop_expired && entry.is_expired(now_ms) {
                             expired += 1;
                             continue;
                         }
