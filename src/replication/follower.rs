@@ -207,6 +207,7 @@ pub(crate) fn info_replica_lines(
     processed_offset: i64,
     priority: i64,
     read_only: bool,
+    announced: bool,
     now: Instant,
 ) {
     let (host, port) = f.leader.clone().unwrap_or_default();
@@ -257,8 +258,8 @@ pub(crate) fn info_replica_lines(
     }
     let _ = write!(
         t,
-        "slave_priority:{priority}\r\nslave_read_only:{}\r\nreplica_announced:1\r\n",
-        read_only as u8
+        "slave_priority:{priority}\r\nslave_read_only:{}\r\nreplica_announced:{}\r\n",
+        read_only as u8, announced as u8
     );
 }
 
@@ -275,6 +276,7 @@ pub(crate) fn info_section(t: &mut String, s: &crate::state::ServerState) {
             repl.offset,
             cfg.priority,
             cfg.read_only,
+            replica_announced(&s.config),
             Instant::now(),
         );
     } else {
@@ -292,6 +294,11 @@ pub(crate) fn info_section(t: &mut String, s: &crate::state::ServerState) {
         repl.offset,
         repl.ids.second_repl_offset,
     );
+}
+
+/// replica-announced (still an inert parameter: it matters to Sentinel).
+fn replica_announced(config: &crate::config::Config) -> bool {
+    crate::config::find_param("replica-announced").is_none_or(|p| (p.get)(config) == "yes")
 }
 
 /// repl-backlog-size (the leader side's parameter, read here to size the
@@ -347,7 +354,7 @@ mod tests {
         let mut f = Follower::default();
         f.follow(Some(("127.0.0.1".into(), 6380)));
         let mut t = String::new();
-        info_replica_lines(&mut t, &f, 0, 100, true, Instant::now());
+        info_replica_lines(&mut t, &f, 0, 100, true, true, Instant::now());
         assert_eq!(
             t,
             "role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:6380\r\nmaster_link_status:down\r\n\
