@@ -549,3 +549,31 @@ fn replicaof_itself_is_accepted_and_keeps_failing_harmlessly() {
     check(&mut r, &["SET", "k", "w"], "+OK\r\n");
     assert_eq!(info(server.port, "replication", "role"), "master");
 }
+
+#[test]
+fn the_applied_stream_reaches_the_replicas_aof() {
+    let leader = leader(&["--repl-diskless-sync", "no"]);
+    fill(leader.port);
+    let dir = TempDir::new("replica-aof");
+    let target = format!("127.0.0.1 {}", leader.port);
+    let mut replica = Server::start_in(
+        &dir.path,
+        &["--replicaof", &target, "--appendonly", "yes", "--save", ""],
+    );
+    wait_caught_up(leader.port, replica.port);
+    // The full sync rewrote the AOF; the live stream is appended to it.
+    wait_until("the AOF rewrite after the sync", || {
+        info(replica.port, "persistence", "aof_rewrite_in_progress") == "0"
+            && info(replica.port, "persistence", "aof_rewrites") != "0"
+    });
+    live_writes(leader.port);
+    wait_caught_up(leader.port, replica.port);
+    replica.raw().send(b"*1\r\n$8\r\nSHUTDOWN\r\n");
+    replica.wait_exit();
+    // Started as a leader from its AOF alone: the same data.
+    let restarted = Server::start_in(&dir.path, &["--appendonly", "yes", "--save", ""]);
+    restarted.wait_loaded();
+    let want = snapshot(&mut leader.client(), DBS);
+    let got = snapshot(&mut restarted.client(), DBS);
+    assert_same(&got, &want);
+}

@@ -29,6 +29,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
 use std::net::ToSocketAddrs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -594,10 +595,14 @@ fn repl_timeout(config: &crate::config::Config) -> u64 {
         .max(1)
 }
 
-/// A temporary file for a full sync in `dir`, as Redis names it.
+/// A temporary file for a full sync in `dir`, named as Redis names it
+/// (`temp-<unix time>.<pid>.rdb`) plus a sequence number: an abandoned load
+/// may still read the previous one.
 fn temp_rdb_path(dir: &str) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let unix = crate::state::unix_ms() / 1000;
-    Path::new(dir).join(format!("temp-{unix}.{}.rdb", std::process::id()))
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    Path::new(dir).join(format!("temp-{unix}.{}.{n}.rdb", std::process::id()))
 }
 
 /// Parses the full-sync file into `databases` fresh databases (on the
