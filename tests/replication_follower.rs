@@ -577,3 +577,46 @@ fn the_applied_stream_reaches_the_replicas_aof() {
     let got = snapshot(&mut restarted.client(), DBS);
     assert_same(&got, &want);
 }
+
+#[test]
+fn a_promoted_leader_is_followed_partially_under_its_new_id() {
+    // redis A <- redis B <- ferrocache C; then B is promoted.
+    let a = leader(&["--repl-diskless-sync", "no"]);
+    fill(a.port);
+    let b = Reference::start_args(&[
+        "--replicaof",
+        "127.0.0.1",
+        &a.port.to_string(),
+        "--repl-diskless-sync",
+        "no",
+    ]);
+    wait_caught_up(a.port, b.port);
+    let c = Server::start(&["--replicaof", &format!("127.0.0.1 {}", b.port)]);
+    wait_until("C to follow B", || {
+        info(c.port, "replication", "master_link_status") == "up"
+            && info(b.port, "replication", "master_repl_offset")
+                == info(c.port, "replication", "slave_repl_offset")
+    });
+    let old_id = info(c.port, "replication", "master_replid");
+    assert_eq!(old_id, info(a.port, "replication", "master_replid"));
+    let full = int_info(b.port, "stats", "sync_full");
+
+    check(
+        &mut Raw::connect(b.port),
+        &["REPLICAOF", "NO", "ONE"],
+        "+OK\r\n",
+    );
+    let new_id = info(b.port, "replication", "master_replid");
+    assert_ne!(new_id, old_id);
+    check(&mut Raw::connect(b.port), &["SET", "on", "b"], "+OK\r\n");
+    wait_caught_up(b.port, c.port);
+    assert_eq!(info(c.port, "replication", "master_replid"), new_id);
+    assert_eq!(info(c.port, "replication", "master_replid2"), old_id);
+    assert_eq!(
+        info(c.port, "replication", "second_repl_offset"),
+        info(b.port, "replication", "second_repl_offset")
+    );
+    assert_eq!(int_info(b.port, "stats", "sync_full"), full);
+    assert!(int_info(b.port, "stats", "sync_partial_ok") >= 1);
+    check(&mut c.raw(), &["GET", "on"], "$1\r\nb\r\n");
+}

@@ -341,9 +341,8 @@ impl Server {
         let payload = sync.payload.take().expect("payload");
         let file = sync.file.take().map(|w| w.into_inner());
         let result = match file {
-            Some(Ok(file)) => file
-                .set_len(payload.read - payload.trailer_len())
-                .and_then(|_| file.sync_data()),
+            // (Its fsync is the loading thread's: the loop never waits on it.)
+            Some(Ok(file)) => file.set_len(payload.read - payload.trailer_len()),
             Some(Err(e)) => Err(e.into_error()),
             None => Ok(()),
         };
@@ -615,6 +614,9 @@ fn load_payload(
     clock: u32,
 ) -> Result<LoadedData, String> {
     let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // It becomes the replica's snapshot once loaded: on disk first.
+    file.sync_data()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let mut store = Store::new(databases);
     let now = crate::state::unix_ms();
     let (mut keys, mut expired, mut bad_db) = (0u64, 0u64, None);
