@@ -86,6 +86,9 @@ impl Server {
         state
             .follower
             .follow(state.config.replica.replicaof.clone());
+        // Nothing to drop yet; the first attempt waits for the data to load
+        // (its snapshot may name the history to continue).
+        state.follower.relink = false;
         Ok(Server {
             poll,
             listeners,
