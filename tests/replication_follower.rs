@@ -620,3 +620,23 @@ fn a_promoted_leader_is_followed_partially_under_its_new_id() {
     assert!(int_info(b.port, "stats", "sync_partial_ok") >= 1);
     check(&mut c.raw(), &["GET", "on"], "$1\r\nb\r\n");
 }
+
+#[test]
+fn becoming_a_replica_releases_blocked_clients() {
+    let server = Server::start(&[]);
+    let mut blocked = server.raw();
+    blocked.send(&support::frame(&[b"BLPOP", b"q", b"0"]));
+    wait_until("the client to block", || {
+        info(server.port, "clients", "blocked_clients") == "1"
+    });
+    let dead = support::free_port().to_string();
+    check(
+        &mut server.raw(),
+        &["REPLICAOF", "127.0.0.1", &dead],
+        "+OK\r\n",
+    );
+    assert_eq!(
+        blocked.reply(),
+        b"-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n"
+    );
+}

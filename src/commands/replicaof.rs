@@ -6,7 +6,7 @@ use super::table::{flags::*, CommandSpec};
 use super::Ctx;
 use crate::command;
 use crate::resp::Argv;
-use crate::state::ClientKind;
+use crate::state::{ClientKind, Release};
 
 /// The follower's commands.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -83,6 +83,17 @@ fn replicaof(ctx: &mut Ctx, argv: Argv) {
     }
     let was_leader = !ctx.server.follower.is_replica();
     drop_master_client(ctx);
+    // What they wait for will not come from writes here any more.
+    let blocked: Vec<usize> = ctx
+        .clients
+        .iter()
+        .filter(|(_, c)| c.blocked.is_some())
+        .map(|(key, _)| key)
+        .collect();
+    for key in blocked {
+        ctx.server
+            .release_blocked(ctx.clients, key, Release::RoleChanged);
+    }
     if was_leader {
         // Redis's replicationCacheMasterUsingMyself: PSYNC names this
         // node's own history, so a leader that becomes the replica of a
