@@ -152,8 +152,9 @@ fn diskless_full_sync_replaces_the_old_keys() {
         "--repl-diskless-sync",
         "yes",
         "--repl-diskless-sync-delay",
-        "0",
+        "1",
     ]);
+    // With a delay the leader sends newlines before +FULLRESYNC.
     fill(leader.port);
     let replica = Server::start(&[]);
     let mut r = replica.raw();

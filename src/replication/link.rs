@@ -338,7 +338,7 @@ mod tests {
         );
         let (ev, _, rest) = step(
             &mut h,
-            format!("+FULLRESYNC {ID} 7\r\n\n\n$5\r\nREDIS*1").as_bytes(),
+            format!("\n\n+FULLRESYNC {ID} 7\r\n\n\n$5\r\nREDIS*1").as_bytes(),
         );
         assert_eq!(
             ev,
