@@ -21,8 +21,9 @@ impl Server {
         let budget = Duration::from_micros(1_000_000 / hz * percent / 100);
         // A pause deletes no key by itself (Redis: no active expiry then).
         // A replica never expires keys itself: its leader's DELs do.
-        let paused = self.state.pause.is_on(Instant::now()) || self.state.follower.is_replica();
-        let expired = if paused {
+        let no_active_expiry =
+            self.state.pause.is_on(Instant::now()) || self.state.follower.is_replica();
+        let expired = if no_active_expiry {
             Vec::new()
         } else {
             self.expire.run(&mut self.store, budget)
