@@ -641,3 +641,46 @@ fn becoming_a_replica_releases_blocked_clients() {
         b"-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n"
     );
 }
+
+#[test]
+fn a_silent_leader_times_out_and_is_retried() {
+    // A "leader" that accepts and never answers the handshake.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let replica = Server::start(&[
+        "--replicaof",
+        &format!("127.0.0.1 {port}"),
+        "--repl-timeout",
+        "1",
+    ]);
+    let mut held = Vec::new();
+    let mut first_ping = Vec::new();
+    let started = Instant::now();
+    wait_until("a second attempt after repl-timeout", || {
+        if let Ok((mut s, _)) = listener.accept() {
+            if held.is_empty() {
+                use std::io::Read;
+                s.set_nonblocking(false).unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                let mut buf = [0u8; 14];
+                s.read_exact(&mut buf).unwrap();
+                first_ping = buf.to_vec();
+            }
+            held.push(s);
+        }
+        held.len() >= 2
+    });
+    assert_eq!(first_ping, b"*1\r\n$4\r\nPING\r\n");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    let role = String::from_utf8(replica.raw().cmd(&["ROLE"])).unwrap();
+    assert!(
+        role.contains("$9\r\nhandshake\r\n") || role.contains("$7\r\nconnect\r\n"),
+        "{role}"
+    );
+    check(&mut replica.raw(), &["PING"], "+PONG\r\n");
+}
