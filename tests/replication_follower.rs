@@ -684,3 +684,19 @@ fn a_silent_leader_times_out_and_is_retried() {
     );
     check(&mut replica.raw(), &["PING"], "+PONG\r\n");
 }
+
+#[test]
+fn the_leaders_stream_is_not_held_to_proto_max_bulk_len() {
+    let leader = leader(&["--repl-diskless-sync", "no"]);
+    let target = format!("127.0.0.1 {}", leader.port);
+    let replica = Server::start(&["--replicaof", &target, "--proto-max-bulk-len", "1mb"]);
+    wait_caught_up(leader.port, replica.port);
+    let big = "x".repeat(2 * 1024 * 1024);
+    check(
+        &mut Raw::connect(leader.port),
+        &["SET", "big", &big],
+        "+OK\r\n",
+    );
+    wait_caught_up(leader.port, replica.port);
+    check(&mut replica.raw(), &["STRLEN", "big"], ":2097152\r\n");
+}
