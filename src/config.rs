@@ -5,7 +5,9 @@
 //! Every parameter, with its default, is documented in `conf/ferrocache.yaml`.
 
 mod notify_events;
+pub(crate) mod replica;
 pub(crate) use notify_events::class as event_class;
+pub use replica::ReplicaConfig;
 mod redis_conf;
 pub use redis_conf::ConfError;
 mod rewrite;
@@ -104,6 +106,8 @@ pub struct Config {
     /// Where the process id is written at start-up ("" = nowhere unless
     /// daemonized, then /var/run/redis.pid as Redis).
     pub pidfile: String,
+    /// The follower's parameters (replicaof, masterauth, replica-*).
+    pub replica: ReplicaConfig,
 }
 
 /// The format of the start-up configuration file.
@@ -186,6 +190,7 @@ impl Default for Config {
             config_file: String::new(),
             config_format: ConfigFormat::Yaml,
             pidfile: String::new(),
+            replica: ReplicaConfig::default(),
         }
     }
 }
@@ -484,8 +489,6 @@ pub enum Inert {
     OomScoreAdjValues,
     /// latency-tracking-info-percentiles: numbers in 0..=100.
     Percentiles,
-    /// replicaof: `<host> <port>`, or empty.
-    ReplicaOf,
     /// shutdown-on-sigint/-sigterm: a set of SHUTDOWN flags (`default`,
     /// `save`, `nosave`, `now`, `force`).
     ShutdownFlags,
@@ -514,7 +517,6 @@ impl Inert {
             Inert::MemoryOrPercent | Inert::Octal => "0".into(),
             Inert::OomScoreAdjValues => "0 200 800".into(),
             Inert::Percentiles => "50 99 99.9".into(),
-            Inert::ReplicaOf => String::new(),
             Inert::ShutdownFlags => "default".into(),
             Inert::ReplBacklogSize => "1048576".into(),
             Inert::Hostname => String::new(),
@@ -625,22 +627,6 @@ impl Inert {
                 }
                 Ok("no".into())
             }
-            Inert::ReplicaOf => {
-                let words: Vec<&str> = v.split_whitespace().collect();
-                match words.as_slice() {
-                    [] => Ok(String::new()),
-                    [no, one]
-                        if no.eq_ignore_ascii_case("no") && one.eq_ignore_ascii_case("one") =>
-                    {
-                        Ok(String::new())
-                    }
-                    [host, port] => {
-                        parse_int(port, 0, 65535)?;
-                        Ok(format!("{host} {port}"))
-                    }
-                    _ => Err("wrong number of arguments".into()),
-                }
-            }
             Inert::ShutdownFlags => {
                 if v.split_whitespace().next().is_none() {
                     return Err(one_of("", SHUTDOWN_FLAGS).unwrap_err());
@@ -730,7 +716,6 @@ impl Config {
 /// `tls-port 6380` would leave a user believing the server replicates or
 /// encrypts. Each with the feature's name for the refusal.
 const NOT_BUILT_YET: &[(&str, &str)] = &[
-    ("replicaof", "replication"),
     ("cluster-enabled", "cluster mode"),
     ("tls-port", "TLS"),
     ("tls-replication", "TLS"),
@@ -1288,8 +1273,6 @@ pub static INERT_PARAMS: &[Param] = &[
     inert!("lazyfree-lazy-user-del", true, Inert::Bool(false)),
     inert!("lazyfree-lazy-user-flush", true, Inert::Bool(false)),
     inert!("lua-time-limit" => "busy-reply-threshold", true, Inert::Int { default: 5000, min: 0, max: i64::MAX }),
-    inert!("masterauth", true, Inert::Str("")),
-    inert!("masteruser", true, Inert::Str("")),
     inert!("maxmemory-clients", true, Inert::MemoryOrPercent),
     inert!(
         "maxmemory-eviction-tenacity",
@@ -1352,14 +1335,6 @@ pub static INERT_PARAMS: &[Param] = &[
         }
     ),
     inert!("repl-disable-tcp-nodelay", true, Inert::Bool(false)),
-    inert!(
-        "repl-diskless-load",
-        true,
-        Inert::Enum {
-            default: "disabled",
-            options: &["disabled", "on-empty-db", "swapdb"]
-        }
-    ),
     inert!("repl-diskless-sync", true, Inert::Bool(true)),
     inert!(
         "repl-diskless-sync-delay",
@@ -1398,32 +1373,10 @@ pub static INERT_PARAMS: &[Param] = &[
             max: i32::MAX as i64
         }
     ),
-    inert!("replica-announce-ip", true, Inert::Str("")),
-    inert!(
-        "replica-announce-port",
-        true,
-        Inert::Int {
-            default: 0,
-            min: 0,
-            max: 65535
-        }
-    ),
     inert!("replica-announced", true, Inert::Bool(true)),
     inert!("replica-ignore-disk-write-errors", true, Inert::Bool(false)),
     inert!("replica-ignore-maxmemory", true, Inert::Bool(true)),
     inert!("replica-lazy-flush", true, Inert::Bool(false)),
-    inert!(
-        "replica-priority",
-        true,
-        Inert::Int {
-            default: 100,
-            min: 0,
-            max: i32::MAX as i64
-        }
-    ),
-    inert!("replica-read-only", true, Inert::Bool(true)),
-    inert!("replica-serve-stale-data", true, Inert::Bool(true)),
-    inert!("replicaof", false, Inert::ReplicaOf),
     inert!(
         "sanitize-dump-payload",
         true,
@@ -1445,14 +1398,8 @@ pub static INERT_PARAMS: &[Param] = &[
             max: i32::MAX as i64
         }
     ),
-    inert!("slave-announce-ip" => "replica-announce-ip", true, Inert::Str("")),
-    inert!("slave-announce-port" => "replica-announce-port", true, Inert::Int { default: 0, min: 0, max: 65535 }),
     inert!("slave-ignore-maxmemory" => "replica-ignore-maxmemory", true, Inert::Bool(true)),
     inert!("slave-lazy-flush" => "replica-lazy-flush", true, Inert::Bool(false)),
-    inert!("slave-priority" => "replica-priority", true, Inert::Int { default: 100, min: 0, max: i32::MAX as i64 }),
-    inert!("slave-read-only" => "replica-read-only", true, Inert::Bool(true)),
-    inert!("slave-serve-stale-data" => "replica-serve-stale-data", true, Inert::Bool(true)),
-    inert!("slaveof" => "replicaof", false, Inert::ReplicaOf),
     inert!(
         "socket-mark-id",
         false,
@@ -1661,7 +1608,10 @@ pub const PROTECTED: &[&str] = &["dir", "dbfilename"];
 
 /// Every parameter: the working ones, then the inert ones.
 pub fn all_params() -> impl Iterator<Item = &'static Param> {
-    PARAMS.iter().chain(INERT_PARAMS)
+    PARAMS
+        .iter()
+        .chain(replica::REPLICA_PARAMS)
+        .chain(INERT_PARAMS)
 }
 
 /// The parameter called `name` (case-insensitive).

@@ -408,12 +408,11 @@ fn tcp_backlog_reaches_listen_and_flags_take_inert_parameters() {
 
 #[test]
 fn parameters_of_features_not_built_yet_refuse_all_but_their_default() {
-    // Ignoring them would leave a user believing the server replicates,
-    // shards or encrypts: start-up fails naming the field.
+    // Ignoring them would leave a user believing the server shards or
+    // encrypts: start-up fails naming the field.
     let dir = TempDir::new("not-built");
     for (args, field) in [
-        (&["--replicaof", "127.0.0.1 6379"][..], "'replicaof'"),
-        (&["--cluster-enabled", "yes"], "'cluster-enabled'"),
+        (&["--cluster-enabled", "yes"][..], "'cluster-enabled'"),
         (&["--tls-port", "6380"], "'tls-port'"),
         (&["--aclfile", "/etc/users.acl"], "'aclfile'"),
         (&["--unixsocket", "/tmp/ferrocache.sock"], "'unixsocket'"),

@@ -268,7 +268,7 @@ fn describe(c: &Client, reply: &Reply, now: Instant, argv_mem: usize) -> String 
         .unwrap_or("NULL");
     let events = if c.writable_registered { "rw" } else { "r" };
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={argv_mem} multi-mem={} rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={argv_mem} multi-mem={} rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
         c.id,
         c.addr,
         c.laddr,
@@ -291,6 +291,10 @@ fn describe(c: &Client, reply: &Reply, now: Instant, argv_mem: usize) -> String 
         c.memory_usage(reply) + argv_mem,
         events,
         cmd,
+        match c.kind {
+            crate::state::ClientKind::Master => "(superuser)",
+            _ => "default",
+        },
         if reply.resp3 { 3 } else { 2 },
         String::from_utf8_lossy(&c.lib_name),
         String::from_utf8_lossy(&c.lib_ver),
@@ -304,6 +308,7 @@ fn client_flags(c: &Client) -> String {
     let mut flags = String::new();
     for (set, flag) in [
         (c.monitor, 'O'),
+        (c.kind == crate::state::ClientKind::Master, 'M'),
         (c.subs.any(), 'P'),
         (c.multi.is_some(), 'x'),
         (c.blocked.is_some() || c.postponed, 'b'),
@@ -353,7 +358,11 @@ fn list(ctx: &mut Ctx, argv: Argv) {
                 ));
                 return;
             }
-            type_filter = Some(t);
+            type_filter = Some(if t == b"slave" {
+                b"replica".to_vec()
+            } else {
+                t
+            });
             i += 2;
         } else if args::is(argv.get(i), "id") && i + 1 < argv.len() {
             let mut v = Vec::new();
@@ -383,8 +392,8 @@ fn list(ctx: &mut Ctx, argv: Argv) {
             }
         }
         if let Some(t) = &type_filter {
-            // Every client is a normal one until replication and pub/sub exist.
-            if t != b"normal" {
+            // Pub/Sub clients still count as normal ones here.
+            if t != c.kind.type_name() {
                 continue;
             }
         }
@@ -447,7 +456,11 @@ fn kill(ctx: &mut Ctx, argv: Argv) {
                     String::from_utf8_lossy(val)
                 ));
             }
-            type_filter = Some(t);
+            type_filter = Some(if t == b"slave" {
+                b"replica".to_vec()
+            } else {
+                t
+            });
         } else if args::is(opt, "skipme") {
             skipme = match (args::is(val, "yes"), args::is(val, "no")) {
                 (true, _) => true,
@@ -469,7 +482,7 @@ fn kill(ctx: &mut Ctx, argv: Argv) {
                 && addr.is_none_or(|a| c.addr.as_bytes() == a)
                 && laddr.is_none_or(|a| c.laddr.as_bytes() == a)
                 && user.is_none_or(|u| u == b"default")
-                && type_filter.as_ref().is_none_or(|t| t == b"normal")
+                && type_filter.as_ref().is_none_or(|t| t == c.kind.type_name())
         })
         .map(|(k, _)| k)
         .collect();

@@ -8,6 +8,7 @@ use super::table::{flags, registry, CommandId};
 use super::Ctx;
 use crate::config::event_class;
 use crate::resp::{Argv, OwnedArgv};
+use crate::state::ClientKind;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
 
@@ -97,7 +98,9 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
 
     let dirty_before = ctx.server.dirty;
     let started = Instant::now();
-    ctx.store.dbs[ctx.db].hold_expired = ctx.server.pause.is_on(started);
+    // A replica hides expired keys but leaves their deletion to its leader.
+    ctx.store.dbs[ctx.db].hold_expired =
+        ctx.server.pause.is_on(started) || ctx.server.follower.is_replica();
     call_guarded(ctx, argv, spec.handler, id);
     let usec = started.elapsed().as_micros() as u64;
 
@@ -265,8 +268,12 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
         return Some("ERR Command not allowed inside a transaction".into());
     }
     let loading = ctx.server.persist.loading.is_some();
-    // Loading: no eviction (the data is not all there), no MISCONF.
-    if !loading && ctx.server.config.maxmemory > 0 {
+    // The leader's link and the AOF loader run what they are given.
+    let obeyed = client.kind == ClientKind::Master || client.stream.is_none();
+    let replica = ctx.server.follower.is_replica();
+    // Loading: no eviction (the data is not all there), no MISCONF. A
+    // replica leaves eviction to its leader (replica-ignore-maxmemory).
+    if !loading && !replica && ctx.server.config.maxmemory > 0 {
         // Queueing may take memory without bound: inside MULTI anything but
         // ending the transaction is refused when out of memory.
         let refused_on_oom = would_run(client, id, flags::DENYOOM)
@@ -276,18 +283,32 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
             return Some(errors::OOM.into());
         }
     }
-    if let Some(err) = ctx.server.misconf_error().filter(|_| !loading) {
+    if let Some(err) = ctx.server.misconf_error().filter(|_| !loading && !obeyed) {
         if would_run(&ctx.clients[ctx.me], id, flags::WRITE) || spec.name == "ping" {
             return Some(err);
         }
     }
     let client = &ctx.clients[ctx.me];
+    if replica
+        && ctx.server.config.replica.read_only
+        && !obeyed
+        && would_run(client, id, flags::WRITE)
+    {
+        return Some(READONLY.into());
+    }
     if !ctx.out.resp3 && client.subs.any() && !super::pubsub::allowed_in_subscriber_mode(spec.name)
     {
         return Some(format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             registry().full_names[id]
         ));
+    }
+    if replica
+        && !ctx.server.follower.link_up()
+        && !ctx.server.config.replica.serve_stale_data
+        && denied_when_stale(client, id)
+    {
+        return Some(MASTERDOWN.into());
     }
     if loading {
         // The replay client runs everything, others only what may run now.
@@ -333,6 +354,27 @@ fn debug_allowed(ctx: &Ctx) -> bool {
     let client = &ctx.clients[ctx.me];
     let setting = ctx.server.config.inert.get("enable-debug-command");
     client.stream.is_none() || super::config::allowed_by(setting.map_or("no", |s| s), client)
+}
+
+/// Redis 7.0's refusal of a write on a read-only replica.
+const READONLY: &str = "READONLY You can't write against a read only replica.";
+
+/// Redis 7.0's refusal while the link to the leader is down and
+/// replica-serve-stale-data is off.
+const MASTERDOWN: &str =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+
+/// Command `id` may not serve stale data: it lacks the `stale` flag, or is
+/// EXEC and one of the queued commands lacks it.
+fn denied_when_stale(client: &crate::state::Client, id: CommandId) -> bool {
+    let specs = &registry().specs;
+    !specs[id].has(flags::STALE)
+        || (specs[id].name == "exec"
+            && client.multi.as_ref().is_some_and(|tx| {
+                tx.queued
+                    .iter()
+                    .any(|(queued, _)| !specs[*queued].has(flags::STALE))
+            }))
 }
 
 /// Command `id` has any of `flags`, or is EXEC and one of the client's

@@ -135,13 +135,7 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
         "memory" => memory_section(t, ctx),
         "persistence" => persistence_section(t, s),
         "stats" => stats_section(t, s, ctx.store),
-        "replication" => {
-            let _ = write!(
-                t,
-                "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_replid:{}\r\nmaster_repl_offset:{}\r\n",
-                s.repl.ids.replid, s.repl.offset
-            );
-        }
+        "replication" => crate::replication::follower::info_section(t, s),
         "cpu" => cpu_section(t),
         "modules" => t.push_str("# Modules\r\n"),
         "commandstats" => {

@@ -16,12 +16,14 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 /// How an RDB file is written.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RdbOptions {
     pub compress: bool,
     pub checksum: bool,
     /// Marks the file as an AOF base (aux field `aof-base`).
     pub aof_base: bool,
+    /// The replication aux fields, when this node has a history to keep.
+    pub repl: Option<crate::persistence::rdb::ReplInfo>,
 }
 
 /// Why a save produced no file.
@@ -70,6 +72,7 @@ pub fn save_rdb(
     let meta = RdbMeta {
         used_mem: crate::alloc::used_memory() as u64,
         aof_base: options.aof_base,
+        repl: options.repl.clone(),
     };
     replace_file(target, temp, |out| {
         let out = Cancellable { inner: out, cancel };

@@ -19,10 +19,15 @@
 //! - [`backlog`]: the circular byte buffer behind partial resyncs.
 //! - [`replid`]: replication ids and their shift on promotion.
 //! - `leader.rs` (to come): serving SYNC/PSYNC/REPLCONF, feeding replicas.
-//! - `follower.rs` (to come): REPLICAOF, the handshake, loading, applying.
+//! - [`follower`]: the follower's state, INFO/ROLE fields.
+//! - [`link`]: the follower's handshake and full-sync payload, as bytes.
+//!   The loop drives them (`server::leader_link`); REPLICAOF and ROLE are
+//!   in `commands::replicaof`.
 #![allow(dead_code)] // wired in by the leader side (issue 11)
 
 pub(crate) mod backlog;
+pub(crate) mod follower;
+pub(crate) mod link;
 pub(crate) mod replid;
 
 use backlog::Backlog;

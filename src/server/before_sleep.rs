@@ -10,6 +10,10 @@ impl Server {
     /// closing. With appendfsync always, replies wait until their writes
     /// are on disk.
     pub(super) fn before_sleep(&mut self) {
+        // REPLICAOF acts before the loop sleeps, as Redis connects at once.
+        if self.state.follower.relink {
+            self.follower_cron();
+        }
         for key in std::mem::take(&mut self.state.wrote_to) {
             self.queue_write(key);
         }

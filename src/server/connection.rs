@@ -4,6 +4,7 @@
 use super::Server;
 use crate::commands::{dispatch, Ctx};
 use crate::resp::{parse_command, Argv, Parsed};
+use crate::state::ClientKind;
 use log::warn;
 use std::time::Instant;
 
@@ -32,6 +33,9 @@ impl Server {
         let client = &mut self.clients[key];
         let outcome = client.read_input();
         self.state.net_input_bytes += outcome.bytes as u64;
+        if client.kind == ClientKind::Master {
+            self.state.follower.read_offset += outcome.bytes as i64;
+        }
         self.state.reads_processed += 1;
         if client.query_len() > limit {
             warn!(
@@ -70,6 +74,7 @@ impl Server {
     /// holds the FIN behind the data, and the window stays shut while
     /// nothing is read).
     pub(super) fn serve_pending_input(&mut self) {
+        self.serve_link_input();
         for key in std::mem::take(&mut self.pending_input) {
             let Some(client) = self.clients.get_mut(key) else {
                 continue;
@@ -93,6 +98,8 @@ impl Server {
         let mut start = client.query_start;
         let end = client.query_end;
         let mut db = client.db;
+        // The leader's stream: its bytes count in the replication offset.
+        let master = client.kind == ClientKind::Master;
         while start < end {
             let client = &self.clients[key];
             if client.close_after_reply || client.close_asap || client.blocked.is_some() {
@@ -109,7 +116,12 @@ impl Server {
             );
             match parsed {
                 Ok(Parsed::Incomplete) => break,
-                Ok(Parsed::Empty { consumed }) => start += consumed,
+                Ok(Parsed::Empty { consumed }) => {
+                    if master {
+                        self.state.repl.feed(&query[start..start + consumed]);
+                    }
+                    start += consumed;
+                }
                 Ok(Parsed::Command { consumed, inline }) => {
                     let buf = if inline {
                         &scratch[..]
@@ -117,6 +129,11 @@ impl Server {
                         &query[start..end]
                     };
                     let argv = Argv::new(buf, &args);
+                    if master && self.master_intercepts(argv, &mut reply) {
+                        self.state.repl.feed(&query[start..start + consumed]);
+                        start += consumed;
+                        continue;
+                    }
                     // No clock read unless a pause was started.
                     let pause = match self.state.pause.deadline() {
                         Some(_) => self.state.pause.mode(Instant::now()),
@@ -128,6 +145,12 @@ impl Server {
                         self.clients[key].postponed = true;
                         break;
                     }
+                    // The leader decides what expired: time stands still
+                    // for its commands (as for the AOF loader).
+                    let now_ms = self.store.now_ms;
+                    if master {
+                        self.store.now_ms = 0;
+                    }
                     let mut ctx = Ctx {
                         store: &mut self.store,
                         out: &mut reply,
@@ -138,6 +161,10 @@ impl Server {
                     };
                     dispatch::execute(&mut ctx, argv);
                     db = ctx.db;
+                    if master {
+                        self.store.now_ms = now_ms;
+                        self.state.repl.feed(&query[start..start + consumed]);
+                    }
                     start += consumed;
                     if self.state.blocking.has_ready() || !self.state.unblocked.is_empty() {
                         // Serve waiters before this client's next command, as
@@ -173,6 +200,9 @@ impl Server {
         client.reply = reply;
         client.query_start = start;
         client.db = db;
+        if master {
+            self.state.follower.cached_db = Some(db);
+        }
         client.consume_query();
     }
 
@@ -210,6 +240,9 @@ impl Server {
                 }
                 self.state.monitors.retain(|&m| m != key);
                 self.state.pause.forget(key);
+                if client.kind == ClientKind::Master {
+                    self.master_client_closed(&client);
+                }
             }
         }
     }

@@ -12,6 +12,7 @@ impl Server {
     /// AOF fsyncs.
     pub(super) fn cron(&mut self) {
         self.state.sample_instantaneous();
+        self.follower_cron();
         self.state.persistence_cron(&self.store);
         let cfg = &self.state.config;
         let hz = cfg.hz.max(1) as u64;
@@ -19,8 +20,10 @@ impl Server {
         let percent = 25 + 2 * (cfg.active_expire_effort.max(1) as u64 - 1);
         let budget = Duration::from_micros(1_000_000 / hz * percent / 100);
         // A pause deletes no key by itself (Redis: no active expiry then).
-        let paused = self.state.pause.is_on(Instant::now());
-        let expired = if paused {
+        // A replica never expires keys itself: its leader's DELs do.
+        let no_active_expiry =
+            self.state.pause.is_on(Instant::now()) || self.state.follower.is_replica();
+        let expired = if no_active_expiry {
             Vec::new()
         } else {
             self.expire.run(&mut self.store, budget)
@@ -47,6 +50,7 @@ impl Server {
                 .iter()
                 .filter(|(_, c)| {
                     !c.monitor
+                        && c.kind == crate::state::ClientKind::Normal
                         && c.blocked.is_none()
                         && now.duration_since(c.last_interaction) > idle_limit
                 })

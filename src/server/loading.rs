@@ -14,7 +14,7 @@ use super::{Client, Server};
 use crate::commands::table::registry;
 use crate::commands::{dispatch, Ctx};
 use crate::persistence::aof::{Aof, AofFile};
-use crate::persistence::rdb::read_rdb;
+use crate::persistence::rdb::{read_rdb, ReplInfo};
 use crate::resp::{parse_command, Argv, Limits, ParseProgress, Parsed};
 use crate::state::persist::{aof_paths, rdb_path, Loading};
 use crate::state::ReplyMode;
@@ -43,7 +43,7 @@ const AOF_CHUNK: usize = 256 * 1024;
 enum RdbMessage {
     Batch(Vec<(usize, Entry)>),
     /// The RDB's length in bytes, or why it failed.
-    Done(Result<u64, String>),
+    Done(Result<(u64, Option<ReplInfo>), String>),
 }
 
 impl Server {
@@ -158,7 +158,7 @@ impl Server {
                 let mut on_progress = |bytes: u64| thread_progress.store(bytes, Ordering::Relaxed);
                 let input = io::BufReader::with_capacity(1 << 20, file);
                 let result = read_rdb(input, &limits, clock, &mut sink, &mut on_progress)
-                    .map(|summary| summary.bytes)
+                    .map(|summary| (summary.bytes, ReplInfo::from_aux(&summary.aux)))
                     .map_err(|e| format!("{name}: {e}"));
                 if !batch.is_empty() {
                     let _ = tx.send(RdbMessage::Batch(batch));
@@ -171,6 +171,8 @@ impl Server {
         let now_ms = super::unix_ms();
         let databases = self.store.dbs.len();
         let (mut loaded, mut expired) = (0u64, 0u64);
+        // A replica keeps them too: its leader's DELs will remove them.
+        let drop_expired = !keep_expired && !self.state.follower.is_replica();
         let mut last_log = Instant::now();
         let outcome = loop {
             match rx.recv_timeout(SERVE_EVERY) {
@@ -182,7 +184,7 @@ impl Server {
                         )));
                     }
                     for (db, entry) in entries {
-                        if !keep_expired && entry.is_expired(now_ms) {
+                        if drop_expired && entry.is_expired(now_ms) {
                             expired += 1;
                             continue;
                         }
@@ -210,7 +212,10 @@ impl Server {
         } // else the process exits: the reader is not waited for
 
         self.end_loading();
-        let bytes = outcome?;
+        let (bytes, repl) = outcome?;
+        if !keep_expired {
+            crate::replication::follower::adopt_saved_history(&mut self.state, repl);
+        }
         self.state.persist.last_load_keys_loaded = loaded;
         self.state.persist.last_load_keys_expired = expired;
         info!(target: "rdb", "loaded file={} keys={loaded} expired_skipped={expired}", path.display());

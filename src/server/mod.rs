@@ -10,6 +10,7 @@ mod before_sleep;
 mod blocked;
 mod connection;
 mod cron;
+mod leader_link;
 mod listeners;
 mod loading;
 mod metrics_port;
@@ -32,7 +33,7 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokens::{HTTP_TOKEN_BASE, LISTENER_TOKEN_BASE, METRICS_LISTENER_BASE};
+use tokens::{HTTP_TOKEN_BASE, LEADER_LINK_TOKEN, LISTENER_TOKEN_BASE, METRICS_LISTENER_BASE};
 
 /// The running server.
 pub struct Server {
@@ -81,6 +82,13 @@ impl Server {
             .map(|a| a.port())
             .unwrap_or(config.port);
         let store = Store::new(config.databases);
+        let mut state = ServerState::new(config, port, registry().specs.len());
+        state
+            .follower
+            .follow(state.config.replica.replicaof.clone());
+        // Nothing to drop yet; the first attempt waits for the data to load
+        // (its snapshot may name the history to continue).
+        state.follower.relink = false;
         Ok(Server {
             poll,
             listeners,
@@ -88,7 +96,7 @@ impl Server {
             http: Slab::new(),
             clients: Slab::new(),
             store,
-            state: ServerState::new(config, port, registry().specs.len()),
+            state,
             expire: ActiveExpire::default(),
             pending_writes: Vec::new(),
             pending_input: Vec::new(),
@@ -117,7 +125,8 @@ impl Server {
             .flatten()
             .fold(next_cron, Instant::min);
             // Input or output left over by a budget is served without sleeping.
-            let timeout = if self.pending_input.is_empty() && !self.output_left {
+            let idle = !self.output_left && !self.state.follower.more_input;
+            let timeout = if self.pending_input.is_empty() && idle {
                 wake_at.saturating_duration_since(Instant::now())
             } else {
                 Duration::ZERO
@@ -176,6 +185,10 @@ impl Server {
     fn handle_events(&mut self, events: &Events) {
         for event in events.iter() {
             let token = event.token().0;
+            if token == LEADER_LINK_TOKEN {
+                self.handle_link_event(event);
+                continue;
+            }
             if token >= METRICS_LISTENER_BASE {
                 self.accept_http(token - METRICS_LISTENER_BASE);
                 continue;

@@ -207,6 +207,9 @@ pub enum Release {
     TimedOut,
     /// `-UNBLOCKED client unblocked via CLIENT UNBLOCK` (CLIENT UNBLOCK ERROR).
     Error,
+    /// The server became a replica (REPLICAOF): Redis's
+    /// disconnectAllBlockedClients error.
+    RoleChanged,
 }
 
 impl super::ServerState {
@@ -231,6 +234,10 @@ impl super::ServerState {
                 client
                     .reply
                     .error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+                self.record_error(&mut client.reply);
+            }
+            Release::RoleChanged => {
+                client.reply.error("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
                 self.record_error(&mut client.reply);
             }
             Release::TimedOut => client.reply.null_array(),

@@ -131,6 +131,8 @@ pub struct Client {
     /// hold input not read yet (the last read filled its budget), and no
     /// readiness edge will come for it.
     pub queued_for_input: bool,
+    /// Normal, or the link to this replica's leader.
+    pub kind: super::ClientKind,
 }
 
 /// A MULTI in progress.
@@ -203,6 +205,7 @@ impl Client {
             over_soft_limit_since: None,
             peer_closed: false,
             queued_for_input: false,
+            kind: Default::default(),
         }
     }
 

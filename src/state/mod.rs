@@ -9,11 +9,12 @@
 
 mod blocking;
 mod client;
+mod client_kind;
 mod instant;
 mod latency;
 mod pause;
 pub(crate) mod persist;
-mod propagate;
+pub(crate) mod propagate;
 mod pubsub;
 mod server_state;
 mod slowlog;
@@ -22,6 +23,7 @@ mod watch;
 
 pub(crate) use blocking::{BlockedOn, Release, TimeoutReply, WaitKey};
 pub(crate) use client::{is_loopback, Client, ReplyMode};
+pub(crate) use client_kind::ClientKind;
 pub(crate) use instant::Instantaneous;
 pub(crate) use pause::{Pause, PauseMode};
 pub(crate) use pubsub::Scope;

@@ -123,6 +123,7 @@ fn rdb_options(config: &Config, aof_base: bool) -> RdbOptions {
         compress: config.rdbcompression,
         checksum: config.rdbchecksum,
         aof_base,
+        repl: None,
     }
 }
 
@@ -153,7 +154,8 @@ impl ServerState {
         let target = rdb_path(&self.config);
         let temp = temp_rdb_path(&target);
         let views = store.snapshot();
-        let options = rdb_options(&self.config, false);
+        let mut options = rdb_options(&self.config, false);
+        options.repl = crate::replication::follower::save_info(self);
         let never = std::sync::atomic::AtomicBool::new(false);
         match save_rdb(views, &target, &temp, options, &mut drop, &never) {
             Ok(bytes) => {
@@ -198,7 +200,8 @@ impl ServerState {
         let temp = temp_rdb_path(&target);
         let views = store.snapshot();
         self.persist.last_bgsave_try = Some(Instant::now());
-        let options = rdb_options(&self.config, false);
+        let mut options = rdb_options(&self.config, false);
+        options.repl = crate::replication::follower::save_info(self);
         match SaveJob::spawn(JobKind::Rdb, views, target, temp, options, self.dirty) {
             Ok(job) => {
                 log::info!(target: "rdb", "bgsave_started reason={reason} file={} msg=\"Background saving started\"", job.target.display());

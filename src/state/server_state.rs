@@ -36,9 +36,10 @@ pub struct ServerState {
     /// keeps what is derived from it (the parser's limits) in step.
     pub config: Config,
     /// The parser's limits from the configuration, indexed by whether the
-    /// client has authenticated ([`ServerState::request_limits`]).
+    /// client has authenticated ([`ServerState::request_limits`]), then the
+    /// leader's link's (no bulk limit, as Redis exempts its master).
     /// Derived from `config`: see [`ServerState::set_config`].
-    request_limits: [Limits; 2],
+    request_limits: [Limits; 3],
     /// The port actually listened on.
     pub port: u16,
     /// A random 40-hex-digit id (INFO run_id).
@@ -84,6 +85,8 @@ pub struct ServerState {
     pub propagation: super::propagate::Propagation,
     /// The replication history: ids, offset, backlog.
     pub repl: crate::replication::Replication,
+    /// The follower side: the leader followed and the link's state.
+    pub follower: crate::replication::follower::Follower,
     /// WATCHed keys.
     pub watches: super::watch::Watches,
     /// Clients blocked on keys.
@@ -110,11 +113,16 @@ pub struct ServerState {
 /// The parser's limits for clients that have not authenticated and for
 /// those that have. Without a password nobody must authenticate: both get
 /// the authenticated limits (so the lookup needs no password test).
-fn request_limits_of(config: &Config) -> [Limits; 2] {
+fn request_limits_of(config: &Config) -> [Limits; 3] {
     let proto_max_bulk_len = config.proto_max_bulk_len as usize;
     let no_password = config.requirepass.is_empty();
-    [false, true]
-        .map(|authenticated| Limits::for_client(proto_max_bulk_len, authenticated || no_password))
+    let [anonymous, authenticated] = [false, true]
+        .map(|authenticated| Limits::for_client(proto_max_bulk_len, authenticated || no_password));
+    [
+        anonymous,
+        authenticated,
+        Limits::for_client(usize::MAX, true),
+    ]
 }
 
 impl ServerState {
@@ -122,6 +130,9 @@ impl ServerState {
     /// CONFIG SET take effect on the next one).
     #[inline]
     pub fn request_limits(&self, client: &Client) -> &Limits {
+        if client.kind == super::ClientKind::Master {
+            return &self.request_limits[2];
+        }
         &self.request_limits[client.authenticated as usize]
     }
 
@@ -178,6 +189,7 @@ impl ServerState {
             watches: Default::default(),
             propagation: Default::default(),
             repl: Default::default(),
+            follower: Default::default(),
             persist: Default::default(),
             awaiting_durability: Vec::new(),
             slowlog: Default::default(),

@@ -98,10 +98,18 @@ impl Store {
     }
 
     /// A random live key of `db`; expired keys met on the way are deleted.
+    /// Where expired keys are held rather than deleted (a replica, a pause),
+    /// an expired key is returned after 100 tries, as Redis does, instead of
+    /// looping forever over a database whose keys all expired.
     pub fn random_key(&mut self, db: usize) -> Option<Box<[u8]>> {
+        let mut tries = 0;
         loop {
             let key: Box<[u8]> = self.dbs[db].random_key()?.into();
             if self.dbs[db].contains(&key, self.now_ms) {
+                return Some(key);
+            }
+            tries += 1;
+            if self.dbs[db].hold_expired && tries >= 100 {
                 return Some(key);
             }
         }

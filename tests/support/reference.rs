@@ -42,7 +42,19 @@ impl Reference {
             .expect("redis-server (Debian package redis-server) must be installed")
     }
 
+    /// Starts redis-server in a fresh directory of its own (removed on drop)
+    /// with `extra` arguments after the defaults (no persistence), e.g.
+    /// `["--repl-diskless-sync", "no"]` for a replication leader.
+    pub fn start_args(extra: &[&str]) -> Reference {
+        Reference::launch_with(None, extra)
+            .expect("redis-server (Debian package redis-server) must be installed")
+    }
+
     fn launch(data_dir: Option<&Path>) -> Option<Reference> {
+        Reference::launch_with(data_dir, &[])
+    }
+
+    fn launch_with(data_dir: Option<&Path>, extra: &[&str]) -> Option<Reference> {
         let dir = data_dir.map_or_else(
             || {
                 let tag = format!("{}-{}", std::process::id(), free_port());
@@ -55,6 +67,7 @@ impl Reference {
             .iter()
             .map(|a| a.to_string())
             .chain([dir.display().to_string()])
+            .chain(extra.iter().map(|a| a.to_string()))
             .collect();
         Reference::spawn(None, &dir, data_dir.is_none(), &args)
     }

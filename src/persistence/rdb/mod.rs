@@ -131,6 +131,39 @@ pub struct RdbMeta {
     pub used_mem: u64,
     /// The `aof-base` field: true when the file is an AOF's base.
     pub aof_base: bool,
+    /// The `repl-stream-db`, `repl-id` and `repl-offset` fields: where this
+    /// node's replication history stands, so a restarted replica can ask
+    /// its leader for a partial resync (PSYNC2).
+    pub repl: Option<ReplInfo>,
+}
+
+/// A snapshot's replication aux fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReplInfo {
+    /// The database the replication stream is in (repl-stream-db).
+    pub stream_db: usize,
+    /// The replication id (repl-id, 40 characters).
+    pub replid: String,
+    /// The offset of the history the data reflects (repl-offset).
+    pub offset: i64,
+}
+
+impl ReplInfo {
+    /// The replication fields among a loaded file's aux fields, when all
+    /// three are there and well formed.
+    pub fn from_aux(aux: &[(Vec<u8>, Vec<u8>)]) -> Option<ReplInfo> {
+        let field = |name: &[u8]| {
+            aux.iter()
+                .find(|(k, _)| k == name)
+                .and_then(|(_, v)| std::str::from_utf8(v).ok())
+        };
+        let replid = field(b"repl-id").filter(|id| id.len() == 40)?;
+        Some(ReplInfo {
+            stream_db: field(b"repl-stream-db")?.parse().ok()?,
+            replid: replid.to_string(),
+            offset: field(b"repl-offset")?.parse().ok()?,
+        })
+    }
 }
 
 /// Load failure, always naming the byte offset where the problem was found.

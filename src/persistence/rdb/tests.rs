@@ -79,6 +79,7 @@ fn write(dbs: &[&Db], compress: bool, checksum: bool) -> Vec<u8> {
     let meta = RdbMeta {
         used_mem: 123_456,
         aof_base: false,
+        repl: None,
     };
     let mut out = Vec::new();
     let n = write_rdb(&mut out, &views, &meta, compress, checksum).unwrap();
@@ -982,4 +983,39 @@ fn rewriting_redis_files_keeps_their_contents() {
         let (again, _) = load(&write(&refs, true, true)).unwrap();
         assert_eq!(again, contents_of(&refs), "{name}");
     }
+}
+
+#[test]
+fn replication_aux_fields_round_trip_in_redis_order() {
+    let db = Db::new(RandomState::default());
+    let repl = ReplInfo {
+        stream_db: 3,
+        replid: "42c234f65d23e4fbac4cc13e45179908772580b3".into(),
+        offset: 1078,
+    };
+    let meta = RdbMeta {
+        used_mem: 1,
+        aof_base: false,
+        repl: Some(repl.clone()),
+    };
+    let mut out = Vec::new();
+    write_rdb(&mut out, &[db.snapshot()], &meta, false, true).unwrap();
+    let (_, summary) = load(&out).unwrap();
+    let names: Vec<&[u8]> = summary.aux.iter().map(|(k, _)| k.as_slice()).collect();
+    assert_eq!(
+        names,
+        [
+            &b"redis-ver"[..],
+            b"redis-bits",
+            b"ctime",
+            b"used-mem",
+            b"repl-stream-db",
+            b"repl-id",
+            b"repl-offset",
+            b"aof-base"
+        ]
+    );
+    assert_eq!(ReplInfo::from_aux(&summary.aux), Some(repl));
+    let (_, plain) = load(&write(&[&Db::new(RandomState::default())], false, true)).unwrap();
+    assert_eq!(ReplInfo::from_aux(&plain.aux), None);
 }
