@@ -7,6 +7,7 @@
 mod notify_events;
 pub(crate) use notify_events::class as event_class;
 mod redis_conf;
+pub mod replication;
 pub use redis_conf::ConfError;
 mod rewrite;
 mod splitargs;
@@ -96,6 +97,8 @@ pub struct Config {
     /// Values of the parameters in [`INERT`] that were set, by primary name
     /// (unset ones read as their Redis default).
     pub inert: BTreeMap<&'static str, String>,
+    /// The leader's replication parameters (repl-backlog-size, ...).
+    pub repl_leader: replication::LeaderConfig,
     /// The file the server started from, absolute, if any (INFO
     /// config_file, the file CONFIG REWRITE writes).
     pub config_file: String,
@@ -183,6 +186,7 @@ impl Default for Config {
             set_max_intset_entries: 512,
             tcp_backlog: 511,
             inert: BTreeMap::new(),
+            repl_leader: Default::default(),
             config_file: String::new(),
             config_format: ConfigFormat::Yaml,
             pidfile: String::new(),
@@ -1300,26 +1304,6 @@ pub static INERT_PARAMS: &[Param] = &[
             max: 100
         }
     ),
-    inert!(
-        "min-replicas-max-lag",
-        true,
-        Inert::Int {
-            default: 10,
-            min: 0,
-            max: i32::MAX as i64
-        }
-    ),
-    inert!(
-        "min-replicas-to-write",
-        true,
-        Inert::Int {
-            default: 0,
-            min: 0,
-            max: i32::MAX as i64
-        }
-    ),
-    inert!("min-slaves-max-lag" => "min-replicas-max-lag", true, Inert::Int { default: 10, min: 0, max: i32::MAX as i64 }),
-    inert!("min-slaves-to-write" => "min-replicas-to-write", true, Inert::Int { default: 0, min: 0, max: i32::MAX as i64 }),
     inert!("no-appendfsync-on-rewrite", true, Inert::Bool(false)),
     inert!(
         "oom-score-adj",
@@ -1341,16 +1325,6 @@ pub static INERT_PARAMS: &[Param] = &[
     inert!("proc-title-template", true, Inert::ProcTitle),
     inert!("rdb-del-sync-files", true, Inert::Bool(false)),
     inert!("rdb-save-incremental-fsync", true, Inert::Bool(true)),
-    inert!("repl-backlog-size", true, Inert::ReplBacklogSize),
-    inert!(
-        "repl-backlog-ttl",
-        true,
-        Inert::Int {
-            default: 3600,
-            min: 0,
-            max: i64::MAX
-        }
-    ),
     inert!("repl-disable-tcp-nodelay", true, Inert::Bool(false)),
     inert!(
         "repl-diskless-load",
@@ -1358,44 +1332,6 @@ pub static INERT_PARAMS: &[Param] = &[
         Inert::Enum {
             default: "disabled",
             options: &["disabled", "on-empty-db", "swapdb"]
-        }
-    ),
-    inert!("repl-diskless-sync", true, Inert::Bool(true)),
-    inert!(
-        "repl-diskless-sync-delay",
-        true,
-        Inert::Int {
-            default: 5,
-            min: 0,
-            max: i32::MAX as i64
-        }
-    ),
-    inert!(
-        "repl-diskless-sync-max-replicas",
-        true,
-        Inert::Int {
-            default: 0,
-            min: 0,
-            max: i32::MAX as i64
-        }
-    ),
-    inert!(
-        "repl-ping-replica-period",
-        true,
-        Inert::Int {
-            default: 10,
-            min: 1,
-            max: i32::MAX as i64
-        }
-    ),
-    inert!("repl-ping-slave-period" => "repl-ping-replica-period", true, Inert::Int { default: 10, min: 1, max: i32::MAX as i64 }),
-    inert!(
-        "repl-timeout",
-        true,
-        Inert::Int {
-            default: 60,
-            min: 1,
-            max: i32::MAX as i64
         }
     ),
     inert!("replica-announce-ip", true, Inert::Str("")),
@@ -1661,7 +1597,10 @@ pub const PROTECTED: &[&str] = &["dir", "dbfilename"];
 
 /// Every parameter: the working ones, then the inert ones.
 pub fn all_params() -> impl Iterator<Item = &'static Param> {
-    PARAMS.iter().chain(INERT_PARAMS)
+    PARAMS
+        .iter()
+        .chain(replication::LEADER_PARAMS)
+        .chain(INERT_PARAMS)
 }
 
 /// The parameter called `name` (case-insensitive).

@@ -38,6 +38,7 @@ fn write_file(name: &str, dbs: &[Db], compress: bool) -> PathBuf {
     let meta = RdbMeta {
         used_mem: 1 << 20,
         aof_base: false,
+        repl: None,
     };
     write_rdb(file, &views, &meta, compress, true).unwrap();
     path

@@ -2,13 +2,13 @@
 //! file included) and CONFIG REWRITE back into the start file, compared
 //! with a real redis-server given the same file and options.
 
-mod support;
 #[path = "support/reference.rs"]
 mod reference;
+mod support;
 
+use reference::Reference;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use reference::Reference;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 use support::{check, cli, free_port, wait_until, Server, TempDir, DEADLINE};

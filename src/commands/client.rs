@@ -303,6 +303,7 @@ fn describe(c: &Client, reply: &Reply, now: Instant, argv_mem: usize) -> String 
 fn client_flags(c: &Client) -> String {
     let mut flags = String::new();
     for (set, flag) in [
+        (crate::replication::leader::replica_of(c).is_some(), 'S'),
         (c.monitor, 'O'),
         (c.subs.any(), 'P'),
         (c.multi.is_some(), 'x'),
@@ -320,6 +321,18 @@ fn client_flags(c: &Client) -> String {
         flags.push('N');
     }
     flags
+}
+
+/// CLIENT LIST/KILL `TYPE t` (lowercase; `slave` is `replica`): a replica
+/// of this server is `replica`, anyone else `normal` (pub/sub clients too,
+/// as before).
+fn is_of_type(c: &Client, t: &[u8]) -> bool {
+    let replica = crate::replication::leader::replica_of(c).is_some();
+    match t {
+        b"replica" | b"slave" => replica,
+        b"normal" => !replica,
+        _ => false,
+    }
 }
 
 /// Bytes of a command's arguments (CLIENT LIST `argv-mem`).
@@ -382,11 +395,8 @@ fn list(ctx: &mut Ctx, argv: Argv) {
                 continue;
             }
         }
-        if let Some(t) = &type_filter {
-            // Every client is a normal one until replication and pub/sub exist.
-            if t != b"normal" {
-                continue;
-            }
+        if type_filter.as_ref().is_some_and(|t| !is_of_type(c, t)) {
+            continue;
         }
         let argv_mem = if key == ctx.me { argv_bytes(argv) } else { 0 };
         text.push_str(&describe(c, ctx.reply_of(key), now, argv_mem));
@@ -469,7 +479,7 @@ fn kill(ctx: &mut Ctx, argv: Argv) {
                 && addr.is_none_or(|a| c.addr.as_bytes() == a)
                 && laddr.is_none_or(|a| c.laddr.as_bytes() == a)
                 && user.is_none_or(|u| u == b"default")
-                && type_filter.as_ref().is_none_or(|t| t == b"normal")
+                && type_filter.as_ref().is_none_or(|t| is_of_type(c, t))
         })
         .map(|(k, _)| k)
         .collect();

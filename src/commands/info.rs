@@ -136,11 +136,7 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
         "persistence" => persistence_section(t, s),
         "stats" => stats_section(t, s, ctx.store),
         "replication" => {
-            let _ = write!(
-                t,
-                "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_replid:{}\r\nmaster_repl_offset:{}\r\n",
-                s.repl.ids.replid, s.repl.offset
-            );
+            t.push_str(&crate::replication::leader::info_section(s, ctx.clients));
         }
         "cpu" => cpu_section(t),
         "modules" => t.push_str("# Modules\r\n"),
@@ -238,9 +234,9 @@ fn stats_section(t: &mut String, s: &crate::state::ServerState, store: &crate::s
         ("instantaneous_input_repl_kbps", "0.00".into()),
         ("instantaneous_output_repl_kbps", "0.00".into()),
         ("rejected_connections", s.rejected_connections.to_string()),
-        ("sync_full", "0".into()),
-        ("sync_partial_ok", "0".into()),
-        ("sync_partial_err", "0".into()),
+        ("sync_full", s.leader.sync_full.to_string()),
+        ("sync_partial_ok", s.leader.sync_partial_ok.to_string()),
+        ("sync_partial_err", s.leader.sync_partial_err.to_string()),
         ("expired_keys", store.expired_keys().to_string()),
         (
             "expired_stale_perc",

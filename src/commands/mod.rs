@@ -28,6 +28,7 @@ pub mod lists;
 pub mod memory;
 pub mod persistence;
 pub mod pubsub;
+pub mod replication;
 pub mod server;
 pub mod sets;
 pub mod slowlog;
@@ -273,4 +274,5 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     zsets::COMMANDS,
     transactions::COMMANDS,
     pubsub::COMMANDS,
+    replication::COMMANDS,
 ];

@@ -70,6 +70,7 @@ pub fn save_rdb(
     let meta = RdbMeta {
         used_mem: crate::alloc::used_memory() as u64,
         aof_base: options.aof_base,
+        repl: None,
     };
     replace_file(target, temp, |out| {
         let out = Cancellable { inner: out, cancel };

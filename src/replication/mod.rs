@@ -18,12 +18,17 @@
 //! Files (the ones marked "to come" do not exist yet):
 //! - [`backlog`]: the circular byte buffer behind partial resyncs.
 //! - [`replid`]: replication ids and their shift on promotion.
-//! - `leader.rs` (to come): serving SYNC/PSYNC/REPLCONF, feeding replicas.
+//! - [`leader`]: the replicas of this server, PSYNC's decision, feeding
+//!   the stream to the backlog and the replicas, INFO replication.
+//! - [`sync`]: the snapshot thread of a full sync (to a file or diskless).
 //! - `follower.rs` (to come): REPLICAOF, the handshake, loading, applying.
-#![allow(dead_code)] // wired in by the leader side (issue 11)
+
+#![allow(dead_code)] // parts only the follower side uses (issue 11)
 
 pub(crate) mod backlog;
+pub(crate) mod leader;
 pub(crate) mod replid;
+pub(crate) mod sync;
 
 use backlog::Backlog;
 use replid::ReplIds;

@@ -10,6 +10,7 @@ impl Server {
     /// closing. With appendfsync always, replies wait until their writes
     /// are on disk.
     pub(super) fn before_sleep(&mut self) {
+        self.replication_before_sleep();
         for key in std::mem::take(&mut self.state.wrote_to) {
             self.queue_write(key);
         }

@@ -210,6 +210,9 @@ impl Server {
                 }
                 self.state.monitors.retain(|&m| m != key);
                 self.state.pause.forget(key);
+                if client.replica.is_some() {
+                    crate::replication::leader::detach(&mut self.state, key, &client);
+                }
             }
         }
     }

@@ -13,6 +13,7 @@ impl Server {
     pub(super) fn cron(&mut self) {
         self.state.sample_instantaneous();
         self.state.persistence_cron(&self.store);
+        self.replication_cron();
         let cfg = &self.state.config;
         let hz = cfg.hz.max(1) as u64;
         // Like Redis: 25% of each timer period on active expiry, +2% per effort step.
@@ -48,6 +49,7 @@ impl Server {
                 .filter(|(_, c)| {
                     !c.monitor
                         && c.blocked.is_none()
+                        && crate::replication::leader::replica_of(c).is_none()
                         && now.duration_since(c.last_interaction) > idle_limit
                 })
                 .map(|(key, _)| key)

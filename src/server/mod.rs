@@ -13,6 +13,7 @@ mod cron;
 mod listeners;
 mod loading;
 mod metrics_port;
+mod replicas;
 mod tokens;
 
 pub use loading::LoadError;
@@ -32,7 +33,7 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokens::{HTTP_TOKEN_BASE, LISTENER_TOKEN_BASE, METRICS_LISTENER_BASE};
+use tokens::{HTTP_TOKEN_BASE, LISTENER_TOKEN_BASE, METRICS_LISTENER_BASE, WAKER_TOKEN};
 
 /// The running server.
 pub struct Server {
@@ -81,6 +82,10 @@ impl Server {
             .map(|a| a.port())
             .unwrap_or(config.port);
         let store = Store::new(config.databases);
+        let waker = mio::Waker::new(poll.registry(), mio::Token(WAKER_TOKEN))
+            .map_err(|e| format!("cannot create the loop's waker: {e}"))?;
+        let mut state = ServerState::new(config, port, registry().specs.len());
+        state.leader.waker = Some(Arc::new(waker));
         Ok(Server {
             poll,
             listeners,
@@ -88,7 +93,7 @@ impl Server {
             http: Slab::new(),
             clients: Slab::new(),
             store,
-            state: ServerState::new(config, port, registry().specs.len()),
+            state,
             expire: ActiveExpire::default(),
             pending_writes: Vec::new(),
             pending_input: Vec::new(),
@@ -176,6 +181,10 @@ impl Server {
     fn handle_events(&mut self, events: &Events) {
         for event in events.iter() {
             let token = event.token().0;
+            if token == WAKER_TOKEN {
+                // A background thread has work for the loop (before_sleep).
+                continue;
+            }
             if token >= METRICS_LISTENER_BASE {
                 self.accept_http(token - METRICS_LISTENER_BASE);
                 continue;

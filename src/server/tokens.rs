@@ -6,3 +6,6 @@
 pub(super) const HTTP_TOKEN_BASE: usize = usize::MAX / 2;
 pub(super) const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
 pub(super) const METRICS_LISTENER_BASE: usize = usize::MAX - 32;
+/// The loop's one `mio::Waker`: background threads (a diskless full sync)
+/// wake the loop with it; the work is found before sleeping.
+pub(super) const WAKER_TOKEN: usize = LISTENER_TOKEN_BASE - 1;

@@ -131,6 +131,9 @@ pub struct Client {
     /// hold input not read yet (the last read filled its budget), and no
     /// readiness edge will come for it.
     pub queued_for_input: bool,
+    /// A replica of this server (or a client in its handshake): what
+    /// REPLCONF told and where its sync stands (`replication::leader`).
+    pub replica: Option<Box<crate::replication::leader::ReplicaLink>>,
 }
 
 /// A MULTI in progress.
@@ -203,6 +206,7 @@ impl Client {
             over_soft_limit_since: None,
             peer_closed: false,
             queued_for_input: false,
+            replica: None,
         }
     }
 

@@ -84,6 +84,8 @@ pub struct ServerState {
     pub propagation: super::propagate::Propagation,
     /// The replication history: ids, offset, backlog.
     pub repl: crate::replication::Replication,
+    /// The replicas of this server and their syncs.
+    pub leader: crate::replication::leader::Leader,
     /// WATCHed keys.
     pub watches: super::watch::Watches,
     /// Clients blocked on keys.
@@ -178,6 +180,7 @@ impl ServerState {
             watches: Default::default(),
             propagation: Default::default(),
             repl: Default::default(),
+            leader: Default::default(),
             persist: Default::default(),
             awaiting_durability: Vec::new(),
             slowlog: Default::default(),

@@ -131,6 +131,20 @@ pub struct RdbMeta {
     pub used_mem: u64,
     /// The `aof-base` field: true when the file is an AOF's base.
     pub aof_base: bool,
+    /// The `repl-stream-db`, `repl-id` and `repl-offset` fields of a
+    /// snapshot made for a full sync (None: not written).
+    pub repl: Option<ReplMeta>,
+}
+
+/// A full sync's place in the replication stream, as the RDB header says it.
+#[derive(Clone, Debug, Default)]
+pub struct ReplMeta {
+    /// The database the stream after the snapshot starts in.
+    pub stream_db: usize,
+    /// The replication id (40 hex digits).
+    pub id: String,
+    /// The offset the snapshot corresponds to (`+FULLRESYNC`'s).
+    pub offset: i64,
 }
 
 /// Load failure, always naming the byte offset where the problem was found.

@@ -79,6 +79,7 @@ fn write(dbs: &[&Db], compress: bool, checksum: bool) -> Vec<u8> {
     let meta = RdbMeta {
         used_mem: 123_456,
         aof_base: false,
+        repl: None,
     };
     let mut out = Vec::new();
     let n = write_rdb(&mut out, &views, &meta, compress, checksum).unwrap();

@@ -78,6 +78,11 @@ pub fn write_rdb_releasing<W: Write>(
     w.aux(b"redis-bits", usize::BITS.to_string().as_bytes())?;
     w.aux(b"ctime", ctime.to_string().as_bytes())?;
     w.aux(b"used-mem", meta.used_mem.to_string().as_bytes())?;
+    if let Some(repl) = &meta.repl {
+        w.aux(b"repl-stream-db", repl.stream_db.to_string().as_bytes())?;
+        w.aux(b"repl-id", repl.id.as_bytes())?;
+        w.aux(b"repl-offset", repl.offset.to_string().as_bytes())?;
+    }
     w.aux(b"aof-base", if meta.aof_base { b"1" } else { b"0" })?;
     for (index, db) in dbs.iter_mut().enumerate() {
         w.database(index, db, release)?;

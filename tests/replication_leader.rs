@@ -1,0 +1,395 @@
+//! ferrocache as a replication leader: a stock redis-server 7.0 replica
+//! (started with `--replicaof`) must hold the same data after a disk-based
+//! and a diskless full sync, live writes, a partial resync and a backlog
+//! overrun; WAIT counts its acknowledgements; a misbehaving replica leaves
+//! the leader serving with bounded memory.
+
+#[path = "support/reference.rs"]
+mod reference;
+mod support;
+
+use reference::Reference;
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+use support::dataset::{assert_same, snapshot};
+use support::{wait_until, Raw, Server, TempDir};
+
+/// A redis-server replica of the server on `leader_port` (its own
+/// directory, no persistence).
+struct Replica {
+    server: Reference,
+    _dir: TempDir,
+}
+
+fn start_replica(leader_port: u16) -> Replica {
+    let dir = TempDir::new("replica");
+    let conf = dir.path.join("redis.conf");
+    std::fs::write(&conf, "").unwrap();
+    let dir_arg = dir.path.display().to_string();
+    let port = leader_port.to_string();
+    let server = Reference::start_with(
+        &dir.path,
+        &conf,
+        &[
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            &dir_arg,
+            "--replicaof",
+            "127.0.0.1",
+            &port,
+        ],
+    );
+    Replica { server, _dir: dir }
+}
+
+/// One field of `INFO section` of any server on `port`.
+fn info(port: u16, section: &str, field: &str) -> String {
+    let reply = Raw::connect(port).cmd(&["INFO", section]);
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    let prefix = format!("{field}:");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map(str::to_string)
+        .unwrap_or_default()
+}
+
+fn wait_link_up(replica: &Replica) {
+    wait_until("the replica's link to be up", || {
+        info(replica.server.port, "replication", "master_link_status") == "up"
+    });
+}
+
+/// Waits until the replica has processed everything the leader streamed.
+fn wait_caught_up(leader: &Server, replica: &Replica) {
+    wait_until("the replica to catch up", || {
+        let want: i64 = info(leader.port, "replication", "master_repl_offset")
+            .parse()
+            .unwrap();
+        let got: i64 = info(replica.server.port, "replication", "slave_repl_offset")
+            .parse()
+            .unwrap_or(-1);
+        got >= want
+    });
+}
+
+/// Keys of every type, with and without TTLs, in databases 0 and 3.
+fn populate(leader: &Server) {
+    let mut r = leader.raw();
+    for i in 0..200 {
+        let k = format!("s{i}");
+        r.cmd(&["SET", &k, &format!("value-{i}")]);
+    }
+    r.cmd(&["SET", "ttl", "x", "EX", "1000"]);
+    r.cmd(&["RPUSH", "list", "a", "b", "c"]);
+    r.cmd(&["HSET", "hash", "f1", "v1", "f2", "v2"]);
+    r.cmd(&["SADD", "set", "m1", "m2", "3"]);
+    r.cmd(&["ZADD", "zset", "1", "a", "2.5", "b"]);
+    r.cmd(&["SET", "big", &"x".repeat(200_000)]);
+    r.cmd(&["SELECT", "3"]);
+    r.cmd(&["SET", "in3", "three"]);
+    r.cmd(&["PEXPIRE", "in3", "500000"]);
+}
+
+fn assert_same_data(leader: &Server, replica: &Replica) {
+    wait_caught_up(leader, replica);
+    let expected = snapshot(&mut leader.client(), &[0, 3]);
+    let actual = snapshot(&mut replica.server.client(), &[0, 3]);
+    assert!(expected.len() > 3, "the leader has data");
+    assert_same(&actual, &expected);
+}
+
+/// Live writes of every propagation form: MULTI/EXEC, relative TTLs,
+/// INCRBYFLOAT, other databases, keys that expire on the leader.
+fn live_writes(leader: &Server) {
+    let mut r = leader.raw();
+    r.cmd(&["MULTI"]);
+    r.cmd(&["SET", "tx1", "1"]);
+    r.cmd(&["INCR", "tx1"]);
+    r.cmd(&["LPUSH", "list", "z"]);
+    assert!(r.cmd(&["EXEC"]).starts_with(b"*3"));
+    r.cmd(&["SET", "e", "v"]);
+    r.cmd(&["EXPIRE", "e", "100"]);
+    r.cmd(&["SET", "fl", "1.25"]);
+    r.cmd(&["INCRBYFLOAT", "fl", "0.5"]);
+    r.cmd(&["SET", "short", "gone", "PX", "30"]);
+    r.cmd(&["SETEX", "sx", "500", "v"]);
+    r.cmd(&["SELECT", "3"]);
+    r.cmd(&["SET", "three-live", "3"]);
+    r.cmd(&["HINCRBY", "h3", "f", "7"]);
+    r.cmd(&["SELECT", "0"]);
+    r.cmd(&["DEL", "s1", "s2"]);
+    wait_until("the short key to expire on the leader", || {
+        r.cmd(&["EXISTS", "short"]) == b":0\r\n"
+    });
+}
+
+#[test]
+fn disk_full_sync_then_live_writes() {
+    let leader = Server::start(&["--repl-diskless-sync", "no"]);
+    populate(&leader);
+    let replica = start_replica(leader.port);
+    wait_link_up(&replica);
+    assert_same_data(&leader, &replica);
+    live_writes(&leader);
+    assert_same_data(&leader, &replica);
+    assert_eq!(info(leader.port, "stats", "sync_full"), "1");
+    assert_eq!(info(leader.port, "replication", "connected_slaves"), "1");
+    let slave0 = info(leader.port, "replication", "slave0");
+    assert!(slave0.contains(",state=online,"), "{slave0}");
+    let port = replica.server.port.to_string();
+    assert!(
+        slave0.starts_with(&format!("ip=127.0.0.1,port={port},")),
+        "{slave0}"
+    );
+    let list = String::from_utf8(leader.raw().cmd(&["CLIENT", "LIST", "TYPE", "replica"])).unwrap();
+    assert!(list.contains(" flags=S "), "{list}");
+}
+
+#[test]
+fn diskless_full_sync_then_live_writes() {
+    let leader = Server::start(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+    populate(&leader);
+    let replica = start_replica(leader.port);
+    wait_link_up(&replica);
+    assert_same_data(&leader, &replica);
+    live_writes(&leader);
+    assert_same_data(&leader, &replica);
+    // ROLE lists the replica once its first ACK put it online.
+    wait_until("ROLE to list the replica", || {
+        let role = leader.raw().cmd(&["ROLE"]);
+        role.starts_with(b"*3\r\n$6\r\nmaster\r\n:") && role.ends_with(b"\r\n") && {
+            let text = String::from_utf8_lossy(&role);
+            text.contains(&format!(
+                "${}\r\n{}\r\n",
+                replica.server.port.to_string().len(),
+                replica.server.port
+            ))
+        }
+    });
+}
+
+#[test]
+fn diskless_delay_shares_one_snapshot_between_two_replicas() {
+    let leader = Server::start(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "1",
+    ]);
+    populate(&leader);
+    let a = start_replica(leader.port);
+    let b = start_replica(leader.port);
+    wait_link_up(&a);
+    wait_link_up(&b);
+    assert_same_data(&leader, &a);
+    assert_same_data(&leader, &b);
+    assert_eq!(info(leader.port, "stats", "sync_full"), "2");
+}
+
+#[test]
+fn killed_link_resumes_with_a_partial_resync() {
+    let leader = Server::start(&["--repl-diskless-sync-delay", "0"]);
+    populate(&leader);
+    let replica = start_replica(leader.port);
+    wait_link_up(&replica);
+    wait_caught_up(&leader, &replica);
+    let killed = replica.server.cli(&["CLIENT", "KILL", "TYPE", "master"]);
+    assert_eq!(killed.trim(), "1");
+    leader.raw().cmd(&["SET", "after", "kill"]);
+    wait_until("the partial resync", || {
+        info(leader.port, "stats", "sync_partial_ok") == "1"
+    });
+    wait_link_up(&replica);
+    live_writes(&leader);
+    assert_same_data(&leader, &replica);
+    assert_eq!(info(leader.port, "stats", "sync_full"), "1");
+}
+
+#[test]
+fn backlog_overrun_falls_back_to_a_full_sync() {
+    let leader = Server::start(&[
+        "--repl-backlog-size",
+        "16384",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+    populate(&leader);
+    let replica = start_replica(leader.port);
+    wait_link_up(&replica);
+    wait_caught_up(&leader, &replica);
+    // Detached while far more than the backlog holds is written; on
+    // reattaching it asks to continue from where it stopped.
+    assert_eq!(replica.server.cli(&["REPLICAOF", "NO", "ONE"]).trim(), "OK");
+    let mut r = leader.raw();
+    let value = "y".repeat(1000);
+    for i in 0..100 {
+        r.cmd(&["SET", &format!("overrun{i}"), &value]);
+    }
+    let port = leader.port.to_string();
+    replica.server.cli(&["REPLICAOF", "127.0.0.1", &port]);
+    wait_until("a second full sync", || {
+        info(leader.port, "stats", "sync_full") == "2"
+    });
+    wait_link_up(&replica);
+    assert_same_data(&leader, &replica);
+    assert_eq!(
+        info(leader.port, "replication", "repl_backlog_size"),
+        "16384"
+    );
+}
+
+#[test]
+fn wait_counts_acknowledging_replicas() {
+    let leader = Server::start(&["--repl-diskless-sync-delay", "0"]);
+    let mut r = leader.raw();
+    // No replica: WAIT times out with 0.
+    r.cmd(&["SET", "k", "v"]);
+    let started = Instant::now();
+    assert_eq!(r.cmd(&["WAIT", "1", "200"]), b":0\r\n");
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    assert_eq!(r.cmd(&["WAIT", "0", "0"]), b":0\r\n");
+    assert_eq!(r.cmd(&["WAIT", "1", "-1"]), b"-ERR timeout is negative\r\n");
+    let replica = start_replica(leader.port);
+    wait_link_up(&replica);
+    wait_until("the replica to be online", || {
+        info(leader.port, "replication", "slave0").contains("state=online")
+    });
+    r.cmd(&["SET", "k", "v2"]);
+    assert_eq!(r.cmd(&["WAIT", "1", "1000"]), b":1\r\n");
+    assert_eq!(r.cmd(&["GET", "k"]), b"$2\r\nv2\r\n");
+    // Two replicas asked, one exists: the timeout answers 1.
+    r.cmd(&["SET", "k", "v3"]);
+    assert_eq!(r.cmd(&["WAIT", "2", "300"]), b":1\r\n");
+    wait_caught_up(&leader, &replica);
+    assert_eq!(replica.server.cli(&["GET", "k"]).trim(), "v3");
+}
+
+#[test]
+fn min_replicas_to_write_refuses_writes_without_good_replicas() {
+    let leader = Server::start(&["--min-replicas-to-write", "1"]);
+    let mut r = leader.raw();
+    wait_until("the timer to count no good replica", || {
+        r.cmd(&["SET", "k", "v"]) == b"-NOREPLICAS Not enough good replicas to write.\r\n"
+    });
+    assert_eq!(r.cmd(&["GET", "k"]), b"$-1\r\n");
+    let replica = start_replica(leader.port);
+    wait_link_up(&replica);
+    wait_until("writes to be accepted", || {
+        r.cmd(&["SET", "k", "v"]) == b"+OK\r\n"
+    });
+}
+
+#[test]
+fn handshake_replies_match_redis() {
+    let leader = Server::start(&["--repl-diskless-sync", "no"]);
+    let mut r = leader.raw();
+    assert_eq!(r.cmd(&["REPLCONF"]), b"+OK\r\n");
+    assert_eq!(r.cmd(&["REPLCONF", "foo"]), b"-ERR syntax error\r\n");
+    assert_eq!(
+        r.cmd(&["REPLCONF", "foo", "bar"]),
+        b"-ERR Unrecognized REPLCONF option: foo\r\n"
+    );
+    assert_eq!(
+        r.cmd(&["REPLCONF", "listening-port", "abc"]),
+        b"-ERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        r.cmd(&["REPLCONF", "capa", "eof", "capa", "psync2"]),
+        b"+OK\r\n"
+    );
+    assert_eq!(
+        r.cmd(&["PSYNC", "x", "abc"]),
+        b"-ERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        r.cmd(&["PSYNC", "x"]),
+        b"-ERR wrong number of arguments for 'psync' command\r\n"
+    );
+    // ACK from a non-replica: no reply at all (the PING answers next).
+    r.send(b"*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$1\r\n5\r\n");
+    assert_eq!(r.cmd(&["PING"]), b"+PONG\r\n");
+    let before = info(leader.port, "replication", "master_replid");
+    let line = r.cmd(&["PSYNC", "?", "-1"]);
+    let text = String::from_utf8(line).unwrap();
+    let id = text
+        .strip_prefix("+FULLRESYNC ")
+        .and_then(|t| t.strip_suffix(" 0\r\n"))
+        .unwrap_or_else(|| panic!("{text:?}"));
+    assert_eq!(id.len(), 40);
+    assert_ne!(id, before, "the first replica renames the history");
+    assert_eq!(info(leader.port, "replication", "master_replid"), id);
+    assert_eq!(info(leader.port, "replication", "repl_backlog_active"), "1");
+    // Then `$<len>\r\n` and an RDB with the replication aux fields.
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 65536];
+    wait_until("the snapshot", || {
+        let n = r.s.read(&mut chunk).unwrap();
+        got.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&got);
+        let trimmed = text.trim_start_matches('\n');
+        trimmed
+            .split_once("\r\n")
+            .and_then(|(len, rest)| {
+                Some((len.strip_prefix('$')?.parse::<usize>().ok()?, rest.len()))
+            })
+            .is_some_and(|(len, have)| have >= len)
+    });
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.contains("REDIS0010"), "{text:?}");
+    assert!(text.contains("repl-id"));
+    assert!(text.contains(id));
+}
+
+#[test]
+fn misbehaving_replicas_leave_the_leader_serving() {
+    let leader = Server::start(&["--repl-diskless-sync", "no"]);
+    let mut r = leader.raw();
+    // About 20 MB of data, so a snapshot takes many socket buffers.
+    let value = "z".repeat(10_000);
+    for i in 0..2000 {
+        r.cmd(&["SET", &format!("k{i}"), &value]);
+    }
+    let used_before: u64 = info(leader.port, "memory", "used_memory").parse().unwrap();
+    // A replica that never reads its snapshot.
+    let mut stuck = std::net::TcpStream::connect(("127.0.0.1", leader.port)).unwrap();
+    stuck
+        .write_all(b"*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n")
+        .unwrap();
+    // One that sends garbage after PSYNC.
+    let mut garbage = std::net::TcpStream::connect(("127.0.0.1", leader.port)).unwrap();
+    garbage.write_all(b"SYNC\r\n").unwrap();
+    garbage
+        .write_all(&[0xff, 0x00, b'*', b'9', b'\r', b'\n', b'x'])
+        .unwrap();
+    garbage.write_all(b"\r\n*-5\r\n$\r\n").unwrap();
+    wait_until("both to be replicas", || {
+        info(leader.port, "stats", "sync_full") == "2"
+    });
+    // The leader keeps serving while the snapshot waits on the stuck one.
+    for i in 0..50 {
+        assert_eq!(r.cmd(&["SET", &format!("w{i}"), "1"]), b"+OK\r\n");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(r.cmd(&["PING"]), b"+PONG\r\n");
+    let used_after: u64 = info(leader.port, "memory", "used_memory").parse().unwrap();
+    assert!(
+        used_after < used_before + 8 * 1024 * 1024,
+        "memory grew from {used_before} to {used_after}"
+    );
+    drop(garbage);
+    let mut buf = [0u8; 16];
+    stuck
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let _ = stuck.read(&mut buf);
+    drop(stuck);
+    assert_eq!(r.cmd(&["PING"]), b"+PONG\r\n");
+}
