@@ -393,3 +393,71 @@ fn misbehaving_replicas_leave_the_leader_serving() {
     drop(stuck);
     assert_eq!(r.cmd(&["PING"]), b"+PONG\r\n");
 }
+
+/// `INFO replication` of any server on `port` as (field, value) lines.
+fn info_fields(port: u16) -> Vec<(String, String)> {
+    let reply = Raw::connect(port).cmd(&["INFO", "replication"]);
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    text.lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The shape of INFO replication with one online replica: the same fields
+/// in the same order as a redis-server master's, and values that agree.
+#[test]
+fn info_replication_has_redis_fields_in_order() {
+    let reference = Reference::start().expect("redis-server");
+    let leader = Server::start(&["--repl-diskless-sync-delay", "0"]);
+    // No replica ever: the backlog is off, as on a fresh redis-server.
+    let names = |f: &[(String, String)]| f.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+    let fresh = info_fields(leader.port);
+    let fresh_ref = info_fields(reference.port);
+    assert_eq!(names(&fresh), names(&fresh_ref));
+    for field in [
+        "repl_backlog_active",
+        "repl_backlog_first_byte_offset",
+        "repl_backlog_histlen",
+        "repl_backlog_size",
+        "second_repl_offset",
+    ] {
+        let get =
+            |f: &[(String, String)]| f.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone());
+        assert_eq!(get(&fresh), get(&fresh_ref), "{field}");
+    }
+    reference.cli(&["CONFIG", "SET", "repl-diskless-sync-delay", "0"]);
+    let a = start_replica(leader.port);
+    let b = start_replica(reference.port);
+    wait_link_up(&a);
+    wait_link_up(&b);
+    let online = |port: u16| {
+        wait_until("the replica to be online", || {
+            info(port, "replication", "slave0").contains("state=online")
+        })
+    };
+    online(leader.port);
+    online(reference.port);
+    let mine = info_fields(leader.port);
+    let theirs = info_fields(reference.port);
+    assert_eq!(names(&mine), names(&theirs));
+    let get = |f: &[(String, String)], k: &str| f.iter().find(|(n, _)| n == k).unwrap().1.clone();
+    assert_eq!(get(&mine, "role"), "master");
+    assert_eq!(get(&mine, "connected_slaves"), "1");
+    assert_eq!(get(&mine, "repl_backlog_active"), "1");
+    assert_eq!(get(&mine, "repl_backlog_first_byte_offset"), "1");
+    assert_eq!(get(&mine, "master_replid2"), "0".repeat(40));
+    assert_eq!(
+        get(&mine, "master_replid"),
+        info(a.server.port, "replication", "master_replid")
+    );
+    // The replica's own view agrees on the history.
+    assert_eq!(info(leader.port, "clients", "connected_clients"), "1");
+    // CLIENT KILL TYPE replica drops it; it comes back with a partial resync.
+    let killed = leader.raw().cmd(&["CLIENT", "KILL", "TYPE", "replica"]);
+    assert_eq!(killed, b":1\r\n");
+    wait_until("the partial resync", || {
+        info(leader.port, "stats", "sync_partial_ok") == "1"
+    });
+    assert_eq!(info(leader.port, "stats", "sync_full"), "1");
+}

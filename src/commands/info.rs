@@ -124,7 +124,8 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
             let _ = write!(
                 t,
                 "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
-                ctx.clients.len(),
+                // As Redis: replicas are not counted.
+                ctx.clients.len() - s.leader.replicas.len(),
                 cfg.maxclients,
                 ctx.clients.iter().map(|(_, c)| c.query_buffer_len()).max().unwrap_or(0),
                 ctx.clients.iter().map(|(k, _)| ctx.reply_of(k).buf.capacity()).max().unwrap_or(0),
