@@ -262,6 +262,20 @@ fn wait_counts_acknowledging_replicas() {
     wait_until("the replica to be online", || {
         info(leader.port, "replication", "slave0").contains("state=online")
     });
+    // A client that wrote nothing waits for nothing (WAIT 1 0 would block forever).
+    assert_eq!(leader.raw().cmd(&["WAIT", "1", "0"]), b":1\r\n");
+    // GETACK makes the replica answer at once, not at its next
+    // once-a-second ACK: five rounds take far less than five seconds.
+    let started = Instant::now();
+    for i in 0..5 {
+        r.cmd(&["SET", "k", &format!("round{i}")]);
+        assert_eq!(r.cmd(&["WAIT", "1", "2000"]), b":1\r\n");
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        started.elapsed()
+    );
     r.cmd(&["SET", "k", "v2"]);
     assert_eq!(r.cmd(&["WAIT", "1", "1000"]), b":1\r\n");
     assert_eq!(r.cmd(&["GET", "k"]), b"$2\r\nv2\r\n");

@@ -131,7 +131,7 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
         {
             ctx.server.awaiting_durability.push(ctx.me);
         }
-        crate::replication::leader::feed(ctx.server, ctx.clients);
+        crate::replication::leader::feed_for(ctx.server, ctx.clients, ctx.me);
     }
     if modified && !ctx.server.blocking.is_empty() {
         for key_ref in super::key_specs::command_keys(id, argv) {

@@ -220,8 +220,8 @@ fn full_sync(ctx: &mut Ctx, legacy: bool) {
 }
 
 /// `WAIT numreplicas timeout`: blocks until `numreplicas` replicas
-/// acknowledged this server's writes so far, or `timeout` ms passed (0:
-/// forever); replies how many did.
+/// acknowledged the stream up to this client's last write, or `timeout` ms
+/// passed (0: forever); replies how many did.
 fn wait(ctx: &mut Ctx, argv: Argv) {
     let Some(wanted) = args::int(ctx.out, argv.get(1)) else {
         return;
@@ -236,8 +236,7 @@ fn wait(ctx: &mut Ctx, argv: Argv) {
     if timeout < 0 {
         return ctx.out.error("ERR timeout is negative");
     }
-    leader::feed(ctx.server, ctx.clients);
-    let offset = ctx.server.repl.offset;
+    let offset = ctx.clients[ctx.me].repl_write_offset;
     let acked = leader::acked(ctx.server, ctx.clients, offset);
     if acked as i64 >= wanted || ctx.clients[ctx.me].in_exec {
         return ctx.out.int(acked as i64);

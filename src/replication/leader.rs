@@ -222,6 +222,17 @@ pub(crate) fn feed(state: &mut ServerState, clients: &mut Slab<Client>) {
     state.propagation.repl_buf = bytes;
 }
 
+/// [`feed`] after a command of client `me`: when it added to the stream,
+/// the client's WAIT will wait for the offset reached.
+#[inline]
+pub(crate) fn feed_for(state: &mut ServerState, clients: &mut Slab<Client>, me: usize) {
+    if state.propagation.repl_buf.is_empty() {
+        return;
+    }
+    feed(state, clients);
+    clients[me].repl_write_offset = state.repl.offset;
+}
+
 /// Appends `bytes` (whole RESP commands) to the stream after whatever the
 /// effect stream holds (PING, GETACK).
 pub(crate) fn feed_raw(state: &mut ServerState, clients: &mut Slab<Client>, bytes: &[u8]) {

@@ -134,6 +134,9 @@ pub struct Client {
     /// A replica of this server (or a client in its handshake): what
     /// REPLCONF told and where its sync stands (`replication::leader`).
     pub replica: Option<Box<crate::replication::leader::ReplicaLink>>,
+    /// The replication offset right after this client's last write that
+    /// went to the stream (what its WAIT waits for).
+    pub repl_write_offset: i64,
 }
 
 /// A MULTI in progress.
@@ -207,6 +210,7 @@ impl Client {
             peer_closed: false,
             queued_for_input: false,
             replica: None,
+            repl_write_offset: 0,
         }
     }
 
