@@ -319,6 +319,15 @@ fn handshake_replies_match_redis() {
         r.cmd(&["REPLCONF", "capa", "eof", "capa", "psync2"]),
         b"+OK\r\n"
     );
+    // Pipelined behind a reply not sent yet, PSYNC is refused (as Redis).
+    let mut both = support::frame(&[b"PING"]);
+    both.extend(support::frame(&[b"PSYNC", b"?", b"-1"]));
+    r.send(&both);
+    assert_eq!(r.reply(), b"+PONG\r\n");
+    assert_eq!(
+        r.reply(),
+        b"-ERR SYNC and PSYNC are invalid with pending output\r\n"
+    );
     assert_eq!(
         r.cmd(&["PSYNC", "x", "abc"]),
         b"-ERR value is not an integer or out of range\r\n"
@@ -474,4 +483,162 @@ fn info_replication_has_redis_fields_in_order() {
         info(leader.port, "stats", "sync_partial_ok") == "1"
     });
     assert_eq!(info(leader.port, "stats", "sync_full"), "1");
+}
+
+/// A hand-made replica of the server on `port`: REPLCONF capa, `PSYNC ? -1`
+/// (diskless, no delay), the RDB skipped, the first ACK sent. Returns the
+/// socket and the stream bytes read past the RDB.
+fn raw_replica(port: u16) -> (std::net::TcpStream, Vec<u8>) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    s.write_all(&support::frame(&[
+        b"REPLCONF",
+        b"capa",
+        b"eof",
+        b"capa",
+        b"psync2",
+    ]))
+    .unwrap();
+    // PSYNC only once the reply is read: with output pending Redis refuses it.
+    let mut ok = [0u8; 5];
+    s.read_exact(&mut ok).unwrap();
+    assert_eq!(&ok, b"+OK\r\n");
+    s.write_all(&support::frame(&[b"PSYNC", b"?", b"-1"]))
+        .unwrap();
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 65536];
+    let mut rest = None;
+    wait_until("the diskless RDB", || {
+        if let Ok(n) = s.read(&mut chunk) {
+            got.extend_from_slice(&chunk[..n]);
+        }
+        let text = got.clone();
+        let Some(at) = text.windows(5).position(|w| w == b"$EOF:") else {
+            return false;
+        };
+        let mark = text[at + 5..].get(..40).map(<[u8]>::to_vec);
+        let Some(mark) = mark else { return false };
+        let body = at + 5 + 40 + 2;
+        let Some(end) = text[body..].windows(40).position(|w| w == &mark[..]) else {
+            return false;
+        };
+        rest = Some(text[body + end + 40..].to_vec());
+        true
+    });
+    s.write_all(&support::frame(&[b"REPLCONF", b"ACK", b"0"]))
+        .unwrap();
+    (s, rest.unwrap())
+}
+
+/// Reads the stream until it holds `until`; PINGs removed and 13-digit
+/// unix-ms deadlines masked, so two servers' streams compare.
+fn read_stream(s: &mut std::net::TcpStream, mut got: Vec<u8>, until: &[u8]) -> String {
+    let mut chunk = [0u8; 65536];
+    wait_until("the stream", || {
+        if let Ok(n) = s.read(&mut chunk) {
+            got.extend_from_slice(&chunk[..n]);
+        }
+        got.windows(until.len()).any(|w| w == until)
+    });
+    let text = String::from_utf8_lossy(&got).replace("*1\r\n$4\r\nping\r\n", "");
+    let mut out = String::new();
+    let mut digits = String::new();
+    for ch in text.chars().chain(std::iter::once('\0')) {
+        if ch.is_ascii_digit() {
+            digits.push(ch);
+            continue;
+        }
+        if digits.len() == 13 {
+            out.push_str("<ms>");
+        } else {
+            out.push_str(&digits);
+        }
+        digits.clear();
+        if ch != '\0' {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// The writes of `live_writes`-like forms, as a replica receives them,
+/// frame for frame the same as from a redis-server master.
+#[test]
+fn stream_matches_redis_frame_for_frame() {
+    let reference = Reference::start().expect("redis-server");
+    reference.cli(&["CONFIG", "SET", "repl-diskless-sync-delay", "0"]);
+    let leader = Server::start(&["--repl-diskless-sync-delay", "0"]);
+    let mut streams = Vec::new();
+    for port in [leader.port, reference.port] {
+        let (mut s, rest) = raw_replica(port);
+        let mut r = Raw::connect(port);
+        for cmd in [
+            &["set", "foo", "bar"][..],
+            &["MULTI"],
+            &["SET", "a", "1"],
+            &["INCR", "a"],
+            &["EXEC"],
+            &["MULTI"],
+            &["SET", "single", "1"],
+            &["EXEC"],
+            &["MULTI"],
+            &["GET", "a"],
+            &["EXEC"],
+            &["SELECT", "3"],
+            &["SET", "x", "y"],
+            &["SELECT", "0"],
+            &["SET", "z", "w"],
+            &["EXPIRE", "foo", "100"],
+            &["PEXPIRE", "a", "50000"],
+            &["SET", "e1", "v", "EX", "100"],
+            &["SETEX", "e2", "100", "v"],
+            &["SET", "k", "v", "PX", "100000"],
+            &["SET", "k", "x", "GET"],
+            &["INCRBYFLOAT", "fl", "1.5"],
+            &["DEL", "missing"],
+            &["RPUSH", "l", "a", "b"],
+            &["LPOP", "l"],
+            &["SET", "tmp", "v", "PX", "1"],
+        ] {
+            r.cmd(cmd);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        wait_until("tmp to expire", || r.cmd(&["EXISTS", "tmp"]) == b":0\r\n");
+        r.cmd(&["SET", "end", "end"]);
+        streams.push(read_stream(&mut s, rest, b"$3\r\nend\r\n$3\r\nend\r\n"));
+    }
+    assert_eq!(streams[0], streams[1]);
+}
+
+/// CONFIG SET repl-backlog-size resizes the live backlog; the backlog is
+/// freed repl-backlog-ttl seconds after the last replica left.
+#[test]
+fn backlog_resizes_and_expires_without_replicas() {
+    let leader = Server::start(&["--repl-diskless-sync-delay", "0", "--repl-backlog-ttl", "1"]);
+    assert_eq!(info(leader.port, "replication", "repl_backlog_active"), "0");
+    let replica = start_replica(leader.port);
+    wait_link_up(&replica);
+    assert_eq!(info(leader.port, "replication", "repl_backlog_active"), "1");
+    leader
+        .raw()
+        .cmd(&["CONFIG", "SET", "repl-backlog-size", "32kb"]);
+    wait_until("the backlog to be resized", || {
+        info(leader.port, "replication", "repl_backlog_size") == "32768"
+    });
+    assert_eq!(
+        leader.raw().cmd(&["CONFIG", "GET", "repl-backlog-size"]),
+        b"*2\r\n$17\r\nrepl-backlog-size\r\n$5\r\n32768\r\n"
+    );
+    drop(replica);
+    wait_until("the replica to be gone", || {
+        info(leader.port, "replication", "connected_slaves") == "0"
+    });
+    let gone_at = Instant::now();
+    wait_until("the backlog to be freed", || {
+        info(leader.port, "replication", "repl_backlog_active") == "0"
+    });
+    assert!(gone_at.elapsed() >= Duration::from_millis(500));
+    // Writes go on with no replication sink.
+    assert_eq!(leader.raw().cmd(&["SET", "k", "v"]), b"+OK\r\n");
 }

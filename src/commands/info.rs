@@ -365,6 +365,9 @@ fn memory_section(t: &mut String, ctx: &Ctx) {
         dataset,
         net,
     } = MemoryOverview::of(ctx);
+    let backlog = s.repl.backlog.as_ref().map_or(0, |b| b.size());
+    let replica_buffers = s.leader.buffer_memory;
+    let repl_buffers = backlog + replica_buffers;
     let _ = write!(
         t,
         "# Memory\r\n\
@@ -377,8 +380,8 @@ fn memory_section(t: &mut String, ctx: &Ctx) {
          total_system_memory:{}\r\ntotal_system_memory_human:{}\r\n\
          maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n\
          mem_fragmentation_ratio:{:.2}\r\nmem_fragmentation_bytes:{}\r\n\
-         mem_not_counted_for_evict:{}\r\nmem_replication_backlog:0\r\n\
-         mem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\n\
+         mem_not_counted_for_evict:{}\r\nmem_replication_backlog:{backlog}\r\n\
+         mem_total_replication_buffers:{repl_buffers}\r\nmem_clients_slaves:{replica_buffers}\r\n\
          mem_clients_normal:{clients}\r\nmem_cluster_links:0\r\n\
          mem_aof_buffer:{aof_buffer}\r\nmem_allocator:libc\r\n\
          active_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",

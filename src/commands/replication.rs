@@ -143,6 +143,9 @@ fn psync(ctx: &mut Ctx, argv: Argv) {
     if leader::replica_of(&ctx.clients[ctx.me]).is_some() {
         return;
     }
+    if has_pending_output(ctx) {
+        return ctx.out.error(PENDING_OUTPUT);
+    }
     let Some(offset) = args::int(ctx.out, argv.get(2)) else {
         return;
     };
@@ -171,10 +174,22 @@ fn sync(ctx: &mut Ctx, _argv: Argv) {
     if leader::replica_of(&ctx.clients[ctx.me]).is_some() {
         return;
     }
+    if has_pending_output(ctx) {
+        return ctx.out.error(PENDING_OUTPUT);
+    }
     leader::feed(ctx.server, ctx.clients);
     let who = leader::replica_name(&ctx.clients[ctx.me]);
     log::info!(target: "replication", "sync_requested replica={who} msg=\"Replica {who} asks for synchronization\"");
     full_sync(ctx, true);
+}
+
+/// Redis refuses SYNC/PSYNC while replies to the client are still unsent
+/// (they would mix with the stream).
+const PENDING_OUTPUT: &str = "ERR SYNC and PSYNC are invalid with pending output";
+
+/// The caller has reply bytes not written yet (its reply buffer is `out`).
+fn has_pending_output(ctx: &Ctx) -> bool {
+    ctx.out.buf.len() > ctx.clients[ctx.me].sent
 }
 
 /// A partial resync: `+CONTINUE` and the backlog from `offset`; the

@@ -205,6 +205,9 @@ pub(crate) struct Leader {
     pub waker: Option<Arc<mio::Waker>>,
     /// Replicas acknowledged within min-replicas-max-lag, counted by the timer.
     pub good_replicas: usize,
+    /// Bytes queued for the replicas (stream and snapshot), as of the last
+    /// loop iteration: not counted for maxmemory, INFO mem_clients_slaves.
+    pub buffer_memory: usize,
 }
 
 /// Moves what the effect stream holds for replication into the stream:

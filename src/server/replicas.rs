@@ -32,6 +32,7 @@ impl Server {
         leader::feed(&mut self.state, &mut self.clients);
         let l = &self.state.leader;
         if l.replicas.is_empty() && l.transfer.is_none() && l.waiting.is_empty() {
+            self.state.leader.buffer_memory = 0;
             return;
         }
         if std::mem::take(&mut self.state.leader.getack_wanted) {
@@ -355,6 +356,7 @@ impl Server {
         let limit = self.state.config.client_output_buffer_limit.replica;
         let mut touched = Vec::new();
         let mut over = Vec::new();
+        let mut buffered = 0;
         for &k in &self.state.leader.replicas {
             let Some(c) = self.clients.get_mut(k) else {
                 continue;
@@ -372,6 +374,7 @@ impl Server {
                 touched.push(k);
             }
             let queued = (c.reply.buf.len() - c.sent + link.pending.len()) as u64;
+            buffered += queued as usize;
             let hard = limit.hard > 0 && queued > limit.hard;
             let soft = limit.soft > 0 && queued > limit.soft;
             let soft_expired = match (soft, c.over_soft_limit_since) {
@@ -390,6 +393,7 @@ impl Server {
                 over.push(k);
             }
         }
+        self.state.leader.buffer_memory = buffered;
         for k in over {
             self.state.kill(&mut self.clients, k);
         }

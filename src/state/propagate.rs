@@ -29,21 +29,12 @@ pub struct Propagation {
     /// The database each sink last SELECTed (None: none yet).
     aof_db: Option<usize>,
     repl_db: Option<usize>,
-    /// Inside EXEC: the MULTI opening the unit is written before the first
-    /// effect, so a transaction that changed nothing writes nothing.
-    exec: ExecUnit,
+    /// Inside EXEC: its effects, gathered until it ends. Two or more go
+    /// out as one MULTI ... EXEC unit, a single one alone, none at all
+    /// when the transaction changed nothing (as Redis 7.0 does).
+    exec: Option<Vec<(usize, Vec<Vec<u8>>)>>,
     /// Effects the running command's handler asked for instead of its argv.
     rewritten: Vec<Vec<Vec<u8>>>,
-}
-
-#[derive(Default, Clone, Copy, PartialEq, Eq)]
-enum ExecUnit {
-    #[default]
-    Outside,
-    /// In EXEC, nothing propagated yet.
-    Open,
-    /// In EXEC, MULTI already written.
-    Started,
 }
 
 impl Propagation {
@@ -76,13 +67,15 @@ impl Propagation {
         if !self.enabled() {
             return;
         }
-        if self.exec == ExecUnit::Open {
-            self.exec = ExecUnit::Started;
-            self.each_sink(|buf, selected| {
-                select(buf, selected, db);
-                encode(buf, &[b"MULTI".as_slice()]);
-            });
+        if let Some(unit) = self.exec.as_mut() {
+            unit.push((db, args.iter().map(|a| a.as_ref().to_vec()).collect()));
+            return;
         }
+        self.emit(db, args);
+    }
+
+    /// Encodes one command into every sink that is on.
+    fn emit<A: AsRef<[u8]>>(&mut self, db: usize, args: &[A]) {
         self.each_sink(|buf, selected| {
             select(buf, selected, db);
             encode(buf, args);
@@ -106,19 +99,30 @@ impl Propagation {
 
     /// EXEC begins: what its commands propagate forms one MULTI ... EXEC unit.
     pub fn begin_exec(&mut self) {
-        self.exec = ExecUnit::Open;
+        self.exec = Some(Vec::new());
     }
 
     /// True while EXEC runs its queued commands.
     pub fn in_exec(&self) -> bool {
-        self.exec != ExecUnit::Outside
+        self.exec.is_some()
     }
 
-    /// EXEC ends: closes the unit if anything was written in it.
+    /// EXEC ends: its effects go out, wrapped in MULTI ... EXEC when there
+    /// are several.
     pub fn end_exec(&mut self) {
-        let started = self.exec == ExecUnit::Started;
-        self.exec = ExecUnit::Outside;
-        if started {
+        let unit = self.exec.take().unwrap_or_default();
+        let wrap = unit.len() > 1;
+        if wrap {
+            let first_db = unit[0].0;
+            self.each_sink(|buf, selected| {
+                select(buf, selected, first_db);
+                encode(buf, &[b"MULTI".as_slice()]);
+            });
+        }
+        for (db, args) in &unit {
+            self.emit(*db, args);
+        }
+        if wrap {
             self.each_sink(|buf, _| encode(buf, &[b"EXEC".as_slice()]));
         }
     }
@@ -224,10 +228,16 @@ mod tests {
         p.begin_exec();
         p.command(1, &["INCR", "x"]);
         p.command(1, &["INCR", "y"]);
+        assert!(p.buf.is_empty(), "held until EXEC ends");
         p.end_exec();
-        let text = String::from_utf8(p.buf).unwrap();
+        let text = String::from_utf8(std::mem::take(&mut p.buf)).unwrap();
         assert!(text.starts_with("*2\r\n$6\r\nSELECT\r\n$1\r\n1\r\n*1\r\n$5\r\nMULTI\r\n"));
         assert!(text.ends_with("$1\r\ny\r\n*1\r\n$4\r\nEXEC\r\n"), "{text}");
+        // A single effect goes out alone.
+        p.begin_exec();
+        p.command(1, &["INCR", "x"]);
+        p.end_exec();
+        assert_eq!(p.buf, b"*2\r\n$4\r\nINCR\r\n$1\r\nx\r\n");
     }
 
     #[test]
@@ -259,10 +269,12 @@ mod tests {
         p.repl_buf.clear();
         p.begin_exec();
         p.command(2, &["INCR", "x"]);
+        p.command(2, &["INCR", "x"]);
         p.end_exec();
         assert_eq!(
             String::from_utf8(std::mem::take(&mut p.repl_buf)).unwrap(),
-            "*1\r\n$5\r\nMULTI\r\n*2\r\n$4\r\nINCR\r\n$1\r\nx\r\n*1\r\n$4\r\nEXEC\r\n"
+            "*1\r\n$5\r\nMULTI\r\n*2\r\n$4\r\nINCR\r\n$1\r\nx\r\n\
+             *2\r\n$4\r\nINCR\r\n$1\r\nx\r\n*1\r\n$4\r\nEXEC\r\n"
         );
         p.forget_replication_db();
         p.command(2, &["DEL", "x"]);

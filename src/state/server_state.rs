@@ -323,11 +323,11 @@ impl ServerState {
         }
     }
 
-    /// Memory maxmemory does not count, as in Redis: the AOF buffer (later
-    /// the replicas' output buffers). Evicting data to make room for them
+    /// Memory maxmemory does not count, as in Redis: the AOF buffer and
+    /// what replicas have queued (the backlog itself counts). Evicting data to make room for them
     /// would only shrink the dataset they are about to carry.
     pub fn memory_not_counted_for_evict(&self) -> usize {
-        self.aof_buffer_memory()
+        self.aof_buffer_memory() + self.leader.buffer_memory
     }
 
     /// Used memory as maxmemory counts it: less what is not counted for
