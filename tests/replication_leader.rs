@@ -642,3 +642,90 @@ fn backlog_resizes_and_expires_without_replicas() {
     // Writes go on with no replication sink.
     assert_eq!(leader.raw().cmd(&["SET", "k", "v"]), b"+OK\r\n");
 }
+
+/// Values that do not compress, so the snapshot really is megabytes.
+fn populate_random(leader: &Server, keys: usize, size: usize) {
+    let mut rng = reference::Rng::new(7);
+    let mut r = leader.raw();
+    let mut batch = Vec::new();
+    for i in 0..keys {
+        let value: String = (0..size)
+            .map(|_| char::from(b'a' + rng.below(26) as u8))
+            .collect();
+        batch.extend(support::frame(&[
+            b"SET",
+            format!("rnd{i}").as_bytes(),
+            value.as_bytes(),
+        ]));
+    }
+    r.send(&batch);
+    for _ in 0..keys {
+        assert_eq!(r.reply(), b"+OK\r\n");
+    }
+}
+
+/// Megabytes of snapshot go out in bounded chunks, in both modes, while
+/// writes keep arriving.
+#[test]
+fn large_snapshots_sync_in_both_modes() {
+    for diskless in ["no", "yes"] {
+        let leader = Server::start(&[
+            "--repl-diskless-sync",
+            diskless,
+            "--repl-diskless-sync-delay",
+            "0",
+        ]);
+        populate_random(&leader, 600, 10_000);
+        let replica = start_replica(leader.port);
+        let mut r = leader.raw();
+        for i in 0..100 {
+            r.cmd(&["SET", &format!("during{i}"), "x"]);
+        }
+        wait_link_up(&replica);
+        assert_same_data(&leader, &replica);
+    }
+}
+
+/// A replica that stops acknowledging is dropped after repl-timeout; one
+/// waiting for a delayed diskless transfer gets newline keepalives first.
+#[test]
+fn keepalives_and_replica_timeout() {
+    let leader = Server::start(&["--repl-diskless-sync-delay", "2", "--repl-timeout", "1"]);
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", leader.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(&support::frame(&[b"REPLCONF", b"capa", b"eof"]))
+        .unwrap();
+    let mut ok = [0u8; 5];
+    s.read_exact(&mut ok).unwrap();
+    s.write_all(&support::frame(&[b"PSYNC", b"?", b"-1"]))
+        .unwrap();
+    let mut first = [0u8; 1];
+    s.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"\n", "a keepalive before +FULLRESYNC");
+    assert_eq!(
+        info(leader.port, "replication", "slave0"),
+        "ip=127.0.0.1,port=0,state=wait_bgsave,offset=0,lag=0"
+    );
+    // Read the transfer, acknowledge once, then fall silent.
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 65536];
+    wait_until("the end of the transfer", || {
+        let n = s.read(&mut chunk).unwrap();
+        got.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&got);
+        text.find("$EOF:").is_some_and(|at| {
+            let mark = &text[at + 5..(at + 45).min(text.len())];
+            mark.len() == 40 && text[at + 45..].contains(mark)
+        })
+    });
+    s.write_all(&support::frame(&[b"REPLCONF", b"ACK", b"0"]))
+        .unwrap();
+    wait_until("the replica to be online", || {
+        info(leader.port, "replication", "slave0").contains("state=online")
+    });
+    let online = Instant::now();
+    wait_until("the silent replica to be dropped", || {
+        info(leader.port, "replication", "connected_slaves") == "0"
+    });
+    assert!(online.elapsed() >= Duration::from_millis(900));
+}
