@@ -355,10 +355,12 @@ pub(crate) fn attach(state: &mut ServerState, key: usize) {
 /// transfer and the WAIT count; the backlog's time-to-live starts when it
 /// was the last one.
 pub(crate) fn detach(state: &mut ServerState, key: usize, client: &Client) {
-    if let Some(pos) = state.leader.replicas.iter().position(|&k| k == key) {
-        state.leader.replicas.remove(pos);
-        log::info!(target: "replication", "replica_lost replica={} msg=\"Connection with replica {} lost.\"", replica_name(client), replica_name(client));
-    }
+    let Some(pos) = state.leader.replicas.iter().position(|&k| k == key) else {
+        return; // only ever in the handshake
+    };
+    state.leader.replicas.remove(pos);
+    let name = replica_name(client);
+    log::info!(target: "replication", "replica_lost replica={name} msg=\"Connection with replica {name} lost.\"");
     if let Some(t) = state.leader.transfer.as_mut() {
         t.targets.retain(|&k| k != key);
     }
@@ -380,8 +382,9 @@ pub(crate) fn acked(state: &ServerState, clients: &Slab<Client>, offset: i64) ->
 
 /// min-replicas-to-write refuses writes: fewer replicas than it asks for
 /// acknowledged within min-replicas-max-lag (counted by the timer).
+#[inline]
 pub(crate) fn not_enough_good_replicas(state: &ServerState) -> bool {
-    let want = Settings::of(&state.config).min_replicas_to_write;
+    let want = state.config.repl_leader.min_replicas_to_write as usize;
     want > 0 && state.leader.good_replicas < want
 }
 
