@@ -135,6 +135,24 @@ fn disk_full_sync_then_live_writes() {
     assert_same_data(&leader, &replica);
     live_writes(&leader);
     assert_same_data(&leader, &replica);
+    // The AOF is the stream's other sink: turning it on and off again
+    // changes nothing for the replica.
+    let mut r = leader.raw();
+    assert_eq!(r.cmd(&["CONFIG", "SET", "appendonly", "yes"]), b"+OK\r\n");
+    r.cmd(&["SET", "with-aof", "1"]);
+    r.cmd(&["SELECT", "3"]);
+    r.cmd(&["INCR", "with-aof-3"]);
+    wait_until("the AOF base", || {
+        info(leader.port, "persistence", "aof_rewrite_in_progress") == "0"
+    });
+    assert_eq!(r.cmd(&["CONFIG", "SET", "appendonly", "no"]), b"+OK\r\n");
+    r.cmd(&["INCR", "with-aof-3"]);
+    r.cmd(&["SET", "after-aof", "1"]);
+    assert_same_data(&leader, &replica);
+    assert_eq!(
+        replica.server.cli(&["-n", "3", "GET", "with-aof-3"]).trim(),
+        "2"
+    );
     assert_eq!(info(leader.port, "stats", "sync_full"), "1");
     assert_eq!(info(leader.port, "replication", "connected_slaves"), "1");
     let slave0 = info(leader.port, "replication", "slave0");
