@@ -24,11 +24,14 @@ const HIGH_WATER: usize = 128 * 1024;
 const FILE_CHUNK: usize = 64 * 1024;
 
 impl Server {
-    /// Before sleeping (before replies are written): drains the effect
-    /// stream into the replication stream, sends GETACK for a new WAIT,
-    /// starts or feeds full syncs, delivers the stream to online replicas
-    /// and answers the WAITs that are satisfied or timed out.
+    /// Before sleeping (before replies are written): answers the WAITs that
+    /// are satisfied or timed out, drains the effect stream into the
+    /// replication stream, sends GETACK for a new WAIT, starts or feeds
+    /// full syncs and delivers the stream to online replicas.
     pub(super) fn replication_before_sleep(&mut self) {
+        // First: a WAIT answered resumes its client's input, whose writes
+        // then go out with this iteration's stream.
+        self.answer_waits();
         leader::feed(&mut self.state, &mut self.clients);
         let l = &self.state.leader;
         if l.replicas.is_empty() && l.transfer.is_none() && l.waiting.is_empty() {
@@ -44,7 +47,6 @@ impl Server {
         self.pump_transfer();
         self.send_snapshot_files();
         self.deliver_stream();
-        self.answer_waits();
     }
 
     /// Starts a snapshot for the replicas waiting for a full sync when it
