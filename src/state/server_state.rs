@@ -221,6 +221,10 @@ impl ServerState {
     /// True when `client`'s unsent output passed its class's hard limit, or
     /// its soft limit for too long (client-output-buffer-limit).
     pub fn over_output_limit(&self, client: &mut Client) -> bool {
+        if crate::replication::leader::replica_of(client).is_some() {
+            // Checked with the replica class, stream included (server::replicas).
+            return false;
+        }
         let limits = &self.config.client_output_buffer_limit;
         let limit = if client.subs.any() {
             limits.pubsub
