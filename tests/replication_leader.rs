@@ -22,26 +22,29 @@ struct Replica {
 }
 
 fn start_replica(leader_port: u16) -> Replica {
+    start_replica_with(leader_port, &[])
+}
+
+/// [`start_replica`] with more redis-server arguments.
+fn start_replica_with(leader_port: u16, extra: &[&str]) -> Replica {
     let dir = TempDir::new("replica");
     let conf = dir.path.join("redis.conf");
     std::fs::write(&conf, "").unwrap();
     let dir_arg = dir.path.display().to_string();
     let port = leader_port.to_string();
-    let server = Reference::start_with(
-        &dir.path,
-        &conf,
-        &[
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            &dir_arg,
-            "--replicaof",
-            "127.0.0.1",
-            &port,
-        ],
-    );
+    let mut args = vec![
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        &dir_arg,
+        "--replicaof",
+        "127.0.0.1",
+        &port,
+    ];
+    args.extend_from_slice(extra);
+    let server = Reference::start_with(&dir.path, &conf, &args);
     Replica { server, _dir: dir }
 }
 
@@ -746,4 +749,21 @@ fn keepalives_and_replica_timeout() {
         info(leader.port, "replication", "connected_slaves") == "0"
     });
     assert!(online.elapsed() >= Duration::from_millis(900));
+}
+
+/// With requirepass the replica authenticates (masterauth) before its
+/// pipelined REPLCONFs and PSYNC.
+#[test]
+fn replica_authenticates_with_masterauth() {
+    let leader = Server::start(&["--requirepass", "secret", "--repl-diskless-sync-delay", "0"]);
+    let mut r = leader.raw();
+    assert_eq!(r.cmd(&["AUTH", "secret"]), b"+OK\r\n");
+    r.cmd(&["SET", "guarded", "1"]);
+    let replica = start_replica_with(leader.port, &["--masterauth", "secret"]);
+    wait_link_up(&replica);
+    assert_eq!(replica.server.cli(&["GET", "guarded"]).trim(), "1");
+    r.cmd(&["SET", "guarded", "2"]);
+    wait_until("the write to replicate", || {
+        replica.server.cli(&["GET", "guarded"]).trim() == "2"
+    });
 }
