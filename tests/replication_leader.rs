@@ -277,6 +277,25 @@ fn wait_counts_acknowledging_replicas() {
     assert_eq!(r.cmd(&["WAIT", "1", "200"]), b":0\r\n");
     assert!(started.elapsed() >= Duration::from_millis(150));
     assert_eq!(r.cmd(&["WAIT", "0", "0"]), b":0\r\n");
+    // CLIENT UNBLOCK releases a WAIT with its count (ERROR: -UNBLOCKED).
+    let id = String::from_utf8(r.cmd(&["CLIENT", "ID"])).unwrap();
+    let id = id.trim_start_matches(':').trim().to_string();
+    r.send(&support::frame(&[b"WAIT", b"1", b"0"]));
+    let mut other = leader.raw();
+    wait_until("WAIT to block", || {
+        info(leader.port, "clients", "blocked_clients") == "1"
+    });
+    assert_eq!(other.cmd(&["CLIENT", "UNBLOCK", &id]), b":1\r\n");
+    assert_eq!(r.reply(), b":0\r\n");
+    r.send(&support::frame(&[b"WAIT", b"1", b"0"]));
+    wait_until("WAIT to block", || {
+        info(leader.port, "clients", "blocked_clients") == "1"
+    });
+    assert_eq!(other.cmd(&["CLIENT", "UNBLOCK", &id, "ERROR"]), b":1\r\n");
+    assert_eq!(
+        r.reply(),
+        b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+    );
     assert_eq!(r.cmd(&["WAIT", "1", "-1"]), b"-ERR timeout is negative\r\n");
     let replica = start_replica(leader.port);
     wait_link_up(&replica);

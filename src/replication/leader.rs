@@ -380,6 +380,18 @@ pub(crate) fn acked(state: &ServerState, clients: &Slab<Client>, offset: i64) ->
         .count()
 }
 
+/// For client `key` blocked in WAIT: how many replicas acknowledged what
+/// it waits for (its reply when released early); None when not in WAIT.
+pub(crate) fn wait_count(state: &ServerState, clients: &Slab<Client>, key: usize) -> Option<usize> {
+    let id = clients.get(key)?.id;
+    let w = state
+        .leader
+        .waiting
+        .iter()
+        .find(|w| w.key == key && w.client_id == id)?;
+    Some(acked(state, clients, w.offset))
+}
+
 /// min-replicas-to-write refuses writes: fewer replicas than it asks for
 /// acknowledged within min-replicas-max-lag (counted by the timer).
 #[inline]

@@ -219,6 +219,8 @@ impl super::ServerState {
         key: usize,
         how: Release,
     ) -> bool {
+        // A WAIT answers how many replicas acknowledged, as at its timeout.
+        let wait_count = crate::replication::leader::wait_count(self, clients, key);
         let Some(client) = clients.get_mut(key) else {
             return false;
         };
@@ -233,7 +235,10 @@ impl super::ServerState {
                     .error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
                 self.record_error(&mut client.reply);
             }
-            Release::TimedOut => client.reply.null_array(),
+            Release::TimedOut => match wait_count {
+                Some(n) => client.reply.int(n as i64),
+                None => client.reply.null_array(),
+            },
         }
         self.unblocked.push(key);
         true
