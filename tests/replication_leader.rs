@@ -786,3 +786,19 @@ fn replica_authenticates_with_masterauth() {
         replica.server.cli(&["GET", "guarded"]).trim() == "2"
     });
 }
+
+/// repl-diskless-sync-max-replicas: once that many replicas wait, the
+/// transfer starts without waiting out repl-diskless-sync-delay.
+#[test]
+fn diskless_max_replicas_cuts_the_delay_short() {
+    let leader = Server::start(&[
+        "--repl-diskless-sync-delay",
+        "60",
+        "--repl-diskless-sync-max-replicas",
+        "1",
+    ]);
+    leader.raw().cmd(&["SET", "k", "v"]);
+    let replica = start_replica(leader.port);
+    wait_link_up(&replica);
+    assert_eq!(replica.server.cli(&["GET", "k"]).trim(), "v");
+}
