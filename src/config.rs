@@ -9,6 +9,7 @@ pub(crate) mod replica;
 pub(crate) use notify_events::class as event_class;
 pub use replica::ReplicaConfig;
 mod redis_conf;
+pub mod replication;
 pub use redis_conf::ConfError;
 mod rewrite;
 mod splitargs;
@@ -98,6 +99,8 @@ pub struct Config {
     /// Values of the parameters in [`INERT`] that were set, by primary name
     /// (unset ones read as their Redis default).
     pub inert: BTreeMap<&'static str, String>,
+    /// The leader's replication parameters (repl-backlog-size, ...).
+    pub repl_leader: replication::LeaderConfig,
     /// The file the server started from, absolute, if any (INFO
     /// config_file, the file CONFIG REWRITE writes).
     pub config_file: String,
@@ -187,6 +190,7 @@ impl Default for Config {
             set_max_intset_entries: 512,
             tcp_backlog: 511,
             inert: BTreeMap::new(),
+            repl_leader: Default::default(),
             config_file: String::new(),
             config_format: ConfigFormat::Yaml,
             pidfile: String::new(),
@@ -1283,26 +1287,6 @@ pub static INERT_PARAMS: &[Param] = &[
             max: 100
         }
     ),
-    inert!(
-        "min-replicas-max-lag",
-        true,
-        Inert::Int {
-            default: 10,
-            min: 0,
-            max: i32::MAX as i64
-        }
-    ),
-    inert!(
-        "min-replicas-to-write",
-        true,
-        Inert::Int {
-            default: 0,
-            min: 0,
-            max: i32::MAX as i64
-        }
-    ),
-    inert!("min-slaves-max-lag" => "min-replicas-max-lag", true, Inert::Int { default: 10, min: 0, max: i32::MAX as i64 }),
-    inert!("min-slaves-to-write" => "min-replicas-to-write", true, Inert::Int { default: 0, min: 0, max: i32::MAX as i64 }),
     inert!("no-appendfsync-on-rewrite", true, Inert::Bool(false)),
     inert!(
         "oom-score-adj",
@@ -1324,55 +1308,7 @@ pub static INERT_PARAMS: &[Param] = &[
     inert!("proc-title-template", true, Inert::ProcTitle),
     inert!("rdb-del-sync-files", true, Inert::Bool(false)),
     inert!("rdb-save-incremental-fsync", true, Inert::Bool(true)),
-    inert!("repl-backlog-size", true, Inert::ReplBacklogSize),
-    inert!(
-        "repl-backlog-ttl",
-        true,
-        Inert::Int {
-            default: 3600,
-            min: 0,
-            max: i64::MAX
-        }
-    ),
     inert!("repl-disable-tcp-nodelay", true, Inert::Bool(false)),
-    inert!("repl-diskless-sync", true, Inert::Bool(true)),
-    inert!(
-        "repl-diskless-sync-delay",
-        true,
-        Inert::Int {
-            default: 5,
-            min: 0,
-            max: i32::MAX as i64
-        }
-    ),
-    inert!(
-        "repl-diskless-sync-max-replicas",
-        true,
-        Inert::Int {
-            default: 0,
-            min: 0,
-            max: i32::MAX as i64
-        }
-    ),
-    inert!(
-        "repl-ping-replica-period",
-        true,
-        Inert::Int {
-            default: 10,
-            min: 1,
-            max: i32::MAX as i64
-        }
-    ),
-    inert!("repl-ping-slave-period" => "repl-ping-replica-period", true, Inert::Int { default: 10, min: 1, max: i32::MAX as i64 }),
-    inert!(
-        "repl-timeout",
-        true,
-        Inert::Int {
-            default: 60,
-            min: 1,
-            max: i32::MAX as i64
-        }
-    ),
     inert!("replica-announced", true, Inert::Bool(true)),
     inert!("replica-ignore-disk-write-errors", true, Inert::Bool(false)),
     inert!("replica-ignore-maxmemory", true, Inert::Bool(true)),
@@ -1610,6 +1546,7 @@ pub const PROTECTED: &[&str] = &["dir", "dbfilename"];
 pub fn all_params() -> impl Iterator<Item = &'static Param> {
     PARAMS
         .iter()
+        .chain(replication::LEADER_PARAMS)
         .chain(replica::REPLICA_PARAMS)
         .chain(INERT_PARAMS)
 }

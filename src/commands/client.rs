@@ -307,6 +307,7 @@ fn describe(c: &Client, reply: &Reply, now: Instant, argv_mem: usize) -> String 
 fn client_flags(c: &Client) -> String {
     let mut flags = String::new();
     for (set, flag) in [
+        (crate::replication::leader::replica_of(c).is_some(), 'S'),
         (c.monitor, 'O'),
         (c.kind == crate::state::ClientKind::Master, 'M'),
         (c.subs.any(), 'P'),
@@ -325,6 +326,19 @@ fn client_flags(c: &Client) -> String {
         flags.push('N');
     }
     flags
+}
+
+/// CLIENT LIST/KILL `TYPE t` (lowercase; `slave` is `replica`): a replica
+/// of this server is `replica`, this replica's leader link `master`, anyone
+/// else `normal`.
+fn is_of_type(c: &Client, t: &[u8]) -> bool {
+    let kind: &[u8] = if crate::replication::leader::replica_of(c).is_some() {
+        b"replica"
+    } else {
+        c.kind.type_name()
+    };
+    // Pub/Sub clients still count as normal ones here.
+    kind == t || (t == b"slave" && kind == b"replica")
 }
 
 /// Bytes of a command's arguments (CLIENT LIST `argv-mem`).
@@ -391,11 +405,8 @@ fn list(ctx: &mut Ctx, argv: Argv) {
                 continue;
             }
         }
-        if let Some(t) = &type_filter {
-            // Pub/Sub clients still count as normal ones here.
-            if t != c.kind.type_name() {
-                continue;
-            }
+        if type_filter.as_ref().is_some_and(|t| !is_of_type(c, t)) {
+            continue;
         }
         let argv_mem = if key == ctx.me { argv_bytes(argv) } else { 0 };
         text.push_str(&describe(c, ctx.reply_of(key), now, argv_mem));
@@ -482,7 +493,7 @@ fn kill(ctx: &mut Ctx, argv: Argv) {
                 && addr.is_none_or(|a| c.addr.as_bytes() == a)
                 && laddr.is_none_or(|a| c.laddr.as_bytes() == a)
                 && user.is_none_or(|u| u == b"default")
-                && type_filter.as_ref().is_none_or(|t| t == c.kind.type_name())
+                && type_filter.as_ref().is_none_or(|t| is_of_type(c, t))
         })
         .map(|(k, _)| k)
         .collect();

@@ -123,7 +123,7 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
     // may feed a blocked client. (WATCHes break on each key the handler
     // reports changed: `Ctx::notify`.)
     let modified = ctx.server.dirty != dirty_before && spec.has(flags::WRITE);
-    if ctx.server.propagation.enabled {
+    if ctx.server.propagation.enabled() {
         let stream_len = ctx.server.propagation.buf.len();
         ctx.server
             .propagation
@@ -134,6 +134,7 @@ pub fn call(ctx: &mut Ctx, id: CommandId, argv: Argv) {
         {
             ctx.server.awaiting_durability.push(ctx.me);
         }
+        crate::replication::leader::feed_for(ctx.server, ctx.clients, ctx.me);
     }
     if modified && !ctx.server.blocking.is_empty() {
         for key_ref in super::key_specs::command_keys(id, argv) {
@@ -288,6 +289,11 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
             return Some(err);
         }
     }
+    if crate::replication::leader::not_enough_good_replicas(ctx.server)
+        && would_run(&ctx.clients[ctx.me], id, flags::WRITE)
+    {
+        return Some(crate::replication::leader::NOREPLICAS.into());
+    }
     let client = &ctx.clients[ctx.me];
     if replica
         && ctx.server.config.replica.read_only
@@ -422,7 +428,9 @@ fn c_string(arg: &[u8], max: usize) -> &[u8] {
 fn begin_reply_mode(ctx: &mut Ctx) -> crate::state::ReplyMode {
     use crate::state::ReplyMode;
     let mode = ctx.clients[ctx.me].reply_mode;
-    if matches!(mode, ReplyMode::Off | ReplyMode::Skip) {
+    // A replica gets the replication stream, never replies.
+    let replica = crate::replication::leader::replica_of(&ctx.clients[ctx.me]).is_some();
+    if matches!(mode, ReplyMode::Off | ReplyMode::Skip) || replica {
         ctx.out.mute();
     }
     mode

@@ -124,7 +124,8 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
             let _ = write!(
                 t,
                 "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
-                ctx.clients.len(),
+                // As Redis: replicas are not counted.
+                ctx.clients.len() - s.leader.replicas.len(),
                 cfg.maxclients,
                 ctx.clients.iter().map(|(_, c)| c.query_buffer_len()).max().unwrap_or(0),
                 ctx.clients.iter().map(|(k, _)| ctx.reply_of(k).buf.capacity()).max().unwrap_or(0),
@@ -135,7 +136,7 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
         "memory" => memory_section(t, ctx),
         "persistence" => persistence_section(t, s),
         "stats" => stats_section(t, s, ctx.store),
-        "replication" => crate::replication::follower::info_section(t, s),
+        "replication" => crate::replication::info::info_section(t, s, ctx.clients),
         "cpu" => cpu_section(t),
         "modules" => t.push_str("# Modules\r\n"),
         "commandstats" => {
@@ -232,9 +233,9 @@ fn stats_section(t: &mut String, s: &crate::state::ServerState, store: &crate::s
         ("instantaneous_input_repl_kbps", "0.00".into()),
         ("instantaneous_output_repl_kbps", "0.00".into()),
         ("rejected_connections", s.rejected_connections.to_string()),
-        ("sync_full", "0".into()),
-        ("sync_partial_ok", "0".into()),
-        ("sync_partial_err", "0".into()),
+        ("sync_full", s.leader.sync_full.to_string()),
+        ("sync_partial_ok", s.leader.sync_partial_ok.to_string()),
+        ("sync_partial_err", s.leader.sync_partial_err.to_string()),
         ("expired_keys", store.expired_keys().to_string()),
         (
             "expired_stale_perc",
@@ -362,6 +363,9 @@ fn memory_section(t: &mut String, ctx: &Ctx) {
         dataset,
         net,
     } = MemoryOverview::of(ctx);
+    let backlog = s.repl.backlog.as_ref().map_or(0, |b| b.size());
+    let replica_buffers = s.leader.buffer_memory;
+    let repl_buffers = backlog + replica_buffers;
     let _ = write!(
         t,
         "# Memory\r\n\
@@ -374,8 +378,8 @@ fn memory_section(t: &mut String, ctx: &Ctx) {
          total_system_memory:{}\r\ntotal_system_memory_human:{}\r\n\
          maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n\
          mem_fragmentation_ratio:{:.2}\r\nmem_fragmentation_bytes:{}\r\n\
-         mem_not_counted_for_evict:{}\r\nmem_replication_backlog:0\r\n\
-         mem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\n\
+         mem_not_counted_for_evict:{}\r\nmem_replication_backlog:{backlog}\r\n\
+         mem_total_replication_buffers:{repl_buffers}\r\nmem_clients_slaves:{replica_buffers}\r\n\
          mem_clients_normal:{clients}\r\nmem_cluster_links:0\r\n\
          mem_aof_buffer:{aof_buffer}\r\nmem_allocator:libc\r\n\
          active_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",

@@ -29,6 +29,7 @@ pub mod memory;
 pub mod persistence;
 pub mod pubsub;
 pub mod replicaof;
+pub mod replication;
 pub mod server;
 pub mod sets;
 pub mod slowlog;
@@ -275,4 +276,5 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     transactions::COMMANDS,
     pubsub::COMMANDS,
     replicaof::COMMANDS,
+    replication::COMMANDS,
 ];

@@ -67,6 +67,10 @@ fn replicaof(ctx: &mut Ctx, argv: Argv) {
             ctx.server.follower.follow(None);
             ctx.server.follower.cached_db = None;
             ctx.server.config.replica.replicaof = None;
+            // Its own writes feed its replicas now, from a fresh SELECT.
+            let has_backlog = ctx.server.repl.backlog.is_some();
+            ctx.server.propagation.set_replication(has_backlog);
+            ctx.server.propagation.forget_replication_db();
         }
         return ctx.out.ok();
     }
@@ -83,6 +87,10 @@ fn replicaof(ctx: &mut Ctx, argv: Argv) {
     }
     let was_leader = !ctx.server.follower.is_replica();
     drop_master_client(ctx);
+    // What this node wrote so far goes to its replicas; from now on they
+    // get its leader's stream as it is applied here.
+    crate::replication::leader::feed(ctx.server, ctx.clients);
+    ctx.server.propagation.set_replication(false);
     // What they wait for will not come from writes here any more.
     let blocked: Vec<usize> = ctx
         .clients
@@ -144,12 +152,6 @@ fn role(ctx: &mut Ctx, _argv: Argv) {
             };
             ctx.out.int(offset);
         }
-        None => {
-            ctx.out.array(3);
-            ctx.out.bulk(b"master");
-            ctx.out.int(ctx.server.repl.offset);
-            // The leader side lists its online replicas here.
-            ctx.out.array(0);
-        }
+        None => super::replication::reply_leader_role(ctx),
     }
 }

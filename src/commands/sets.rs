@@ -512,7 +512,7 @@ fn spop_count(ctx: &mut Ctx, argv: Argv) {
     }
     ctx.out.set(count as usize);
     // The random draw replays as SREM of what it drew.
-    let propagating = ctx.server.propagation.enabled;
+    let propagating = ctx.server.propagation.enabled();
     let mut popped: Vec<Vec<u8>> = Vec::new();
     let remaining = size - count;
     if remaining * 5 > count {

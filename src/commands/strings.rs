@@ -521,6 +521,7 @@ fn set(ctx: &mut Ctx, argv: Argv) {
     let Some(opts) = parse_set_options(ctx.out, argv, 3, true) else {
         return;
     };
+    let dirty = ctx.server.dirty;
     set_generic(
         ctx,
         argv.get(1),
@@ -529,6 +530,16 @@ fn set(ctx: &mut Ctx, argv: Argv) {
         "set",
         SetReply::OkOrNull,
     );
+    if opts.get && opts.expire.is_none() && ctx.server.dirty != dirty {
+        // As Redis: the stream carries the command without its GET.
+        let args: Vec<&[u8]> = argv
+            .iter_from(0)
+            .enumerate()
+            .filter(|&(i, a)| i < 3 || !args::is(a, "get"))
+            .map(|(_, a)| a)
+            .collect();
+        ctx.propagate(&args);
+    }
 }
 
 /// `SETNX key value`

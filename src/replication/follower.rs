@@ -263,51 +263,15 @@ pub(crate) fn info_replica_lines(
     );
 }
 
-/// The whole `# Replication` section of INFO, in Redis 7.0's order. A
-/// leader's replica lines (`slaveN:`) are the leader side's to add.
-pub(crate) fn info_section(t: &mut String, s: &crate::state::ServerState) {
-    t.push_str("# Replication\r\n");
-    let repl = &s.repl;
-    if s.follower.is_replica() {
-        let cfg = &s.config.replica;
-        info_replica_lines(
-            t,
-            &s.follower,
-            repl.offset,
-            cfg.priority,
-            cfg.read_only,
-            replica_announced(&s.config),
-            Instant::now(),
-        );
-    } else {
-        t.push_str("role:master\r\n");
-    }
-    let (active, size, first, histlen) = match &repl.backlog {
-        Some(b) => (1, b.size(), b.first_offset(), b.histlen()),
-        None => (0, backlog_size(&s.config), 0, 0),
-    };
-    let _ = write!(
-        t,
-        "connected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:{}\r\nrepl_backlog_active:{active}\r\nrepl_backlog_size:{size}\r\nrepl_backlog_first_byte_offset:{first}\r\nrepl_backlog_histlen:{histlen}\r\n",
-        repl.ids.replid.as_str(),
-        repl.ids.replid2.as_str(),
-        repl.offset,
-        repl.ids.second_repl_offset,
-    );
-}
-
 /// replica-announced (still an inert parameter: it matters to Sentinel).
-fn replica_announced(config: &crate::config::Config) -> bool {
+pub(crate) fn replica_announced(config: &crate::config::Config) -> bool {
     crate::config::find_param("replica-announced").is_none_or(|p| (p.get)(config) == "yes")
 }
 
-/// repl-backlog-size (the leader side's parameter, read here to size the
-/// backlog a follower keeps of its leader's stream).
+/// repl-backlog-size: the backlog a follower keeps of its leader's stream
+/// is sized as a leader's.
 pub(crate) fn backlog_size(config: &crate::config::Config) -> usize {
-    let get = crate::config::find_param("repl-backlog-size").map(|p| p.get);
-    get.and_then(|g| g(config).parse::<usize>().ok())
-        .unwrap_or(1024 * 1024)
-        .max(16 * 1024)
+    config.repl_leader.backlog_size as usize
 }
 
 /// The replication aux fields a SAVE/BGSAVE writes (Redis's

@@ -15,20 +15,27 @@
 //! - the follower's handshake (PING, AUTH, REPLCONF listening-port / capa,
 //!   PSYNC) and its `REPLCONF ACK <offset>` every second.
 //!
-//! Files (the ones marked "to come" do not exist yet):
+//! Files:
 //! - [`backlog`]: the circular byte buffer behind partial resyncs.
 //! - [`replid`]: replication ids and their shift on promotion.
-//! - `leader.rs` (to come): serving SYNC/PSYNC/REPLCONF, feeding replicas.
-//! - [`follower`]: the follower's state, INFO/ROLE fields.
+//! - [`leader`]: the replicas of this server, PSYNC's decision, feeding
+//!   the stream to the backlog and the replicas, INFO replication.
+//! - [`sync`]: the snapshot thread of a full sync (to a file or diskless).
+//! - [`follower`]: the follower's state, its INFO/ROLE fields.
+//! - [`info`]: INFO replication for both roles.
 //! - [`link`]: the follower's handshake and full-sync payload, as bytes.
-//!   The loop drives them (`server::leader_link`); REPLICAOF and ROLE are
-//!   in `commands::replicaof`.
-#![allow(dead_code)] // wired in by the leader side (issue 11)
+//!   The loop drives them (`server::leader_link`, `server::replicas`);
+//!   REPLICAOF and ROLE are in `commands::replicaof`, the leader's commands
+//!   in `commands::replication`.
+#![allow(dead_code)] // to be removed once both sides are wired
 
 pub(crate) mod backlog;
 pub(crate) mod follower;
+pub(crate) mod info;
+pub(crate) mod leader;
 pub(crate) mod link;
 pub(crate) mod replid;
+pub(crate) mod sync;
 
 use backlog::Backlog;
 use replid::ReplIds;

@@ -14,6 +14,7 @@ impl Server {
         if self.state.follower.relink {
             self.follower_cron();
         }
+        self.replication_before_sleep();
         for key in std::mem::take(&mut self.state.wrote_to) {
             self.queue_write(key);
         }

@@ -118,7 +118,11 @@ impl Server {
                 Ok(Parsed::Incomplete) => break,
                 Ok(Parsed::Empty { consumed }) => {
                     if master {
-                        self.state.repl.feed(&query[start..start + consumed]);
+                        crate::replication::leader::proxy_leader_stream(
+                            &mut self.state,
+                            &mut self.clients,
+                            &query[start..start + consumed],
+                        );
                     }
                     start += consumed;
                 }
@@ -130,7 +134,11 @@ impl Server {
                     };
                     let argv = Argv::new(buf, &args);
                     if master && self.master_intercepts(argv, &mut reply) {
-                        self.state.repl.feed(&query[start..start + consumed]);
+                        crate::replication::leader::proxy_leader_stream(
+                            &mut self.state,
+                            &mut self.clients,
+                            &query[start..start + consumed],
+                        );
                         start += consumed;
                         continue;
                     }
@@ -163,7 +171,11 @@ impl Server {
                     db = ctx.db;
                     if master {
                         self.store.now_ms = now_ms;
-                        self.state.repl.feed(&query[start..start + consumed]);
+                        crate::replication::leader::proxy_leader_stream(
+                            &mut self.state,
+                            &mut self.clients,
+                            &query[start..start + consumed],
+                        );
                     }
                     start += consumed;
                     if self.state.blocking.has_ready() || !self.state.unblocked.is_empty() {
@@ -242,6 +254,9 @@ impl Server {
                 self.state.pause.forget(key);
                 if client.kind == ClientKind::Master {
                     self.master_client_closed(&client);
+                }
+                if client.replica.is_some() {
+                    crate::replication::leader::detach(&mut self.state, key, &client);
                 }
             }
         }

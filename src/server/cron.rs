@@ -14,6 +14,7 @@ impl Server {
         self.state.sample_instantaneous();
         self.follower_cron();
         self.state.persistence_cron(&self.store);
+        self.replication_cron();
         let cfg = &self.state.config;
         let hz = cfg.hz.max(1) as u64;
         // Like Redis: 25% of each timer period on active expiry, +2% per effort step.
@@ -52,6 +53,7 @@ impl Server {
                     !c.monitor
                         && c.kind == crate::state::ClientKind::Normal
                         && c.blocked.is_none()
+                        && crate::replication::leader::replica_of(c).is_none()
                         && now.duration_since(c.last_interaction) > idle_limit
                 })
                 .map(|(key, _)| key)

@@ -586,12 +586,9 @@ impl Server {
     }
 }
 
-/// repl-timeout in seconds (a shared parameter, read by name).
+/// repl-timeout in seconds.
 fn repl_timeout(config: &crate::config::Config) -> u64 {
-    crate::config::find_param("repl-timeout")
-        .and_then(|p| (p.get)(config).parse::<u64>().ok())
-        .unwrap_or(60)
-        .max(1)
+    config.repl_leader.timeout.max(1)
 }
 
 /// A temporary file for a full sync in `dir`, named as Redis names it

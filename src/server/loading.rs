@@ -90,7 +90,7 @@ impl Server {
                 let aof =
                     Aof::open(paths, manifest).map_err(|e| format!("cannot open the AOF: {e}"))?;
                 self.state.persist.aof = Some(aof);
-                self.state.propagation.enabled = true;
+                self.state.propagation.set_aof(true);
             }
         } else {
             let path = rdb_path(&self.state.config);
@@ -124,7 +124,7 @@ impl Server {
         let aof = Aof::open_with_base(paths, source, keep_source)
             .map_err(|e| format!("cannot start the AOF from {}: {e}", source.display()))?;
         self.state.persist.aof = Some(aof);
-        self.state.propagation.enabled = true;
+        self.state.propagation.set_aof(true);
         Ok(())
     }
 

@@ -14,6 +14,7 @@ mod leader_link;
 mod listeners;
 mod loading;
 mod metrics_port;
+mod replicas;
 mod tokens;
 
 pub use loading::LoadError;
@@ -33,7 +34,9 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokens::{HTTP_TOKEN_BASE, LEADER_LINK_TOKEN, LISTENER_TOKEN_BASE, METRICS_LISTENER_BASE};
+use tokens::{
+    HTTP_TOKEN_BASE, LEADER_LINK_TOKEN, LISTENER_TOKEN_BASE, METRICS_LISTENER_BASE, WAKER_TOKEN,
+};
 
 /// The running server.
 pub struct Server {
@@ -82,7 +85,10 @@ impl Server {
             .map(|a| a.port())
             .unwrap_or(config.port);
         let store = Store::new(config.databases);
+        let waker = mio::Waker::new(poll.registry(), mio::Token(WAKER_TOKEN))
+            .map_err(|e| format!("cannot create the loop's waker: {e}"))?;
         let mut state = ServerState::new(config, port, registry().specs.len());
+        state.leader.waker = Some(Arc::new(waker));
         state
             .follower
             .follow(state.config.replica.replicaof.clone());
@@ -187,6 +193,10 @@ impl Server {
             let token = event.token().0;
             if token == LEADER_LINK_TOKEN {
                 self.handle_link_event(event);
+                continue;
+            }
+            if token == WAKER_TOKEN {
+                // A background thread has work for the loop (before_sleep).
                 continue;
             }
             if token >= METRICS_LISTENER_BASE {

@@ -1,11 +1,19 @@
 //! The token plan of the one `mio::Poll`: every socket and waker is a token
 //! of the same loop, told apart by range.
+//!
+//! - `0 ..`: clients, by slab key (a follower's master link included once
+//!   the handshake is over).
+//! - `HTTP_TOKEN_BASE ..`: metrics HTTP connections.
+//! - `WAKER_TOKEN`, `LEADER_LINK_TOKEN`: one each, just below the listeners.
+//! - `LISTENER_TOKEN_BASE ..`: data-port listeners; `METRICS_LISTENER_BASE ..`:
+//!   metrics-port listeners (at most 32 addresses each).
 
-/// Token plan: clients use their slab keys (small numbers); metrics HTTP
-/// connections start at HTTP_TOKEN_BASE; listeners sit at the very top.
 pub(super) const HTTP_TOKEN_BASE: usize = usize::MAX / 2;
-pub(super) const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
+/// The loop's one `mio::Waker`: background threads (a diskless full sync)
+/// wake the loop with it; the work is found before sleeping.
+pub(super) const WAKER_TOKEN: usize = usize::MAX - 66;
 /// The follower's link to its leader until it becomes the master client
 /// (then it is a client token like any other).
 pub(super) const LEADER_LINK_TOKEN: usize = usize::MAX - 65;
+pub(super) const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
 pub(super) const METRICS_LISTENER_BASE: usize = usize::MAX - 32;

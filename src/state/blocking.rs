@@ -222,6 +222,8 @@ impl super::ServerState {
         key: usize,
         how: Release,
     ) -> bool {
+        // A WAIT answers how many replicas acknowledged, as at its timeout.
+        let wait_count = crate::replication::leader::wait_count(self, clients, key);
         let Some(client) = clients.get_mut(key) else {
             return false;
         };
@@ -240,7 +242,10 @@ impl super::ServerState {
                 client.reply.error("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
                 self.record_error(&mut client.reply);
             }
-            Release::TimedOut => client.reply.null_array(),
+            Release::TimedOut => match wait_count {
+                Some(n) => client.reply.int(n as i64),
+                None => client.reply.null_array(),
+            },
         }
         self.unblocked.push(key);
         true

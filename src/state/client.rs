@@ -133,6 +133,12 @@ pub struct Client {
     pub queued_for_input: bool,
     /// Normal, or the link to this replica's leader.
     pub kind: super::ClientKind,
+    /// A replica of this server (or a client in its handshake): what
+    /// REPLCONF told and where its sync stands (`replication::leader`).
+    pub replica: Option<Box<crate::replication::leader::ReplicaLink>>,
+    /// The replication offset right after this client's last write that
+    /// went to the stream (what its WAIT waits for).
+    pub repl_write_offset: i64,
 }
 
 /// A MULTI in progress.
@@ -206,6 +212,8 @@ impl Client {
             peer_closed: false,
             queued_for_input: false,
             kind: Default::default(),
+            replica: None,
+            repl_write_offset: 0,
         }
     }
 

@@ -484,8 +484,7 @@ impl ServerState {
             if let Some(mut aof) = self.persist.aof.take() {
                 aof.write(&mut self.propagation.buf, AppendFsync::Always);
             }
-            self.propagation.enabled = false;
-            self.propagation.buf.clear();
+            self.propagation.set_aof(false);
             return Ok(());
         }
         if self.persist.rewrite_in_progress() {
@@ -509,7 +508,7 @@ impl ServerState {
     ) -> Result<(), String> {
         let aof = Aof::open_pending(paths, old).map_err(|e| e.to_string())?;
         self.persist.aof = Some(aof);
-        self.propagation.enabled = true;
+        self.propagation.set_aof(true);
         self.propagation.forget_selected_db();
         self.persist.last_rewrite_try = Some(Instant::now());
         if self.persist.bgsave_in_progress() {
@@ -520,8 +519,7 @@ impl ServerState {
         if let Err(e) = self.start_rewrite(store) {
             // No base can be written: the AOF stays off rather than half on.
             self.persist.aof = None;
-            self.propagation.enabled = false;
-            self.propagation.buf.clear();
+            self.propagation.set_aof(false);
             return Err(e);
         }
         Ok(())

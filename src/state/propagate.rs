@@ -1,6 +1,6 @@
 //! The effect stream: what the dataset went through, as RESP commands, in a
-//! deterministic form that replays to the same data (the AOF, and later the
-//! replication stream, are fed from here).
+//! deterministic form that replays to the same data (the AOF and the
+//! replication stream are fed from here).
 //!
 //! Dispatch records each write after its handler ran: by default the command
 //! as the client sent it, or the form the handler asked for with
@@ -11,46 +11,85 @@
 
 use crate::numbers::format_i64;
 
-/// The pending effect stream and its bookkeeping.
+/// The pending effect stream and its bookkeeping. Two sinks consume it,
+/// each with its own selected database: the AOF (`buf`, written before the
+/// replies go out) and the replication stream (`repl_buf`, drained into the
+/// backlog and the replicas by `replication::leader`). A sink that is off
+/// gets nothing, and with both off nothing is encoded at all.
 #[derive(Default)]
 pub struct Propagation {
-    /// Whether anything consumes the stream (appendonly on). When off,
-    /// nothing is encoded.
-    pub enabled: bool,
     /// Encoded commands not yet handed to the AOF writer.
     pub buf: Vec<u8>,
-    /// The database the stream last SELECTed (None: none yet).
-    selected_db: Option<usize>,
-    /// Inside EXEC: the MULTI opening the unit is written before the first
-    /// effect, so a transaction that changed nothing writes nothing.
-    exec: ExecUnit,
+    /// Encoded commands not yet fed to the replication stream.
+    pub repl_buf: Vec<u8>,
+    /// The AOF sink is on (appendonly).
+    aof: bool,
+    /// The replication sink is on (a backlog exists).
+    replication: bool,
+    /// The database each sink last SELECTed (None: none yet).
+    aof_db: Option<usize>,
+    repl_db: Option<usize>,
+    /// Inside EXEC: its effects, gathered until it ends. Two or more go
+    /// out as one MULTI ... EXEC unit, a single one alone, none at all
+    /// when the transaction changed nothing (as Redis 7.0 does).
+    exec: Option<Vec<(usize, Vec<Vec<u8>>)>>,
     /// Effects the running command's handler asked for instead of its argv.
     rewritten: Vec<Vec<Vec<u8>>>,
 }
 
-#[derive(Default, Clone, Copy, PartialEq, Eq)]
-enum ExecUnit {
-    #[default]
-    Outside,
-    /// In EXEC, nothing propagated yet.
-    Open,
-    /// In EXEC, MULTI already written.
-    Started,
-}
-
 impl Propagation {
+    /// Whether any sink consumes the stream: when false nothing is encoded.
+    #[inline]
+    pub fn enabled(&self) -> bool {
+        self.aof | self.replication
+    }
+
+    /// Turns the AOF sink on or off (appendonly). Off drops what it held.
+    pub fn set_aof(&mut self, on: bool) {
+        self.aof = on;
+        if !on {
+            self.buf.clear();
+        }
+    }
+
+    /// Turns the replication sink on or off (a backlog exists or not). Off
+    /// drops what it held; on starts with a SELECT.
+    pub fn set_replication(&mut self, on: bool) {
+        self.replication = on;
+        self.repl_db = None;
+        if !on {
+            self.repl_buf.clear();
+        }
+    }
+
     /// Appends one command (`args`, run in `db`) to the stream.
     pub fn command<A: AsRef<[u8]>>(&mut self, db: usize, args: &[A]) {
-        if !self.enabled {
+        if !self.enabled() {
             return;
         }
-        if self.exec == ExecUnit::Open {
-            self.exec = ExecUnit::Started;
-            self.select(db);
-            encode(&mut self.buf, &[b"MULTI".as_slice()]);
+        if let Some(unit) = self.exec.as_mut() {
+            unit.push((db, args.iter().map(|a| a.as_ref().to_vec()).collect()));
+            return;
         }
-        self.select(db);
-        encode(&mut self.buf, args);
+        self.emit(db, args);
+    }
+
+    /// Encodes one command into every sink that is on.
+    fn emit<A: AsRef<[u8]>>(&mut self, db: usize, args: &[A]) {
+        self.each_sink(|buf, selected| {
+            select(buf, selected, db);
+            encode(buf, args);
+        });
+    }
+
+    /// Runs `f` on each sink that is on: its buffer and selected database.
+    fn each_sink(&mut self, mut f: impl FnMut(&mut Vec<u8>, &mut Option<usize>)) {
+        if self.aof {
+            f(&mut self.buf, &mut self.aof_db);
+        }
+        if self.replication {
+            f(&mut self.repl_buf, &mut self.repl_db);
+        }
     }
 
     /// A key the server removed by itself (expired, evicted): `DEL key`.
@@ -60,27 +99,38 @@ impl Propagation {
 
     /// EXEC begins: what its commands propagate forms one MULTI ... EXEC unit.
     pub fn begin_exec(&mut self) {
-        self.exec = ExecUnit::Open;
+        self.exec = Some(Vec::new());
     }
 
     /// True while EXEC runs its queued commands.
     pub fn in_exec(&self) -> bool {
-        self.exec != ExecUnit::Outside
+        self.exec.is_some()
     }
 
-    /// EXEC ends: closes the unit if anything was written in it.
+    /// EXEC ends: its effects go out, wrapped in MULTI ... EXEC when there
+    /// are several.
     pub fn end_exec(&mut self) {
-        let started = self.exec == ExecUnit::Started;
-        self.exec = ExecUnit::Outside;
-        if started {
-            encode(&mut self.buf, &[b"EXEC".as_slice()]);
+        let unit = self.exec.take().unwrap_or_default();
+        let wrap = unit.len() > 1;
+        if wrap {
+            let first_db = unit[0].0;
+            self.each_sink(|buf, selected| {
+                select(buf, selected, first_db);
+                encode(buf, &[b"MULTI".as_slice()]);
+            });
+        }
+        for (db, args) in &unit {
+            self.emit(*db, args);
+        }
+        if wrap {
+            self.each_sink(|buf, _| encode(buf, &[b"EXEC".as_slice()]));
         }
     }
 
     /// The running command propagates `args` (may be called several times
     /// for several commands) instead of its own argv.
     pub fn rewrite<A: AsRef<[u8]>>(&mut self, args: &[A]) {
-        if self.enabled {
+        if self.enabled() {
             self.rewritten
                 .push(args.iter().map(|a| a.as_ref().to_vec()).collect());
         }
@@ -105,17 +155,25 @@ impl Propagation {
         }
     }
 
-    /// The next command goes out with a SELECT first (a new AOF file starts).
+    /// The next command goes to the AOF with a SELECT first (a new AOF
+    /// file starts).
     pub fn forget_selected_db(&mut self) {
-        self.selected_db = None;
+        self.aof_db = None;
     }
 
-    fn select(&mut self, db: usize) {
-        if self.selected_db != Some(db) {
-            self.selected_db = Some(db);
-            let n = db.to_string();
-            encode(&mut self.buf, &[b"SELECT".as_slice(), n.as_bytes()]);
-        }
+    /// The next command goes to the replication stream with a SELECT first
+    /// (a full sync starts: its replicas know no database yet).
+    pub fn forget_replication_db(&mut self) {
+        self.repl_db = None;
+    }
+}
+
+/// Appends a SELECT to `buf` when `db` is not the one `selected` says.
+fn select(buf: &mut Vec<u8>, selected: &mut Option<usize>, db: usize) {
+    if *selected != Some(db) {
+        *selected = Some(db);
+        let n = db.to_string();
+        encode(buf, &[b"SELECT".as_slice(), n.as_bytes()]);
     }
 }
 
@@ -142,10 +200,9 @@ mod tests {
     use super::*;
 
     fn stream() -> Propagation {
-        Propagation {
-            enabled: true,
-            ..Default::default()
-        }
+        let mut p = Propagation::default();
+        p.set_aof(true);
+        p
     }
 
     #[test]
@@ -171,10 +228,16 @@ mod tests {
         p.begin_exec();
         p.command(1, &["INCR", "x"]);
         p.command(1, &["INCR", "y"]);
+        assert!(p.buf.is_empty(), "held until EXEC ends");
         p.end_exec();
-        let text = String::from_utf8(p.buf).unwrap();
+        let text = String::from_utf8(std::mem::take(&mut p.buf)).unwrap();
         assert!(text.starts_with("*2\r\n$6\r\nSELECT\r\n$1\r\n1\r\n*1\r\n$5\r\nMULTI\r\n"));
         assert!(text.ends_with("$1\r\ny\r\n*1\r\n$4\r\nEXEC\r\n"), "{text}");
+        // A single effect goes out alone.
+        p.begin_exec();
+        p.command(1, &["INCR", "x"]);
+        p.end_exec();
+        assert_eq!(p.buf, b"*2\r\n$4\r\nINCR\r\n$1\r\nx\r\n");
     }
 
     #[test]
@@ -189,5 +252,35 @@ mod tests {
         off.rewrite(&["SET", "a", "1"]);
         off.after_command(0, true, || vec![b"SET".as_slice()]);
         assert!(off.buf.is_empty());
+    }
+
+    #[test]
+    fn each_sink_has_its_own_selected_db_and_either_alone_keeps_going() {
+        let mut p = stream();
+        p.command(2, &["SET", "a", "1"]);
+        p.set_replication(true);
+        p.command(2, &["SET", "b", "2"]);
+        assert!(!String::from_utf8_lossy(&p.buf[30..]).contains("SELECT"));
+        assert!(p
+            .repl_buf
+            .starts_with(b"*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*3"));
+        p.set_aof(false);
+        assert!(p.enabled() && p.buf.is_empty());
+        p.repl_buf.clear();
+        p.begin_exec();
+        p.command(2, &["INCR", "x"]);
+        p.command(2, &["INCR", "x"]);
+        p.end_exec();
+        assert_eq!(
+            String::from_utf8(std::mem::take(&mut p.repl_buf)).unwrap(),
+            "*1\r\n$5\r\nMULTI\r\n*2\r\n$4\r\nINCR\r\n$1\r\nx\r\n\
+             *2\r\n$4\r\nINCR\r\n$1\r\nx\r\n*1\r\n$4\r\nEXEC\r\n"
+        );
+        p.forget_replication_db();
+        p.command(2, &["DEL", "x"]);
+        assert!(p.repl_buf.starts_with(b"*2\r\n$6\r\nSELECT"));
+        assert!(p.buf.is_empty());
+        p.set_replication(false);
+        assert!(!p.enabled());
     }
 }

@@ -87,6 +87,8 @@ pub struct ServerState {
     pub repl: crate::replication::Replication,
     /// The follower side: the leader followed and the link's state.
     pub follower: crate::replication::follower::Follower,
+    /// The replicas of this server and their syncs.
+    pub leader: crate::replication::leader::Leader,
     /// WATCHed keys.
     pub watches: super::watch::Watches,
     /// Clients blocked on keys.
@@ -190,6 +192,7 @@ impl ServerState {
             propagation: Default::default(),
             repl: Default::default(),
             follower: Default::default(),
+            leader: Default::default(),
             persist: Default::default(),
             awaiting_durability: Vec::new(),
             slowlog: Default::default(),
@@ -230,6 +233,10 @@ impl ServerState {
     /// True when `client`'s unsent output passed its class's hard limit, or
     /// its soft limit for too long (client-output-buffer-limit).
     pub fn over_output_limit(&self, client: &mut Client) -> bool {
+        if crate::replication::leader::replica_of(client).is_some() {
+            // Checked with the replica class, stream included (server::replicas).
+            return false;
+        }
         let limits = &self.config.client_output_buffer_limit;
         let limit = if client.subs.any() {
             limits.pubsub
@@ -332,11 +339,11 @@ impl ServerState {
         }
     }
 
-    /// Memory maxmemory does not count, as in Redis: the AOF buffer (later
-    /// the replicas' output buffers). Evicting data to make room for them
+    /// Memory maxmemory does not count, as in Redis: the AOF buffer and
+    /// what replicas have queued (the backlog itself counts). Evicting data to make room for them
     /// would only shrink the dataset they are about to carry.
     pub fn memory_not_counted_for_evict(&self) -> usize {
-        self.aof_buffer_memory()
+        self.aof_buffer_memory() + self.leader.buffer_memory
     }
 
     /// Used memory as maxmemory counts it: less what is not counted for
