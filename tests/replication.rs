@@ -83,3 +83,79 @@ fn two_replicas_hold_the_leaders_data_after_benchmark_writes_and_wait() {
         assert_same(&snapshot(&mut replica.client(), &[0, 3]), &expected);
     }
 }
+
+/// INFO stats field `name` of `server` as a number.
+fn stat(server: &Server, name: &str) -> u64 {
+    server.info_field("stats", name).parse().unwrap()
+}
+
+#[test]
+fn a_replica_of_a_replica_gets_its_parents_stream_byte_for_byte() {
+    let leader = Server::start(&["--repl-diskless-sync-delay", "0"]);
+    let middle = replica_of(&leader);
+    let port = middle.port.to_string();
+    let last = Server::start(&["--replicaof", "127.0.0.1", &port]);
+    wait_for_link(&last);
+    benchmark(
+        leader.port,
+        &[
+            "-n",
+            "5000",
+            "-r",
+            "500",
+            "-P",
+            "16",
+            "-t",
+            "set,lpush,hset,zadd",
+        ],
+    );
+    let mut con = leader.client();
+    let () = redis::cmd("SET")
+        .arg("last")
+        .arg("write")
+        .query(&mut con)
+        .unwrap();
+    let offset = leader.info_field("replication", "master_repl_offset");
+    // The same history everywhere: same id, same offset.
+    let id = leader.info_field("replication", "master_replid");
+    for replica in [&middle, &last] {
+        wait_until("the replica to reach the leader's offset", || {
+            replica.info_field("replication", "master_repl_offset") == offset
+        });
+        assert_eq!(replica.info_field("replication", "master_replid"), id);
+    }
+    let expected = snapshot(&mut con, &[0]);
+    for replica in [&middle, &last] {
+        assert_same(&snapshot(&mut replica.client(), &[0]), &expected);
+    }
+}
+
+#[test]
+fn a_restarted_replica_continues_partially_from_its_saved_history() {
+    let leader = Server::start(&["--repl-diskless-sync-delay", "0"]);
+    let dir = support::TempDir::new("restarted-replica");
+    let port = leader.port.to_string();
+    let args = ["--replicaof", "127.0.0.1", &port, "--save", "3600 1"];
+    let mut replica = Server::start_in(&dir.path, &args);
+    wait_for_link(&replica);
+    benchmark(leader.port, &["-n", "2000", "-r", "500", "-t", "set,incr"]);
+    let mut con = leader.client();
+    let acked: i64 = redis::cmd("WAIT").arg(1).arg(5000).query(&mut con).unwrap();
+    assert_eq!(acked, 1);
+    let full_before = stat(&leader, "sync_full");
+    let partial_before = stat(&leader, "sync_partial_ok");
+    // SHUTDOWN saves the RDB with the replication id and offset.
+    replica.cli(&["SHUTDOWN"]);
+    replica.wait_exit();
+    benchmark(leader.port, &["-n", "500", "-r", "500", "-t", "set"]);
+    let replica = Server::start_in(&dir.path, &args);
+    wait_for_link(&replica);
+    assert_eq!(stat(&leader, "sync_full"), full_before, "no full sync");
+    assert_eq!(stat(&leader, "sync_partial_ok"), partial_before + 1);
+    let acked: i64 = redis::cmd("WAIT").arg(1).arg(5000).query(&mut con).unwrap();
+    assert_eq!(acked, 1);
+    assert_same(
+        &snapshot(&mut replica.client(), &[0]),
+        &snapshot(&mut con, &[0]),
+    );
+}
