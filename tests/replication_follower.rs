@@ -16,13 +16,8 @@ const DBS: &[i64] = &[0, 1, 3];
 
 /// One field of `INFO section` of the server on `port`.
 fn info(port: u16, section: &str, field: &str) -> String {
-    let reply = Raw::connect(port).cmd(&["INFO", section]);
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    let prefix = format!("{field}:");
-    text.lines()
-        .find_map(|l| l.strip_prefix(&prefix))
-        .map(str::to_string)
-        .unwrap_or_else(|| panic!("INFO {section} of :{port} has no {field}: {text}"))
+    support::info_field(port, section, field)
+        .unwrap_or_else(|| panic!("INFO {section} of :{port} has no {field}"))
 }
 
 fn int_info(port: u16, section: &str, field: &str) -> i64 {

@@ -50,13 +50,7 @@ fn start_replica_with(leader_port: u16, extra: &[&str]) -> Replica {
 
 /// One field of `INFO section` of any server on `port`.
 fn info(port: u16, section: &str, field: &str) -> String {
-    let reply = Raw::connect(port).cmd(&["INFO", section]);
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    let prefix = format!("{field}:");
-    text.lines()
-        .find_map(|l| l.strip_prefix(&prefix))
-        .map(str::to_string)
-        .unwrap_or_default()
+    support::info_field(port, section, field).unwrap_or_default()
 }
 
 fn wait_link_up(replica: &Replica) {

@@ -247,13 +247,8 @@ impl Server {
 
     /// One `field` of `INFO section`, as text (panics when absent).
     pub fn info_field(&self, section: &str, field: &str) -> String {
-        let reply = self.raw().cmd(&["INFO", section]);
-        let text = String::from_utf8_lossy(&reply);
-        let prefix = format!("{field}:");
-        text.lines()
-            .find_map(|l| l.strip_prefix(&prefix))
-            .unwrap_or_else(|| panic!("INFO {section} has no {field}: {text}"))
-            .to_string()
+        info_field(self.port, section, field)
+            .unwrap_or_else(|| panic!("INFO {section} has no {field}"))
     }
 
     /// Waits until the start-up load is over (INFO loading:0).
@@ -275,6 +270,17 @@ impl Drop for Server {
         let _ = self.child.wait();
         // Then `owned_dir` drops, removing the directory.
     }
+}
+
+/// One `field` of `INFO section` of the server (ferrocache or redis-server)
+/// on `port`, as text; None when INFO does not show it.
+pub fn info_field(port: u16, section: &str, field: &str) -> Option<String> {
+    let reply = Raw::connect(port).cmd(&["INFO", section]);
+    let text = String::from_utf8_lossy(&reply);
+    let prefix = format!("{field}:");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map(str::to_string)
 }
 
 /// Runs redis-cli against the server on `port`; returns its stdout.
