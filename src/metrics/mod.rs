@@ -3,20 +3,23 @@
 //! the tiny HTTP responder in [`http`] from the event loop.
 
 pub mod http;
+mod replication;
 
 use crate::alloc::used_memory;
 use crate::commands::info::rss_bytes;
 use crate::commands::table::registry;
-use crate::state::ServerState;
+use crate::state::{Client, ServerState};
 use crate::state::{CommandStats, LATENCY_BUCKETS};
 use crate::store::Store;
-use std::fmt::Write;
+use slab::Slab;
+use std::fmt::{Display, Write};
 
 /// Reads one counter out of a command's statistics.
 type StatField = fn(&CommandStats) -> u64;
 
-/// Renders every metric in the Prometheus text format (version 0.0.4).
-pub fn render(state: &ServerState, store: &Store, connected_clients: usize) -> String {
+/// Renders every metric in the Prometheus text format (version 0.0.4);
+/// `clients` are the connections of the data port (replicas included).
+pub fn render(state: &ServerState, store: &Store, clients: &Slab<Client>) -> String {
     let mut m = Metrics::default();
     let uptime = state.started.elapsed().as_secs();
     m.gauge("redis_up", "Whether the server is up.", 1);
@@ -27,8 +30,8 @@ pub fn render(state: &ServerState, store: &Store, connected_clients: usize) -> S
     );
     m.gauge(
         "redis_connected_clients",
-        "Connected clients.",
-        connected_clients as u64,
+        "Connected clients, replicas not counted (INFO connected_clients).",
+        clients.len().saturating_sub(state.leader.replicas.len()),
     );
     m.gauge(
         "redis_blocked_clients",
@@ -128,6 +131,7 @@ pub fn render(state: &ServerState, store: &Store, connected_clients: usize) -> S
     );
 
     persistence(&mut m, state);
+    replication::replication(&mut m, state, clients);
 
     m.header("redis_db_keys", "gauge", "Keys per database.");
     for (i, db) in store.dbs.iter().enumerate().filter(|(_, d)| !d.is_empty()) {
@@ -193,7 +197,7 @@ pub fn render(state: &ServerState, store: &Store, connected_clients: usize) -> S
     );
     for &id in &used {
         let secs = state.cmd_stats[id].usec as f64 / 1e6;
-        m.sample_f64(
+        m.sample(
             "redis_commands_duration_seconds_total",
             &cmd_label(&reg.full_names[id]),
             secs,
@@ -325,7 +329,7 @@ impl Metrics {
         let _ = writeln!(self.text, "# HELP {name} {help}\n# TYPE {name} {kind}");
     }
 
-    fn sample(&mut self, name: &str, labels: &str, value: u64) {
+    fn sample(&mut self, name: &str, labels: &str, value: impl Display) {
         if labels.is_empty() {
             let _ = writeln!(self.text, "{name} {value}");
         } else {
@@ -333,11 +337,7 @@ impl Metrics {
         }
     }
 
-    fn sample_f64(&mut self, name: &str, labels: &str, value: f64) {
-        let _ = writeln!(self.text, "{name}{{{labels}}} {value}");
-    }
-
-    fn gauge(&mut self, name: &str, help: &str, value: u64) {
+    fn gauge(&mut self, name: &str, help: &str, value: impl Display) {
         self.header(name, "gauge", help);
         self.sample(name, "", value);
     }
@@ -357,8 +357,8 @@ mod tests {
     fn exposition_has_headers_and_samples() {
         let state = ServerState::new(Config::default(), 6379, registry().specs.len());
         let store = Store::new(16);
-        let text = render(&state, &store, 3);
-        assert!(text.contains("# TYPE redis_connected_clients gauge\nredis_connected_clients 3\n"));
+        let text = render(&state, &store, &Slab::new());
+        assert!(text.contains("# TYPE redis_connected_clients gauge\nredis_connected_clients 0\n"));
         assert!(text.contains("# TYPE redis_commands_processed_total counter\n"));
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let (name, value) = line.rsplit_once(' ').unwrap();

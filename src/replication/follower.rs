@@ -184,6 +184,31 @@ impl Follower {
         self.state == LinkState::Connected
     }
 
+    /// master_last_io_seconds_ago: seconds since the leader last sent
+    /// anything on a link that carries the stream; -1 without one.
+    pub(crate) fn last_io_seconds_ago(&self, now: Instant) -> i64 {
+        match (self.master_client, self.last_io) {
+            (Some(_), Some(at)) => now.duration_since(at).as_secs() as i64,
+            _ => -1,
+        }
+    }
+
+    /// master_sync_in_progress: a full sync is being received or loaded.
+    pub(crate) fn sync_in_progress(&self) -> bool {
+        matches!(self.state, LinkState::Transfer | LinkState::Loading)
+    }
+
+    /// slave_read_repl_offset and slave_repl_offset, given the offset
+    /// processed (`Replication::offset`): both 0 while this node has no
+    /// leader history (no master client, no cached master).
+    pub(crate) fn repl_offsets(&self, processed_offset: i64) -> (i64, i64) {
+        if self.master_client.is_some() || self.cached_db.is_some() {
+            (self.read_offset.max(processed_offset), processed_offset)
+        } else {
+            (0, 0)
+        }
+    }
+
     /// Follow `leader` from now on (None: become a leader). The loop drops
     /// any current link and starts over at its next tick.
     pub(crate) fn follow(&mut self, leader: Option<(String, u16)>) {
@@ -216,17 +241,10 @@ pub(crate) fn info_replica_lines(
         t,
         "role:slave\r\nmaster_host:{host}\r\nmaster_port:{port}\r\nmaster_link_status:{}\r\nmaster_last_io_seconds_ago:{}\r\nmaster_sync_in_progress:{}\r\n",
         if up { "up" } else { "down" },
-        match (f.master_client, f.last_io) {
-            (Some(_), Some(at)) => now.duration_since(at).as_secs() as i64,
-            _ => -1,
-        },
-        matches!(f.state, LinkState::Transfer | LinkState::Loading) as u8,
+        f.last_io_seconds_ago(now),
+        f.sync_in_progress() as u8,
     );
-    let (read, processed) = if f.master_client.is_some() || f.cached_db.is_some() {
-        (f.read_offset.max(processed_offset), processed_offset)
-    } else {
-        (0, 0)
-    };
+    let (read, processed) = f.repl_offsets(processed_offset);
     let _ = write!(
         t,
         "slave_read_repl_offset:{read}\r\nslave_repl_offset:{processed}\r\n"

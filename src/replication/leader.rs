@@ -425,31 +425,50 @@ pub(crate) fn not_enough_good_replicas(state: &ServerState) -> bool {
 /// `-NOREPLICAS`, as Redis words it.
 pub(crate) const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
 
-/// INFO replication's `connected_slaves` and `slaveN:` lines: the replicas
-/// that finished their handshake, in attach order.
-pub(crate) fn info_replica_lines(t: &mut String, state: &ServerState, clients: &Slab<Client>) {
-    use std::fmt::Write;
-    let replicas: Vec<&Client> = state
+/// One replica as INFO replication's `slaveN:` line shows it (and the
+/// metrics series per replica): where it listens, its sync state, the
+/// offset it acknowledged and the seconds since it did.
+pub(crate) struct ReplicaRow {
+    pub ip: String,
+    pub port: u16,
+    pub state: &'static str,
+    pub offset: i64,
+    pub lag: u64,
+}
+
+/// The replicas that finished their handshake, in attach order.
+pub(crate) fn replica_rows(state: &ServerState, clients: &Slab<Client>) -> Vec<ReplicaRow> {
+    state
         .leader
         .replicas
         .iter()
         .filter_map(|&k| clients.get(k))
-        .filter(|c| replica_of(c).is_some())
-        .collect();
-    let _ = write!(t, "connected_slaves:{}\r\n", replicas.len());
-    for (i, c) in replicas.iter().enumerate() {
-        let link = replica_of(c).expect("filtered");
-        let ip = link
-            .ip_address
-            .clone()
-            .unwrap_or_else(|| peer_ip(&c.addr).to_string());
+        .filter_map(|c| {
+            let link = replica_of(c)?;
+            Some(ReplicaRow {
+                ip: link
+                    .ip_address
+                    .clone()
+                    .unwrap_or_else(|| peer_ip(&c.addr).to_string()),
+                port: link.listening_port,
+                state: link.state_name(),
+                offset: link.ack_offset,
+                lag: link.ack_time.elapsed().as_secs(),
+            })
+        })
+        .collect()
+}
+
+/// INFO replication's `connected_slaves` and `slaveN:` lines.
+pub(crate) fn info_replica_lines(t: &mut String, state: &ServerState, clients: &Slab<Client>) {
+    use std::fmt::Write;
+    let rows = replica_rows(state, clients);
+    let _ = write!(t, "connected_slaves:{}\r\n", rows.len());
+    for (i, r) in rows.iter().enumerate() {
         let _ = write!(
             t,
-            "slave{i}:ip={ip},port={},state={},offset={},lag={}\r\n",
-            link.listening_port,
-            link.state_name(),
-            link.ack_offset,
-            link.ack_time.elapsed().as_secs()
+            "slave{i}:ip={},port={},state={},offset={},lag={}\r\n",
+            r.ip, r.port, r.state, r.offset, r.lag
         );
     }
 }

@@ -44,7 +44,7 @@ impl Server {
                     Route::Metrics => http::response(
                         "200 OK",
                         "text/plain; version=0.0.4; charset=utf-8",
-                        &metrics::render(&self.state, &self.store, self.clients.len()),
+                        &metrics::render(&self.state, &self.store, &self.clients),
                     ),
                     Route::Health => http::response("200 OK", "text/plain", "OK\n"),
                     Route::NotFound => http::response("404 Not Found", "text/plain", "not found\n"),
