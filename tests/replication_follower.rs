@@ -526,24 +526,25 @@ fn a_replica_restarts_from_the_synced_file_without_saving() {
 }
 
 #[test]
-fn replicaof_itself_is_accepted_and_keeps_failing_harmlessly() {
+fn replicaof_itself_is_refused_and_the_data_stays() {
     let server = Server::start(&[]);
     let mut r = server.raw();
     check(&mut r, &["SET", "k", "v"], "+OK\r\n");
     let port = server.port.to_string();
-    check(&mut r, &["REPLICAOF", "127.0.0.1", &port], "+OK\r\n");
-    // Its own PSYNC is refused: the link never comes up; the data serves.
-    for _ in 0..15 {
-        assert_eq!(
-            info(server.port, "replication", "master_link_status"),
-            "down"
+    for host in ["127.0.0.1", "localhost", "::1", "127.0.0.2"] {
+        check(
+            &mut r,
+            &["REPLICAOF", host, &port],
+            "-ERR REPLICAOF refused: the address is this server's own\r\n",
         );
-        check(&mut r, &["GET", "k"], "$1\r\nv\r\n");
-        std::thread::sleep(Duration::from_millis(100));
     }
-    check(&mut r, &["REPLICAOF", "NO", "ONE"], "+OK\r\n");
-    check(&mut r, &["SET", "k", "w"], "+OK\r\n");
     assert_eq!(info(server.port, "replication", "role"), "master");
+    check(&mut r, &["SET", "k", "w"], "+OK\r\n");
+    // Another port of the same host is someone else.
+    check(&mut r, &["REPLICAOF", "127.0.0.1", "1"], "+OK\r\n");
+    assert_eq!(info(server.port, "replication", "role"), "slave");
+    check(&mut r, &["GET", "k"], "$1\r\nw\r\n");
+    check(&mut r, &["REPLICAOF", "NO", "ONE"], "+OK\r\n");
 }
 
 #[test]

@@ -79,6 +79,12 @@ fn replicaof(ctx: &mut Ctx, argv: Argv) {
         _ => return ctx.out.error("ERR Invalid master port"),
     };
     let host = String::from_utf8_lossy(host).into_owned();
+    if is_this_server(ctx, &host, port) {
+        // Redis accepts it and then fails every second; a leader must not
+        // become a replica by mistake, so it is refused here.
+        log::warn!(target: "replication", "replicaof_refused leader={host}:{port} msg=\"REPLICAOF pointing at this server itself\"");
+        return ctx.out.error(REPLICAOF_SELF);
+    }
     if let Some((h, p)) = &ctx.server.follower.leader {
         if h.eq_ignore_ascii_case(&host) && *p == port {
             log::info!(target: "replication", "replicaof_noop leader={host}:{port} msg=\"REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.\"");
@@ -117,6 +123,32 @@ fn replicaof(ctx: &mut Ctx, argv: Argv) {
     ctx.server.config.replica.replicaof = Some((host.clone(), port));
     log::info!(target: "replication", "replicaof leader={host}:{port} msg=\"REPLICAOF {host}:{port} enabled (user request from '{who}')\"");
     ctx.out.ok();
+}
+
+/// The refusal of a REPLICAOF naming this server itself.
+const REPLICAOF_SELF: &str = "ERR REPLICAOF refused: the address is this server's own";
+
+/// Whether `host:port` is this server: its port, and a loopback address,
+/// `localhost`, or one of the addresses it is bound to (a wildcard bind
+/// counts for any address given as an IP).
+fn is_this_server(ctx: &Ctx, host: &str, port: u16) -> bool {
+    if port != ctx.server.port {
+        return false;
+    }
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let Ok(ip) = host.parse::<std::net::IpAddr>() else {
+        return false;
+    };
+    crate::state::is_loopback(ip)
+        || ctx
+            .server
+            .config
+            .bind
+            .split_whitespace()
+            .map(|b| b.trim_start_matches('-'))
+            .any(|b| b == "*" || b == "::*" || b.parse() == Ok(ip))
 }
 
 /// Closes the master client now (its unread input is dropped with it): the
