@@ -46,7 +46,15 @@ fn two_replicas_hold_the_leaders_data_after_benchmark_writes_and_wait() {
         benchmark(
             leader.port,
             &[
-                "--dbnum", db, "-n", "20000", "-r", "2000", "-P", "16", "-t",
+                "--dbnum",
+                db,
+                "-n",
+                "20000",
+                "-r",
+                "2000",
+                "-P",
+                "16",
+                "-t",
                 "set,incr,lpush,hset,zadd,sadd",
             ],
         );

@@ -657,3 +657,20 @@ fn a_replica_survives_a_leader_sending_garbage() {
     });
     assert_eq!(replica.raw().cmd(&["SET", "after", "1"]), b"+OK\r\n");
 }
+
+/// (b) Replicas that hang up right after PSYNC, before their snapshot is
+/// even written (the leader reads PSYNC and the end of the connection
+/// together): no snapshot file is left in the leader's directory.
+#[test]
+fn a_snapshot_nobody_waits_for_leaves_no_file() {
+    let leader = Server::start(&["--repl-diskless-sync", "no"]);
+    leader.raw().cmd(&["SET", "k", "v"]);
+    for _ in 0..5 {
+        let mut s = TcpStream::connect(("127.0.0.1", leader.port)).unwrap();
+        s.write_all(&frame(&[b"PSYNC", b"?", b"-1"])).unwrap();
+        drop(s);
+        wait_for("the snapshot to be abandoned", || forgot_replicas(&leader));
+    }
+    assert_eq!(int_info(leader.port, "stats", "sync_full"), 5);
+    assert_eq!(leader.raw().cmd(&["PING"]), b"+PONG\r\n");
+}
