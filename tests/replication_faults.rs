@@ -176,6 +176,7 @@ impl Probe {
         let times = self.thread.take().unwrap().join().expect("probe thread");
         assert!(times.len() > 10, "{what}: only {} probes", times.len());
         let worst = times.iter().max().unwrap();
+        eprintln!("{what}: {} PINGs, the slowest {worst:?}", times.len());
         assert!(
             *worst < PROBE_LIMIT,
             "{what}: a PING to :{} took {worst:?} ({} probes)",
@@ -382,6 +383,8 @@ fn a_replica_killed_mid_sync_is_replaced() {
         wait_until("the transfer to be under way", || {
             proxy.forwarded(Direction::ToClient) > 256 * 1024
         });
+        // (Thread names are readable: the leftover check can see one.)
+        assert!(threads(leader.pid()).iter().any(|t| t == "ferrocache"));
         doomed.kill();
         wait_for("the leader to drop the killed replica", || {
             forgot_replicas(&leader)
@@ -438,6 +441,10 @@ fn a_replica_that_stops_reading_is_dropped_then_converges() {
     assert!(
         max_replica_buffers < 3 * 1024 * 1024,
         "replica buffers reached {max_replica_buffers}"
+    );
+    eprintln!(
+        "stalled replica: used_memory {used_before} -> at most {max_used}, \
+         mem_clients_slaves at most {max_replica_buffers}"
     );
     assert_eq!(int_info(leader.port, "replication", "connected_slaves"), 0);
     let links = proxy.connections();
@@ -642,6 +649,7 @@ fn a_replica_survives_a_leader_sending_garbage() {
     fake.join().expect("fake leader");
     probe.finish("a fake leader sending garbage");
     let got = sessions.load(Ordering::SeqCst);
+    eprintln!("fake leader: {got} sessions, replica RSS {rss_before} KB -> at most {max_rss} KB");
     assert!(got >= want, "the replica reconnected only {got} times");
     assert!(
         max_rss < rss_before + 64 * 1024,
