@@ -507,34 +507,43 @@ fn garbage_on_the_replication_port_leaks_no_replica() {
     let s = seed();
     let _repro = SeedOnPanic(s);
     let mut rng = Rng::new(s ^ 2);
-    let leader = Server::start(&[
-        "--repl-diskless-sync",
-        "no",
-        "--repl-diskless-sync-delay",
-        "0",
-    ]);
-    populate_random(&leader, &mut rng, 100, 1000);
-    let proxy = Proxy::start(leader.port);
-    let replica = replica_of(proxy.port, &[]);
-    assert_converged(&leader, &replica);
-    let probe = Probe::start(leader.port);
-    let writer = Writer::start(leader.port, 20, 10_000);
-    let deadline = Instant::now() + Duration::from_secs(4);
-    let mut sessions = 0;
-    while Instant::now() < deadline && sessions < 200 {
-        garbage_session(leader.port, &mut rng);
-        sessions += 1;
+    for diskless in ["no", "yes"] {
+        let leader = Server::start(&[
+            "--repl-diskless-sync",
+            diskless,
+            "--repl-diskless-sync-delay",
+            "0",
+        ]);
+        populate_random(&leader, &mut rng, 100, 1000);
+        let proxy = Proxy::start(leader.port);
+        let replica = replica_of(proxy.port, &[]);
+        assert_converged(&leader, &replica);
+        let probe = Probe::start(leader.port);
+        let writer = Writer::start(leader.port, 20, 10_000);
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let mut sessions = 0;
+        while Instant::now() < deadline && sessions < 200 {
+            garbage_session(leader.port, &mut rng);
+            sessions += 1;
+        }
+        writer.finish();
+        assert!(sessions > 20, "only {sessions} sessions");
+        wait_for("only the true replica to be left", || {
+            let replicas = int_info(leader.port, "replication", "connected_slaves");
+            let left = leftovers(&leader);
+            if replicas == 1 && left.is_empty() {
+                return Ok(());
+            }
+            Err(format!("connected_slaves:{replicas}, leftovers {left:?}"))
+        });
+        assert_converged(&leader, &replica);
+        probe.finish(&format!(
+            "garbage on the replication port, diskless {diskless}"
+        ));
+        let clients = int_info(leader.port, "clients", "connected_clients");
+        assert!(clients <= 3, "{clients} clients left connected");
+        assert_eq!(int_info(leader.port, "stats", "sync_partial_ok"), 0);
     }
-    writer.finish();
-    assert!(sessions > 20, "only {sessions} sessions");
-    wait_until("only the true replica to be left", || {
-        int_info(leader.port, "replication", "connected_slaves") == 1
-            && leftovers(&leader).is_empty()
-    });
-    assert_converged(&leader, &replica);
-    probe.finish("garbage on the replication port");
-    let clients = int_info(leader.port, "clients", "connected_clients");
-    assert!(clients <= 3, "{clients} clients left connected");
 }
 
 /// What a fake leader does after the handshake, chosen at random.
