@@ -706,3 +706,47 @@ fn a_snapshot_nobody_waits_for_leaves_no_file() {
     assert_eq!(int_info(leader.port, "stats", "sync_full"), 5);
     assert_eq!(leader.raw().cmd(&["PING"]), b"+PONG\r\n");
 }
+
+/// A slow link: a diskless transfer that lasts longer than repl-timeout is
+/// not held against the replica. As in Redis, its silence counts from the
+/// end of the transfer (the last bytes handed to its socket), so it loads,
+/// acknowledges and stays, without being dropped and resynced.
+#[test]
+fn a_diskless_transfer_slower_than_repl_timeout_completes() {
+    let s = seed();
+    let _repro = SeedOnPanic(s);
+    let mut rng = Rng::new(s ^ 4);
+    let leader = Server::start(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--repl-timeout",
+        "3",
+    ]);
+    populate_random(&leader, &mut rng, 1600, 10_000);
+    let proxy = Proxy::start(leader.port);
+    // 16 KB per 5 ms: about 5 s for the 16 MB snapshot, more than
+    // repl-timeout even once the last MBs sit in socket buffers.
+    proxy.set_delay(Duration::from_millis(5));
+    let probe = Probe::start(leader.port);
+    let started = Instant::now();
+    let replica = replica_of(proxy.port, &[]);
+    wait_for("the replica's link to be up", || {
+        let status = info(replica.port, "replication", "master_link_status");
+        if status == "up" {
+            return Ok(());
+        }
+        let sent = proxy.forwarded(Direction::ToClient);
+        let replicas = info(leader.port, "replication", "connected_slaves");
+        Err(format!("{sent} bytes sent, connected_slaves:{replicas}"))
+    });
+    let took = started.elapsed();
+    assert!(took > Duration::from_secs(3), "a transfer of {took:?}");
+    proxy.set_delay(Duration::ZERO);
+    assert_converged(&leader, &replica);
+    probe.finish("a slow diskless transfer");
+    assert_eq!(int_info(leader.port, "stats", "sync_full"), 1);
+    assert_eq!(int_info(leader.port, "stats", "sync_partial_ok"), 0);
+    assert_eq!(proxy.connections(), 1, "the replica was dropped");
+}

@@ -266,6 +266,9 @@ impl Server {
                     let link = c.replica.as_deref_mut().expect("a replica");
                     link.state = Some(SyncState::Online);
                     link.stream_on_ack = true;
+                    // Its silence (repl-timeout) counts from now, not from
+                    // its PSYNC: it could not ACK during the transfer.
+                    link.ack_time = Instant::now();
                     info!(target: "replication", "rdb_sent replica={} mode=socket offset={} bytes={size} ms={elapsed} msg=\"Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming\"", leader::replica_name(c), t.offset, leader::replica_name(c));
                     self.queue_write(k);
                 }
