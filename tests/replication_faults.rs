@@ -546,7 +546,7 @@ fn garbage_on_the_replication_port_leaks_no_replica() {
     }
 }
 
-/// What a fake leader does after the handshake: scenario `n % 8`, with
+/// What a fake leader does after the handshake: scenario `n % 9`, with
 /// random contents.
 fn fake_session(mut s: TcpStream, n: usize, rng: &mut Rng) {
     s.set_read_timeout(Some(Duration::from_millis(500)))
@@ -575,7 +575,7 @@ fn fake_session(mut s: TcpStream, n: usize, rng: &mut Rng) {
         .map(|_| rng.next() as u8)
         .collect();
     let mut reply = Vec::new();
-    match n % 8 {
+    match n % 9 {
         0 => reply.extend(&junk),
         // A disk payload announced far longer than what comes.
         1 => {
@@ -611,6 +611,13 @@ fn fake_session(mut s: TcpStream, n: usize, rng: &mut Rng) {
                 format!("+CONTINUE\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n${len}\r\n").as_bytes(),
             );
             reply.extend(&junk);
+        }
+        // A flood of keepalive newlines, then a payload that is cut short.
+        7 => {
+            reply.extend(std::iter::repeat_n(b'\n', 2 << 20));
+            reply.extend(format!("+FULLRESYNC {id} 0\r\n").as_bytes());
+            reply.extend(std::iter::repeat_n(b'\n', 2 << 20));
+            reply.extend(b"$100\r\nREDIS");
         }
         // A line with no end.
         _ => {
@@ -662,7 +669,7 @@ fn a_replica_survives_a_leader_sending_garbage() {
         b"+OK\r\n"
     );
     // Every scenario twice.
-    let want = 16;
+    let want = 18;
     let deadline = Instant::now() + LOOP_DEADLINE;
     let mut max_rss = rss_before;
     while sessions.load(Ordering::SeqCst) < want && Instant::now() < deadline {

@@ -100,10 +100,11 @@ impl Handshake {
             let Some(&expect) = self.expect.front() else {
                 return Ok(Event::Wait);
             };
-            // Keepalive newlines come before the PSYNC reply and the payload.
-            if matches!(expect, Expect::Psync | Expect::Preamble) && input.first() == Some(&b'\n') {
-                input.remove(0);
-                continue;
+            // Keepalive newlines come before the PSYNC reply and the payload
+            // (all of them at once: a leader may send megabytes of them).
+            if matches!(expect, Expect::Psync | Expect::Preamble) {
+                let newlines = input.iter().take_while(|&&b| b == b'\n').count();
+                input.drain(..newlines);
             }
             let Some(end) = input.windows(2).position(|w| w == b"\r\n") else {
                 if input.len() > 64 * 1024 {

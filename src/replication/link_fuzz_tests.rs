@@ -387,3 +387,25 @@ fn keepalives_alone_are_consumed() {
     assert_eq!(h.advance(&mut input, &mut out), Ok(Event::Wait));
     assert_eq!(input, b"$EOF:");
 }
+
+/// A megabyte of keepalive newlines in one read (what one loop iteration
+/// may read from the link) is consumed at once, not byte by byte: the
+/// loop must not spend seconds on it.
+#[test]
+fn a_megabyte_of_keepalives_is_consumed_quickly() {
+    let mut h = Handshake::new(HandshakeConfig::default());
+    h.start(&mut Vec::new());
+    let mut input = b"+PONG\r\n+OK\r\n+OK\r\n".to_vec();
+    let mut out = Vec::new();
+    assert_eq!(h.advance(&mut input, &mut out), Ok(Event::Wait));
+    for phase in ["before the PSYNC reply", "before the payload"] {
+        input.extend(std::iter::repeat_n(b'\n', 1 << 20));
+        let started = Instant::now();
+        assert_eq!(h.advance(&mut input, &mut out), Ok(Event::Wait));
+        assert!(input.is_empty());
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(200), "{phase}: {took:?}");
+        input.extend_from_slice(format!("+FULLRESYNC {ID} 3\r\n").as_bytes());
+        let _ = h.advance(&mut input, &mut out);
+    }
+}
