@@ -100,10 +100,11 @@ impl Handshake {
             let Some(&expect) = self.expect.front() else {
                 return Ok(Event::Wait);
             };
-            // Keepalive newlines come before the PSYNC reply and the payload.
-            if matches!(expect, Expect::Psync | Expect::Preamble) && input.first() == Some(&b'\n') {
-                input.remove(0);
-                continue;
+            // Keepalive newlines come before the PSYNC reply and the payload
+            // (all of them at once: a leader may send megabytes of them).
+            if matches!(expect, Expect::Psync | Expect::Preamble) {
+                let newlines = input.iter().take_while(|&&b| b == b'\n').count();
+                input.drain(..newlines);
             }
             let Some(end) = input.windows(2).position(|w| w == b"\r\n") else {
                 if input.len() > 64 * 1024 {
@@ -272,11 +273,18 @@ impl Payload {
                 (n, self.read == total)
             }
             (None, Some(mark)) => {
-                self.read += data.len() as u64;
-                self.tail.extend_from_slice(data);
+                // The payload ends at the first mark, wherever the reads
+                // split it: bytes after it in `data` are not taken.
+                let n = match mark_end(&self.tail, data, mark) {
+                    Some(end) => end,
+                    None => data.len(),
+                };
+                let taken = &data[..n];
+                self.read += n as u64;
+                self.tail.extend_from_slice(taken);
                 let excess = self.tail.len().saturating_sub(40);
                 self.tail.drain(..excess);
-                (data.len(), self.tail == mark[..])
+                (n, self.tail == mark[..])
             }
             (None, None) => (data.len(), false),
         }
@@ -292,6 +300,30 @@ impl Payload {
     }
 }
 
+/// Where the first `mark` ends in `data`, given the last bytes taken
+/// before it (`tail`, at most 40): how many bytes of `data` go up to and
+/// including the mark, if it is there.
+fn mark_end(tail: &[u8], data: &[u8], mark: &[u8; 40]) -> Option<usize> {
+    // A mark starting in the tail and ending in `data`.
+    let head = &data[..data.len().min(39)];
+    let straddling: Vec<u8> = [tail, head].concat();
+    for start in 0..tail.len() {
+        if straddling.get(start..start + 40) == Some(&mark[..]) {
+            return Some(start + 40 - tail.len());
+        }
+    }
+    // One inside `data` (found by its first byte: a payload is megabytes).
+    let mut from = 0;
+    while let Some(i) = data[from..].iter().position(|&b| b == mark[0]) {
+        let start = from + i;
+        if data[start..].starts_with(mark) {
+            return Some(start + 40);
+        }
+        from = start + 1;
+    }
+    None
+}
+
 /// `REPLCONF ACK <offset>`, as a replica reports what it processed.
 pub(crate) fn ack_frame(offset: i64) -> Vec<u8> {
     let mut out = Vec::new();
@@ -299,6 +331,10 @@ pub(crate) fn ack_frame(offset: i64) -> Vec<u8> {
     encode(&mut out, &["REPLCONF", "ACK", off.as_str()]);
     out
 }
+
+#[cfg(test)]
+#[path = "link_fuzz_tests.rs"]
+mod fuzz_tests;
 
 #[cfg(test)]
 mod tests {
@@ -398,6 +434,18 @@ mod tests {
         assert_eq!(p.take(&[b'a'; 30]), (30, false));
         assert_eq!(p.take(&[b'a'; 10]), (10, true));
         assert_eq!(p.trailer_len(), 40);
+        // Bytes after the mark in the same read are the stream's, however
+        // the mark was split.
+        for cut in 0..40 {
+            let mut p = Payload::eof(mark);
+            let mut data = b"REDIS".to_vec();
+            data.extend_from_slice(&mark[..cut]);
+            assert_eq!(p.take(&data), (data.len(), false), "cut {cut}");
+            let mut rest = mark[cut..].to_vec();
+            rest.extend_from_slice(b"*1\r\n");
+            assert_eq!(p.take(&rest), (40 - cut, true), "cut {cut}");
+            assert_eq!(p.read, 45);
+        }
         assert_eq!(
             preamble(&format!("$EOF:{}", "a".repeat(40))).unwrap(),
             Payload::eof(mark)

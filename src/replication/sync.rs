@@ -162,10 +162,14 @@ impl Transfer {
 }
 
 impl Drop for Transfer {
-    /// A transfer nobody wants any more stops at the thread's next write
-    /// (its file, if any, removed by the thread).
+    /// A transfer nobody wants any more stops at the thread's next write,
+    /// and its file, if any, goes (the thread may have finished it already;
+    /// once complete, the loop opens it before dropping the transfer).
     fn drop(&mut self) {
         self.cancel.store(true, Ordering::Relaxed);
+        if let Target::Disk(path) = &self.target {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 

@@ -14,6 +14,7 @@ use crate::replication::leader::{self, Settings, SyncState, GETACK, PING};
 use crate::replication::sync::{Chunk, Transfer};
 use log::{info, warn};
 use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -120,10 +121,7 @@ impl Server {
                 offset,
             }),
         };
-        let disk = (!diskless).then(|| {
-            std::path::Path::new(&self.state.config.dir)
-                .join(format!("temp-repl-{}.rdb", std::process::id()))
-        });
+        let disk = (!diskless).then(|| temp_repl_path(&self.state.config.dir));
         let views = self.store.snapshot();
         let waker = self.state.leader.waker.clone();
         let compress = self.state.config.rdbcompression;
@@ -268,6 +266,9 @@ impl Server {
                     let link = c.replica.as_deref_mut().expect("a replica");
                     link.state = Some(SyncState::Online);
                     link.stream_on_ack = true;
+                    // Its silence (repl-timeout) counts from now, not from
+                    // its PSYNC: it could not ACK during the transfer.
+                    link.ack_time = Instant::now();
                     info!(target: "replication", "rdb_sent replica={} mode=socket offset={} bytes={size} ms={elapsed} msg=\"Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming\"", leader::replica_name(c), t.offset, leader::replica_name(c));
                     self.queue_write(k);
                 }
@@ -525,4 +526,13 @@ impl Server {
             self.queue_write(k);
         }
     }
+}
+
+/// A file for one disk snapshot in `dir`: `temp-repl-<pid>.<n>.rdb`, a new
+/// name each time, so an abandoned snapshot's thread, which removes its
+/// file when it stops, never touches the next one's.
+fn temp_repl_path(dir: &str) -> std::path::PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    std::path::Path::new(dir).join(format!("temp-repl-{}.{n}.rdb", std::process::id()))
 }
