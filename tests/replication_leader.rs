@@ -570,6 +570,10 @@ fn raw_replica(port: u16) -> (std::net::TcpStream, Vec<u8>) {
 fn read_stream(s: &mut std::net::TcpStream, mut got: Vec<u8>, until: &[u8]) -> String {
     let mut chunk = [0u8; 65536];
     wait_until("the stream", || {
+        // An ACK now and then, as a real replica sends every second: a
+        // diskless Redis master starts the stream on the first ACK that
+        // arrives after it reaped its snapshot child, and ignores earlier ones.
+        let _ = s.write_all(&support::frame(&[b"REPLCONF", b"ACK", b"0"]));
         if let Ok(n) = s.read(&mut chunk) {
             got.extend_from_slice(&chunk[..n]);
         }
