@@ -30,6 +30,7 @@ pub(crate) struct Backlog {
 impl Backlog {
     /// An empty backlog of `size` bytes (at least 1) for a stream that has
     /// produced nothing yet.
+    #[cfg(test)]
     pub(crate) fn new(size: usize) -> Backlog {
         Backlog::starting_at(size, 0)
     }
@@ -53,6 +54,7 @@ impl Backlog {
     }
 
     /// Bytes of stream produced so far (master_repl_offset).
+    #[cfg(test)]
     pub(crate) fn master_offset(&self) -> i64 {
         self.master_offset
     }

@@ -66,8 +66,6 @@ pub(crate) struct LinkConn {
     pub sync: Option<Transfer>,
     /// When the link last made progress (repl-timeout counts from here).
     pub last_io: Instant,
-    /// When this attempt started.
-    pub started: Instant,
 }
 
 /// A full sync being received into a temporary file.

@@ -154,7 +154,6 @@ pub(crate) struct Settings {
     pub diskless_max_replicas: usize,
     pub ping_period: Duration,
     pub timeout: Duration,
-    pub min_replicas_to_write: usize,
     pub min_replicas_max_lag: u64,
 }
 
@@ -170,7 +169,6 @@ impl Settings {
             diskless_max_replicas: c.diskless_sync_max_replicas as usize,
             ping_period: Duration::from_secs(c.ping_replica_period.max(1)),
             timeout: Duration::from_secs(c.timeout.max(1)),
-            min_replicas_to_write: c.min_replicas_to_write as usize,
             min_replicas_max_lag: c.min_replicas_max_lag,
         }
     }

@@ -82,11 +82,6 @@ impl Handshake {
         self.expect.push_back(Expect::Ping);
     }
 
-    /// Whether the handshake is past PSYNC (waiting for the payload).
-    pub(crate) fn waiting_for_payload(&self) -> bool {
-        self.expect.front() == Some(&Expect::Preamble)
-    }
-
     /// Consumes the complete reply lines at the front of `input`, writing
     /// what to send next into `out`. Stops at the first event that changes
     /// the link's phase; bytes after it stay in `input`. Errors say why the

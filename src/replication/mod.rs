@@ -27,7 +27,6 @@
 //!   The loop drives them (`server::leader_link`, `server::replicas`);
 //!   REPLICAOF and ROLE are in `commands::replicaof`, the leader's commands
 //!   in `commands::replication`.
-#![allow(dead_code)] // to be removed once both sides are wired
 
 pub(crate) mod backlog;
 pub(crate) mod follower;

@@ -176,7 +176,6 @@ impl Server {
             output: Vec::new(),
             sync: None,
             last_io: now,
-            started: now,
         });
     }
 
