@@ -320,3 +320,169 @@ pub(crate) fn encode(msg: &Message) -> Vec<u8> {
     debug_assert_eq!(out.len(), totlen as usize);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::gossip::{Gossip, PingExt};
+    use super::super::header::{ip_field, node_flags};
+    use super::*;
+
+    fn header() -> Header {
+        Header {
+            port: 6379,
+            current_epoch: 9,
+            config_epoch: 8,
+            offset: 7,
+            sender: NodeName([b'1'; 40]),
+            slots: SlotBitmap::empty(),
+            replica_of: NodeName::NULL,
+            ip: ip_field(""),
+            pport: 0,
+            cport: 16379,
+            flags: node_flags::MASTER | node_flags::MYSELF,
+            state: 0,
+            mflags: [0; 3],
+        }
+    }
+
+    fn round_trip(body: Body, totlen: usize) {
+        let msg = Message {
+            header: header(),
+            body,
+        };
+        let bytes = encode(&msg);
+        assert_eq!(bytes.len(), totlen, "{:?}", msg.body);
+        assert_eq!(decode(&bytes), Ok(msg));
+    }
+
+    #[test]
+    fn every_body_round_trips_at_its_redis_size() {
+        let gossip = Gossip {
+            node: NodeName([b'2'; 40]),
+            ping_sent: 1,
+            pong_received: 2,
+            ip: ip_field("10.1.2.3"),
+            port: 7001,
+            cport: 17001,
+            flags: node_flags::SLAVE | node_flags::PFAIL,
+            pport: 0,
+        };
+        let publish = PublishBody {
+            channel: b"ch".to_vec(),
+            message: b"hello".to_vec(),
+        };
+        let mut slots = SlotBitmap::empty();
+        slots.insert(42);
+        round_trip(
+            Body::Ping(PingBody {
+                gossip: vec![gossip.clone(), gossip],
+                extensions: vec![],
+            }),
+            2256 + 208,
+        );
+        round_trip(Body::Meet(PingBody::default()), 2256);
+        round_trip(
+            Body::Fail {
+                node: NodeName([b'3'; 40]),
+            },
+            2296,
+        );
+        round_trip(Body::Publish(publish.clone()), 2256 + 8 + 7);
+        round_trip(Body::PublishShard(publish), 2256 + 8 + 7);
+        round_trip(Body::FailoverAuthRequest, 2256);
+        round_trip(Body::FailoverAuthAck, 2256);
+        round_trip(Body::MfStart, 2256);
+        let node = NodeName([b'4'; 40]);
+        round_trip(
+            Body::Update {
+                config_epoch: 3,
+                node,
+                slots,
+            },
+            4352,
+        );
+        let module = Body::Module {
+            module_id: [1, 2, 3, 4, 5, 6, 7, 8],
+            module_type: 5,
+            payload: b"xyz".to_vec(),
+        };
+        round_trip(module, 2256 + 13 + 3);
+        let unknown = Body::Unknown {
+            msg_type: 77,
+            count: 3,
+            payload: vec![9; 5],
+        };
+        round_trip(unknown, 2256 + 5);
+    }
+
+    #[test]
+    fn extensions_set_ext_data_and_count() {
+        let body = Body::Pong(PingBody {
+            gossip: vec![],
+            extensions: vec![PingExt::hostname(b"host-a"), PingExt::hostname(b"b")],
+        });
+        let bytes = encode(&Message {
+            header: header(),
+            body,
+        });
+        assert_eq!(bytes.len(), 2256 + 16 + 16);
+        assert_eq!(
+            bytes[2253] & message_flags::EXT_DATA,
+            message_flags::EXT_DATA
+        );
+        assert_eq!(&bytes[2214..2216], &[0, 2], "extensions field");
+        let back = decode(&bytes).unwrap();
+        assert_eq!(back.body.ping().unwrap().extensions.len(), 2);
+        // The same bytes with EXT_DATA cleared no longer add up.
+        let mut no_flag = bytes.clone();
+        no_flag[2253] = 0;
+        assert!(matches!(
+            decode(&no_flag),
+            Err(BusError::BadBodyLength { .. })
+        ));
+    }
+
+    #[test]
+    fn body_lengths_are_checked_per_type() {
+        let cases = [
+            (
+                Body::Fail {
+                    node: NodeName::NULL,
+                },
+                types::FAIL,
+            ),
+            (Body::MfStart, types::MFSTART),
+            (
+                Body::Publish(PublishBody {
+                    channel: b"c".to_vec(),
+                    message: b"m".to_vec(),
+                }),
+                types::PUBLISH,
+            ),
+        ];
+        for (body, msg_type) in cases {
+            let mut bytes = encode(&Message {
+                header: header(),
+                body,
+            });
+            bytes.push(0);
+            let totlen = bytes.len() as u32;
+            bytes[4..8].copy_from_slice(&totlen.to_be_bytes());
+            let err = decode(&bytes).unwrap_err();
+            assert!(
+                matches!(err, BusError::BadBodyLength { msg_type: t, .. } if t == msg_type),
+                "{err}"
+            );
+        }
+        // A publish whose lengths overflow 32 bits is refused, not wrapped.
+        let mut bytes = encode(&Message {
+            header: header(),
+            body: Body::Publish(PublishBody {
+                channel: vec![],
+                message: vec![],
+            }),
+        });
+        bytes[2256..2264].copy_from_slice(&[0xff; 8]);
+        assert!(decode(&bytes).is_err());
+    }
+}

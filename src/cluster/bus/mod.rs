@@ -26,6 +26,8 @@ mod wire;
 mod fuzz_tests;
 #[cfg(test)]
 mod golden_tests;
+#[cfg(test)]
+mod live_tests;
 
 pub(crate) use error::BusError;
 pub(crate) use frame::{frame_status, FrameReader, FrameStatus, DEFAULT_MAX_FRAME_LEN};
