@@ -1,6 +1,11 @@
 //! The PING / PONG / MEET body: `count` gossip entries about other nodes
 //! (104 bytes each), then, when `mflags[0]` has EXT_DATA, `extensions`
 //! ping extensions (8-byte header + data padded to 8 bytes).
+//!
+//! Gossip entry: name 0..40, ping_sent 40 (u32, Unix seconds),
+//! pong_received 44 (u32), ip 48..94 (NUL-padded), port 94, cport 96,
+//! flags 98, pport 100, reserved 102..104. Extension: length u32 (whole
+//! extension, a multiple of 8) FIRST, then type u16, then 2 unused bytes.
 
 use super::header::{fixed_text, NodeName, IP_LEN};
 use super::wire::{put_u16, put_u32, Reader};

@@ -1,5 +1,29 @@
 //! The fixed 2256-byte `clusterMsg` header every bus message starts with,
 //! and the value types it carries: node names, the slot bitmap, flags.
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 4 | signature `RCmb` |
+//! | 4 | 4 | totlen (whole frame) |
+//! | 8 | 2 | ver = 1 |
+//! | 10 | 2 | port (client port) |
+//! | 12 | 2 | type |
+//! | 14 | 2 | count (gossip entries; PING/PONG/MEET) |
+//! | 16 | 8 | currentEpoch |
+//! | 24 | 8 | configEpoch |
+//! | 32 | 8 | offset (replication) |
+//! | 40 | 40 | sender name |
+//! | 80 | 2048 | myslots (the master's, for a replica) |
+//! | 2128 | 40 | slaveof (zeros for a master) |
+//! | 2168 | 46 | myip (zeros unless cluster-announce-ip) |
+//! | 2214 | 2 | extensions (PING/PONG/MEET) |
+//! | 2216 | 30 | reserved, zero |
+//! | 2246 | 2 | pport |
+//! | 2248 | 2 | cport (bus port) |
+//! | 2250 | 2 | flags (sender's own, MYSELF included) |
+//! | 2252 | 1 | state (0 ok, 1 fail) |
+//! | 2253 | 3 | mflags |
+//! | 2256 | … | body |
 
 use super::wire::{put_u16, put_u32, put_u64, Reader};
 

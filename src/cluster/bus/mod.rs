@@ -10,9 +10,9 @@
 //! - `wire`: big-endian field reading and writing.
 //!
 //! All multi-byte integers are big endian (network order) except the opaque
-//! module id of MODULE messages. The layout notes are in
-//! /tmp/notes/cluster-wire.md (issue 12) and the golden frames in `testdata/`
-//! were captured from redis-server 7.0.15.
+//! module id of MODULE messages. Offsets are documented in `header` and
+//! `gossip`; the golden frames in `testdata/` were captured from
+//! redis-server 7.0.15 (issue 12).
 #![allow(dead_code, unused_imports)] // nothing uses the codec yet (issue 12 in progress)
 
 mod error;
@@ -31,6 +31,9 @@ mod live_tests;
 
 pub(crate) use error::BusError;
 pub(crate) use frame::{frame_status, FrameReader, FrameStatus, DEFAULT_MAX_FRAME_LEN};
-pub(crate) use gossip::{Gossip, PingBody, PingExt};
-pub(crate) use header::{Header, NodeName, SlotBitmap};
-pub(crate) use messages::{decode, encode, Body, Message, PublishBody};
+pub(crate) use gossip::{ext_types, Gossip, PingBody, PingExt, GOSSIP_LEN};
+pub(crate) use header::{
+    fixed_text, ip_field, message_flags, node_flags, Header, NodeName, SlotBitmap, HEADER_LEN,
+    IP_LEN, NAME_LEN, STATE_FAIL, STATE_OK,
+};
+pub(crate) use messages::{decode, encode, types, Body, Message, PublishBody};
