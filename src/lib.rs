@@ -20,6 +20,7 @@
 //! - [`test_rng`]: seeded random inputs for tests and fuzzing (not used by the server).
 
 pub mod alloc;
+pub(crate) mod cluster;
 pub(crate) mod commands;
 pub mod config;
 pub mod logging;
