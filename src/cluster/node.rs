@@ -344,7 +344,10 @@ mod tests {
         assert_eq!(s.ranges(), vec![(0, 2), (5, 5), (100, 100), (16383, 16383)]);
         assert!(s.remove(1));
         assert!(!s.remove(1));
-        assert_eq!(s.ranges(), vec![(0, 0), (2, 2), (5, 5), (100, 100), (16383, 16383)]);
+        assert_eq!(
+            s.ranges(),
+            vec![(0, 0), (2, 2), (5, 5), (100, 100), (16383, 16383)]
+        );
     }
 
     #[test]
@@ -355,7 +358,10 @@ mod tests {
         assert!(NodeId::parse(b"D0F1B2232090911E4C1C660F20990FA78B50C004").is_none());
         assert!(NodeId::parse(b"d0f1b2232090911e4c1c660f20990fa78b50c00").is_none());
         assert!(NodeId::parse(b"d0f1b2232090911e4c1c660f20990fa78b50c00-").is_none());
-        assert!(NodeId::random().as_str().bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(NodeId::random()
+            .as_str()
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit()));
         assert!(NodeId::parse(b"d0f1b2232090911e4c1c660f20990fa78b50c004").is_some());
     }
 }

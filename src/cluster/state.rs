@@ -150,6 +150,17 @@ impl ClusterState {
         true
     }
 
+    /// Puts the nodes in the order of `order`; nodes not in it go last,
+    /// keeping their order.
+    pub(crate) fn order_nodes_like(&mut self, order: &[NodeId]) {
+        self.nodes.sort_by_key(|n| {
+            order
+                .iter()
+                .position(|id| *id == n.id)
+                .unwrap_or(usize::MAX)
+        });
+    }
+
     /// Removes node `id` (Redis's clusterDelNode): its slots become
     /// unassigned, migrations to or from it are dropped, its failure
     /// reports about others are dropped, its replicas lose their master.
@@ -335,7 +346,11 @@ impl ClusterState {
         let Some(node) = self.node_mut(id) else {
             return false;
         };
-        if let Some(report) = node.fail_reports.iter_mut().find(|r| r.reporter == *reporter) {
+        if let Some(report) = node
+            .fail_reports
+            .iter_mut()
+            .find(|r| r.reporter == *reporter)
+        {
             report.time = now;
             return false;
         }
@@ -358,12 +373,18 @@ impl ClusterState {
 
     /// The valid failure reports about node `id` after dropping those older
     /// than two node timeouts (Redis's clusterNodeFailureReportsCount).
-    pub(crate) fn count_failure_reports(&mut self, id: &NodeId, now: u64, node_timeout: u64) -> usize {
+    pub(crate) fn count_failure_reports(
+        &mut self,
+        id: &NodeId,
+        now: u64,
+        node_timeout: u64,
+    ) -> usize {
         let max_age = node_timeout * FAIL_REPORT_VALIDITY_MULT;
         let Some(node) = self.node_mut(id) else {
             return 0;
         };
-        node.fail_reports.retain(|r| now.saturating_sub(r.time) <= max_age);
+        node.fail_reports
+            .retain(|r| now.saturating_sub(r.time) <= max_age);
         node.fail_reports.len()
     }
 
@@ -376,7 +397,9 @@ impl ClusterState {
 
     /// Whether node `id` is banned at `now`.
     pub(crate) fn blacklisted(&self, id: &NodeId, now: u64) -> bool {
-        self.blacklist.iter().any(|(n, until)| n == id && *until > now)
+        self.blacklist
+            .iter()
+            .any(|(n, until)| n == id && *until > now)
     }
 
     /// The slot counts of CLUSTER INFO: assigned, and of those the ones
@@ -416,7 +439,10 @@ impl ClusterState {
             let health = self.slot_health();
             ok = health.assigned == SLOTS && health.fail == 0;
         }
-        let serving = self.nodes.iter().filter(|n| n.is_master() && !n.slots.is_empty());
+        let serving = self
+            .nodes
+            .iter()
+            .filter(|n| n.is_master() && !n.slots.is_empty());
         let (mut size, mut reachable) = (0, 0);
         for node in serving {
             size += 1;
@@ -446,7 +472,12 @@ impl ClusterState {
         for slot in 0..SLOTS {
             self.del_slot(slot);
         }
-        let others: Vec<NodeId> = self.nodes.iter().map(|n| n.id).filter(|id| *id != me).collect();
+        let others: Vec<NodeId> = self
+            .nodes
+            .iter()
+            .map(|n| n.id)
+            .filter(|id| *id != me)
+            .collect();
         for id in others {
             self.del_node(&id);
         }
@@ -530,10 +561,16 @@ mod tests {
         let mut c = master('c');
         c.config_epoch = 3;
         s.add_node(c);
-        assert!(!s.handle_config_epoch_collision(&id('a')), "smaller id: it moves");
+        assert!(
+            !s.handle_config_epoch_collision(&id('a')),
+            "smaller id: it moves"
+        );
         assert!(s.handle_config_epoch_collision(&id('c')));
         assert_eq!((s.current_epoch, s.me().config_epoch), (4, 4));
-        assert!(!s.handle_config_epoch_collision(&id('c')), "no longer equal");
+        assert!(
+            !s.handle_config_epoch_collision(&id('c')),
+            "no longer equal"
+        );
     }
 
     #[test]
@@ -588,7 +625,10 @@ mod tests {
         assert!(s.me().is_replica());
         s.current_epoch = 7;
         s.reset(false);
-        assert_eq!((s.nodes().len(), s.current_epoch, s.myself), (1, 7, id('a')));
+        assert_eq!(
+            (s.nodes().len(), s.current_epoch, s.myself),
+            (1, 7, id('a'))
+        );
         assert!(s.me().is_master() && s.me().replica_of.is_none());
         s.add_slot(5, &id('a'));
         s.reset(true);
