@@ -253,7 +253,7 @@ fn parse_address(text: &str) -> Result<(String, u16, u16, String), String> {
 
 /// `currentEpoch N lastVoteEpoch M` (any order; unknown names skipped).
 fn parse_vars(state: &mut ClusterState, words: &[&str]) -> Result<(), String> {
-    if words.len() % 2 != 0 {
+    if !words.len().is_multiple_of(2) {
         return Err("'vars' needs name value pairs".into());
     }
     for pair in words.chunks(2) {
