@@ -91,9 +91,16 @@ fn slots_node(reply: &mut Reply, node: &Node, preferred: PreferredEndpoint) {
 }
 
 /// CLUSTER SLOTS: one entry per run of consecutive slots with the same
-/// owner, in slot order: start, end, the owner, then its replicas that are
-/// not FAIL.
-pub(crate) fn cluster_slots(reply: &mut Reply, state: &ClusterState, preferred: PreferredEndpoint) {
+/// owner, in slot order: start, end, the owner, then its available
+/// replicas: not FAIL, and with a non-zero replication offset (synced;
+/// myself's offset is `my_repl_offset`), as Redis 7.0.15's
+/// isReplicaAvailable.
+pub(crate) fn cluster_slots(
+    reply: &mut Reply,
+    state: &ClusterState,
+    preferred: PreferredEndpoint,
+    my_repl_offset: u64,
+) {
     let mut runs: Vec<(usize, usize, &Node)> = Vec::new();
     let mut slot = 0;
     while slot < SLOTS {
@@ -111,10 +118,15 @@ pub(crate) fn cluster_slots(reply: &mut Reply, state: &ClusterState, preferred: 
     }
     reply.array(runs.len());
     for (start, end, master) in runs {
-        let replicas: Vec<&Node> = state
-            .replicas_of(&master.id)
-            .filter(|r| !r.is_failed())
-            .collect();
+        let available = |r: &&Node| {
+            let offset = if r.is_myself() {
+                my_repl_offset
+            } else {
+                r.repl_offset
+            };
+            !r.is_failed() && offset != 0
+        };
+        let replicas: Vec<&Node> = state.replicas_of(&master.id).filter(available).collect();
         reply.array(3 + replicas.len());
         reply.int(start as i64);
         reply.int(end as i64);
@@ -323,6 +335,8 @@ mod tests {
     const R0: &str = "7059dd82a58e6aeae82eed6b3a03344a22943d27";
     const M2: &str = "7e3187850e71dd2c1949137c3ebca2dee73aa5d9";
     const R2: &str = "e03574e54f51e050704721bb7c71d98e71c1edcf";
+    /// Replicas with a replication offset (synced), as during the capture.
+    const SYNCED: &[(&str, u64)] = &[(R0, 14), (R1, 14), (R2, 100)];
 
     fn render(resp3: bool, write: impl FnOnce(&mut Reply)) -> Vec<u8> {
         let mut reply = Reply::new(resp3);
@@ -349,40 +363,50 @@ mod tests {
 
     #[test]
     fn cluster_slots_matches_redis_in_resp2_and_resp3() {
-        let state = captured_state(NODES, &[]);
+        let state = captured_state(NODES, SYNCED);
         for (resp3, raw) in [(false, SLOTS2), (true, SLOTS3)] {
-            let bytes = render(resp3, |r| cluster_slots(r, &state, PreferredEndpoint::Ip));
+            let bytes = render(resp3, |r| {
+                cluster_slots(r, &state, PreferredEndpoint::Ip, 28)
+            });
             assert_eq!(show(&bytes), show(raw), "resp3 {resp3}");
         }
         let text = payload(NOIP_NODES) + "vars currentEpoch 0 lastVoteEpoch 0\n";
         let noip = nodes_conf::parse(&text).unwrap();
-        let bytes = render(false, |r| cluster_slots(r, &noip, PreferredEndpoint::Ip));
+        let bytes = render(false, |r| cluster_slots(r, &noip, PreferredEndpoint::Ip, 0));
         assert_eq!(show(&bytes), show(NOIP_SLOTS2));
     }
 
     #[test]
     fn cluster_slots_other_endpoint_types_follow_redis_rules() {
-        let state = captured_state(NODES, &[]);
+        let state = captured_state(NODES, SYNCED);
         let bytes = render(false, |r| {
-            cluster_slots(r, &state, PreferredEndpoint::Hostname)
+            cluster_slots(r, &state, PreferredEndpoint::Hostname, 28)
         });
         let text = show(&bytes);
         assert!(text.starts_with("*3 *4 :0 :5460 *4 $13 host0.example :30101 $40 d0f1b2232090911e4c1c660f20990fa78b50c004 *2 $2 ip $9 127.0.0.1 "), "{text}");
         let bytes = render(true, |r| {
-            cluster_slots(r, &state, PreferredEndpoint::UnknownEndpoint)
+            cluster_slots(r, &state, PreferredEndpoint::UnknownEndpoint, 28)
         });
         let text = show(&bytes);
         assert!(text.starts_with("*3 *4 :0 :5460 *4 _ :30101 $40 d0f1b2232090911e4c1c660f20990fa78b50c004 %2 $2 ip $9 127.0.0.1 $8 hostname $13 host0.example "), "{text}");
     }
 
     #[test]
-    fn failed_replicas_leave_cluster_slots() {
-        let mut state = captured_state(NODES, &[]);
+    fn failed_or_unsynced_replicas_leave_cluster_slots() {
+        let mut state = captured_state(NODES, SYNCED);
         let replica = NodeId::parse(R0.as_bytes()).unwrap();
         state.node_mut(&replica).unwrap().flags.insert(Flags::FAIL);
-        let bytes = render(false, |r| cluster_slots(r, &state, PreferredEndpoint::Ip));
+        state
+            .node_mut(&NodeId::parse(R2.as_bytes()).unwrap())
+            .unwrap()
+            .repl_offset = 0;
+        let bytes = render(false, |r| {
+            cluster_slots(r, &state, PreferredEndpoint::Ip, 28)
+        });
         assert!(show(&bytes).starts_with("*3 *3 :0 :5460 *4 $9 127.0.0.1 :30101 "));
         assert!(!show(&bytes).contains(R0));
+        assert!(!show(&bytes).contains(R2));
+        assert!(show(&bytes).contains(R1));
     }
 
     #[test]
