@@ -192,7 +192,7 @@ fn check_assignments(
     start: usize,
     end: usize,
 ) -> Result<(), Refusal> {
-    for slot in start..=end {
+    for (slot, seen) in chosen.iter_mut().enumerate().take(end + 1).skip(start) {
         let owned = state.owner(slot).is_some();
         if del && !owned {
             return Err(format!("ERR Slot {slot} is already unassigned"));
@@ -200,7 +200,7 @@ fn check_assignments(
         if !del && owned {
             return Err(format!("ERR Slot {slot} is already busy"));
         }
-        if std::mem::replace(&mut chosen[slot], true) {
+        if std::mem::replace(seen, true) {
             return Err(format!("ERR Slot {slot} specified multiple times"));
         }
     }
