@@ -597,6 +597,8 @@ mod tests {
         replay("admin-pair", &mut state, &[13], 16, &bus);
     }
 
+    /// Messages as redis-server 7.0.15 answered them on a 3 masters + 3
+    /// replicas cluster (a master holding a key in slot 12182, a replica).
     #[test]
     fn replica_and_key_checks() {
         let conf = "78b2ef79ca7472779d1b8a837d71c8ebe56184e0 127.0.0.1:30111@40111 myself,master - 0 0 0 connected 5\n\
