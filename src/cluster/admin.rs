@@ -655,6 +655,42 @@ mod tests {
         assert!(todo.became_master_flush && state.me().is_master());
     }
 
+    /// redis-server 7.0.15 lets a replica ADDSLOTS (and lists the slot on
+    /// its own line) but refuses SETSLOT; a soft reset keeps the epochs.
+    #[test]
+    fn replica_may_addslots_but_not_setslot() {
+        let conf = "6bea588227df7fcf9469c8d933e5b40659e19195 127.0.0.1:30131@40131 myself,slave bbf1336eb39bad057b322dcec66293c506339c7a 0 0 0 connected\n\
+                    bbf1336eb39bad057b322dcec66293c506339c7a 127.0.0.1:30132@40132 master - 0 1796663868865 0 connected\n\
+                    vars currentEpoch 1 lastVoteEpoch 0\n";
+        let mut state = nodes_conf::parse(conf).unwrap();
+        state.me_mut().config_epoch = 1;
+        assert_eq!(
+            run(&mut state, "CLUSTER ADDSLOTS 5", &context()).0,
+            b"+OK\r\n"
+        );
+        assert_eq!(
+            crate::cluster::views::cluster_nodes(&state),
+            "6bea588227df7fcf9469c8d933e5b40659e19195 127.0.0.1:30131@40131 myself,slave bbf1336eb39bad057b322dcec66293c506339c7a 0 0 0 connected 5\n\
+             bbf1336eb39bad057b322dcec66293c506339c7a 127.0.0.1:30132@40132 master - 0 1796663868865 0 connected\n"
+        );
+        let (got, _) = run(&mut state, "CLUSTER SETSLOT 5 stable", &context());
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            "-ERR Please use SETSLOT only with masters.\r\n"
+        );
+        assert_eq!(
+            run(&mut state, "CLUSTER RESET SOFT", &context()).0,
+            b"+OK\r\n"
+        );
+        let (got, _) = run(&mut state, "CLUSTER SET-CONFIG-EPOCH 3", &context());
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            "-ERR Node config epoch is already non-zero\r\n"
+        );
+        let info = crate::cluster::views::cluster_info(&state);
+        assert!(info.contains("cluster_known_nodes:1\r\ncluster_size:0\r\ncluster_current_epoch:1\r\ncluster_my_epoch:1\r\n"), "{info}");
+    }
+
     #[test]
     fn importing_completion_bumps_the_epoch() {
         let mut state = ClusterState::new(NodeId::random());
