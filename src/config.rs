@@ -4,6 +4,7 @@
 //!
 //! Every parameter, with its default, is documented in `conf/ferrocache.yaml`.
 
+pub mod cluster;
 mod notify_events;
 pub(crate) mod replica;
 pub(crate) use notify_events::class as event_class;
@@ -111,6 +112,8 @@ pub struct Config {
     pub pidfile: String,
     /// The follower's parameters (replicaof, masterauth, replica-*).
     pub replica: ReplicaConfig,
+    /// Redis Cluster's parameters (cluster-*).
+    pub cluster: cluster::ClusterConfig,
 }
 
 /// The format of the start-up configuration file.
@@ -195,6 +198,7 @@ impl Default for Config {
             config_format: ConfigFormat::Yaml,
             pidfile: String::new(),
             replica: ReplicaConfig::default(),
+            cluster: cluster::ClusterConfig::default(),
         }
     }
 }
@@ -720,7 +724,6 @@ impl Config {
 /// `tls-port 6380` would leave a user believing the server replicates or
 /// encrypts. Each with the feature's name for the refusal.
 const NOT_BUILT_YET: &[(&str, &str)] = &[
-    ("cluster-enabled", "cluster mode"),
     ("tls-port", "TLS"),
     ("tls-replication", "TLS"),
     ("tls-cluster", "TLS"),
@@ -1139,33 +1142,6 @@ pub static INERT_PARAMS: &[Param] = &[
         }
     ),
     inert!(
-        "cluster-allow-pubsubshard-when-down",
-        true,
-        Inert::Bool(true)
-    ),
-    inert!("cluster-allow-reads-when-down", true, Inert::Bool(false)),
-    inert!("cluster-allow-replica-migration", true, Inert::Bool(true)),
-    inert!(
-        "cluster-announce-bus-port",
-        true,
-        Inert::Int {
-            default: 0,
-            min: 0,
-            max: 65535
-        }
-    ),
-    inert!("cluster-announce-hostname", true, Inert::Hostname),
-    inert!("cluster-announce-ip", true, Inert::Str("")),
-    inert!(
-        "cluster-announce-port",
-        true,
-        Inert::Int {
-            default: 0,
-            min: 0,
-            max: 65535
-        }
-    ),
-    inert!(
         "cluster-announce-tls-port",
         true,
         Inert::Int {
@@ -1174,65 +1150,6 @@ pub static INERT_PARAMS: &[Param] = &[
             max: 65535
         }
     ),
-    inert!("cluster-config-file", false, Inert::Str("nodes.conf")),
-    inert!("cluster-enabled", false, Inert::Bool(false)),
-    inert!(
-        "cluster-link-sendbuf-limit",
-        true,
-        Inert::Memory {
-            default: 0,
-            min: 0,
-            max: u64::MAX
-        }
-    ),
-    inert!(
-        "cluster-migration-barrier",
-        true,
-        Inert::Int {
-            default: 1,
-            min: 0,
-            max: i32::MAX as i64
-        }
-    ),
-    inert!(
-        "cluster-node-timeout",
-        true,
-        Inert::Int {
-            default: 15000,
-            min: 0,
-            max: i64::MAX
-        }
-    ),
-    inert!(
-        "cluster-port",
-        false,
-        Inert::Int {
-            default: 0,
-            min: 0,
-            max: 65535
-        }
-    ),
-    inert!(
-        "cluster-preferred-endpoint-type",
-        true,
-        Inert::Enum {
-            default: "ip",
-            options: &["ip", "hostname", "unknown-endpoint"]
-        }
-    ),
-    inert!("cluster-replica-no-failover", true, Inert::Bool(false)),
-    inert!(
-        "cluster-replica-validity-factor",
-        true,
-        Inert::Int {
-            default: 10,
-            min: 0,
-            max: i32::MAX as i64
-        }
-    ),
-    inert!("cluster-require-full-coverage", true, Inert::Bool(true)),
-    inert!("cluster-slave-no-failover" => "cluster-replica-no-failover", true, Inert::Bool(false)),
-    inert!("cluster-slave-validity-factor" => "cluster-replica-validity-factor", true, Inert::Int { default: 10, min: 0, max: i32::MAX as i64 }),
     inert!("crash-log-enabled", true, Inert::Bool(true)),
     inert!("crash-memcheck-enabled", true, Inert::Bool(true)),
     inert!("disable-thp", false, Inert::Bool(true)),
@@ -1548,6 +1465,7 @@ pub fn all_params() -> impl Iterator<Item = &'static Param> {
         .iter()
         .chain(replication::LEADER_PARAMS)
         .chain(replica::REPLICA_PARAMS)
+        .chain(cluster::CLUSTER_PARAMS)
         .chain(INERT_PARAMS)
 }
 

@@ -1,6 +1,7 @@
 //! ferrocache: a Redis-compatible in-memory data store.
 //!
 //! Module map (a command's path reads top to bottom):
+//! - `cluster`: Redis Cluster state, nodes.conf and CLUSTER views (not wired yet).
 //! - [`server`]: the event loop: one mio poll, its tokens (listeners, client
 //!   sockets, metrics port), timers, before-sleep writes, start-up loading.
 //! - [`resp`]: request parser (RESP multibulk + inline) and RESP2/RESP3 reply encoder.

@@ -1,7 +1,21 @@
-//! Redis Cluster support (issue 12): ferrocache nodes join one cluster with
-//! redis-server 7.0 nodes.
+//! Redis Cluster (wire-compatible with Redis 7.0; issue 12): ferrocache
+//! nodes join one cluster with redis-server 7.0 nodes.
 //!
-//! - [`bus`]: the cluster bus wire format (Redis 7.0 `clusterMsg`) — framing,
-//!   decoding and encoding of every message type.
+//! - [`bus`]: the cluster bus wire format (Redis 7.0 `clusterMsg`) —
+//!   framing, decoding and encoding of every message type.
+//! - [`state`], [`node`]: the state model (nodes, slots, epochs).
+//! - [`nodes_conf`]: its persistence in nodes.conf, Redis's format.
+//! - [`admin`]: the CLUSTER administration subcommands on the state.
+//! - [`views`]: CLUSTER NODES/SLOTS/SHARDS/INFO/LINKS as Redis prints them.
+//!
+//! Not wired to the event loop yet.
 
+// Until the loop and the CLUSTER command use these modules (issue 12).
+#![allow(dead_code)]
+
+pub(crate) mod admin;
 pub(crate) mod bus;
+pub(crate) mod node;
+pub(crate) mod nodes_conf;
+pub(crate) mod state;
+pub(crate) mod views;
