@@ -76,8 +76,12 @@ def data_dir(settings):
 
 
 def server_binary(settings):
-    """The server's path: a name with a slash is relative to the repository, else looked up on PATH."""
+    """The server's path: a name with a slash is relative to the repository
+    (target/... to $CARGO_TARGET_DIR when set), else looked up on PATH."""
     name = settings["bin"]
+    target_dir = os.environ.get("CARGO_TARGET_DIR")
+    if target_dir and name.startswith("target/"):
+        name = os.path.join(target_dir, name[len("target/"):])  # where cargo built it
     path = os.path.join(ROOT, name) if "/" in name else shutil.which(name)
     if not path or not os.access(path, os.X_OK):
         raise Failed(f"no server binary {name!r} (make release, or --bin redis-server)")
