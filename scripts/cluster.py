@@ -251,20 +251,39 @@ def start(settings):
     return nodes
 
 
-def migrate_slot(settings, conns, slot, source, target, ids, leaders):
-    """Move one slot and its keys from leader port `source` to `target`."""
+# Slots moved per pipelined round: a node saves nodes.conf (with fsync) once per
+# event-loop turn, not once per SETSLOT, when the commands arrive together.
+MIGRATE_BATCH = 256
+
+
+def pipeline(conn, commands):
+    """Send commands in one write; raise the first error reply."""
+    for reply in conn.call_many(commands):
+        if isinstance(reply, ReplyError):
+            raise reply
+
+
+def migrate_slots(settings, conns, slots, source, target, ids):
+    """Move slots and their keys from leader port `source` to `target`, as
+    redis-cli --cluster reshard does (SETSLOT IMPORTING on the target,
+    MIGRATING on the source, MIGRATE every key, SETSLOT NODE everywhere),
+    a batch of slots at a time."""
     src, dst = conns[source], conns[target]
-    dst.call("CLUSTER", "SETSLOT", slot, "IMPORTING", ids[source])
-    src.call("CLUSTER", "SETSLOT", slot, "MIGRATING", ids[target])
-    for _ in range(1_000_000):
-        keys = src.call("CLUSTER", "GETKEYSINSLOT", slot, 1000)
-        if not keys:
-            break
-        src.call("MIGRATE", settings["host"], target, "", 0, 10000, "KEYS", *keys)
-    else:
-        raise Failed(f"slot {slot} never emptied on port {source}")
-    for port in [target, source] + [p for p in leaders if p not in (source, target)]:
-        conns[port].call("CLUSTER", "SETSLOT", slot, "NODE", ids[target])
+    for start in range(0, len(slots), MIGRATE_BATCH):
+        batch = slots[start:start + MIGRATE_BATCH]
+        pipeline(dst, [("CLUSTER", "SETSLOT", s, "IMPORTING", ids[source]) for s in batch])
+        pipeline(src, [("CLUSTER", "SETSLOT", s, "MIGRATING", ids[target]) for s in batch])
+        for slot in batch:
+            for _ in range(1_000_000):
+                keys = src.call("CLUSTER", "GETKEYSINSLOT", slot, 1000)
+                if not keys:
+                    break
+                src.call("MIGRATE", settings["host"], target, "", 0, 10000, "KEYS", *keys)
+            else:
+                raise Failed(f"slot {slot} never emptied on port {source}")
+        # The target first, then the source, then every other leader.
+        for port in [target, source] + [p for p in conns if p not in (source, target)]:
+            pipeline(conns[port], [("CLUSTER", "SETSLOT", s, "NODE", ids[target]) for s in batch])
 
 
 def grow(settings, shards, empty):
@@ -277,6 +296,8 @@ def grow(settings, shards, empty):
     binary = server_binary(settings)
     host = settings["host"]
     nodes = layout(settings, shards)
+    if [n["port"] for n in nodes[:len(state["nodes"])]] != [n["port"] for n in state["nodes"]]:
+        raise Failed("grow with the settings the cluster was started with (same base port and replicas)")
     new = nodes[len(state["nodes"]):]
     deadline = began + settings["start-timeout"]
     spawn(binary, settings, new)
@@ -292,9 +313,7 @@ def grow(settings, shards, empty):
         conns = {p: Connection(host, p, timeout=15) for p in leaders.values()}
         try:
             for (source, target), slots in sorted(cluster_plan.moves(old, shards).items()):
-                for slot in slots:
-                    migrate_slot(settings, conns, slot, leaders[source], leaders[target],
-                                 ids, list(leaders.values()))
+                migrate_slots(settings, conns, slots, leaders[source], leaders[target], ids)
                 moved += len(slots)
         finally:
             for conn in conns.values():

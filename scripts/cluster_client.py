@@ -17,12 +17,28 @@ class Connection:
 
     def call(self, *args):
         """Send one command and read its reply."""
-        out = [b"*%d\r\n" % len(args)]
-        for arg in args:
-            data = arg if isinstance(arg, bytes) else str(arg).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+        reply = self.call_many([args])[0]
+        if isinstance(reply, ReplyError):
+            raise reply
+        return reply
+
+    def call_many(self, commands):
+        """Send several commands in one write (a pipeline) and return their
+        replies in order; an -error reply is returned as a ReplyError, not raised."""
+        out = []
+        for args in commands:
+            out.append(b"*%d\r\n" % len(args))
+            for arg in args:
+                data = arg if isinstance(arg, bytes) else str(arg).encode()
+                out.append(b"$%d\r\n%s\r\n" % (len(data), data))
         self.sock.sendall(b"".join(out))
-        return self._read()
+        replies = []
+        for _ in commands:
+            try:
+                replies.append(self._read())
+            except ReplyError as err:
+                replies.append(err)
+        return replies
 
     def _read(self):
         line = self.replies.readline()
