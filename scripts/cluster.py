@@ -110,6 +110,20 @@ def answers_ping(host, port):
         return False
 
 
+# The processes this run started, by port (to notice one that exits at once).
+RUNNING = {}
+
+
+def node_up(host, port, log):
+    """True once the node answers PING; fails at once if its process has exited."""
+    proc = RUNNING.get(port)
+    if proc is not None and proc.poll() is not None:
+        with open(log, errors="replace") as f:
+            tail = "".join(f.readlines()[-5:])
+        raise Failed(f"the node on port {port} exited ({proc.returncode}); {log} ends:\n{tail}")
+    return answers_ping(host, port)
+
+
 def spawn(binary, settings, nodes):
     """Start nodes in the background, each in its own folder; append to the pid list."""
     base = data_dir(settings)
@@ -122,6 +136,7 @@ def spawn(binary, settings, nodes):
                                         stdin=subprocess.DEVNULL, stdout=log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
             node["pid"] = proc.pid
+            RUNNING[node["port"]] = proc
             pids.write(f"{node['port']} {proc.pid}\n")
 
 
@@ -210,6 +225,29 @@ def load_state(settings):
         return json.load(f)
 
 
+def form(settings, nodes, deadline):
+    """Make a cluster of freshly started nodes: wait for PING, MEET, slots,
+    replicas, agreement. Returns (nodes, {port: node id})."""
+    host, shards = settings["host"], settings["shards"]
+    base = data_dir(settings)
+    for node in nodes:
+        log = os.path.join(base, str(node["port"]), "node.log")
+        wait_until(lambda: node_up(host, node["port"], log), deadline,
+                   f"port {node['port']} to answer PING (see {log})")
+    # Distinct config epochs up front, as redis-cli --cluster create does, so
+    # the leaders need no epoch-collision rounds before they agree.
+    for epoch, node in enumerate(nodes, 1):
+        call(host, node["port"], "CLUSTER", "SET-CONFIG-EPOCH", epoch)
+    ids = node_ids(settings, nodes)
+    for node, ranges in zip([n for n in nodes if n["role"] == "leader"], cluster_plan.plan(shards)):
+        call(host, node["port"], "CLUSTER", "ADDSLOTSRANGE", *[x for r in ranges for x in r])
+    join(settings, nodes, nodes, deadline)
+    replicate(settings, nodes, nodes, ids)
+    wait_until(lambda: cluster_agrees(settings, nodes, ids), deadline,
+               "cluster_state:ok and one CLUSTER NODES view on every node")
+    return nodes, ids
+
+
 def start(settings):
     """Start a fresh cluster of settings['shards'] shards; returns its nodes."""
     began = time.monotonic()
@@ -225,20 +263,11 @@ def start(settings):
         shutil.rmtree(base)
     os.makedirs(base)
     spawn(binary, settings, nodes)
-    for node in nodes:
-        wait_until(lambda: answers_ping(host, node["port"]), deadline,
-                   f"port {node['port']} to answer PING (see {base}/{node['port']}/node.log)")
-    # Distinct config epochs up front, as redis-cli --cluster create does, so
-    # the leaders need no epoch-collision rounds before they agree.
-    for epoch, node in enumerate(nodes, 1):
-        call(host, node["port"], "CLUSTER", "SET-CONFIG-EPOCH", epoch)
-    ids = node_ids(settings, nodes)
-    for node, ranges in zip([n for n in nodes if n["role"] == "leader"], cluster_plan.plan(shards)):
-        call(host, node["port"], "CLUSTER", "ADDSLOTSRANGE", *[x for r in ranges for x in r])
-    join(settings, nodes, nodes, deadline)
-    replicate(settings, nodes, nodes, ids)
-    wait_until(lambda: cluster_agrees(settings, nodes, ids), deadline,
-               "cluster_state:ok and one CLUSTER NODES view on every node")
+    try:
+        nodes, ids = form(settings, nodes, deadline)
+    except (Failed, OSError, ReplyError, KeyboardInterrupt):
+        stop(settings)  # nothing half-made stays running; the logs stay
+        raise
     save_state(settings, shards, nodes, ids)
     first = nodes[0]["port"]
     print(f"cluster of {shards} shards x {settings['replicas'] + 1} nodes "
@@ -302,7 +331,8 @@ def grow(settings, shards, empty):
     deadline = began + settings["start-timeout"]
     spawn(binary, settings, new)
     for node in new:
-        wait_until(lambda: answers_ping(host, node["port"]), deadline, f"port {node['port']} to answer PING")
+        log = os.path.join(data_dir(settings), str(node["port"]), "node.log")
+        wait_until(lambda: node_up(host, node["port"], log), deadline, f"port {node['port']} to answer PING")
     ids = {n["port"]: n["id"] for n in state["nodes"]}
     ids.update(node_ids(settings, new))
     join(settings, nodes, new, deadline)
