@@ -391,6 +391,10 @@ def stop(settings):
         for port, pid in pids:
             if is_our_node(pid, port):
                 os.kill(pid, signal.SIGKILL)
+    for port, _ in pids:
+        proc = RUNNING.pop(port, None)
+        if proc is not None:
+            proc.wait(timeout=5)  # started by this run: reap it
     os.unlink(os.path.join(data_dir(settings), "pids"))
     print(f"stopped {len(pids)} nodes")
 
