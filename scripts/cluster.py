@@ -194,11 +194,16 @@ def cluster_agrees(settings, nodes, ids):
 
 
 def join(settings, nodes, new, deadline):
-    """MEET the `new` nodes (all of `nodes` when starting) and wait until all know all."""
-    host, first = settings["host"], nodes[0]["port"]
+    """MEET the `new` nodes (all of `nodes` when starting) and wait until all know all.
+    Every pair meets directly, so no node waits for gossip to learn of another."""
+    host = settings["host"]
+    met = set()
     for node in new:
-        if node["port"] != first:
-            call(host, first, "CLUSTER", "MEET", host, node["port"])
+        for other in nodes:
+            pair = frozenset((node["port"], other["port"]))
+            if len(pair) == 2 and pair not in met:
+                met.add(pair)
+                call(host, node["port"], "CLUSTER", "MEET", host, other["port"])
     wait_until(lambda: everyone_knows_everyone(settings, nodes), deadline, "every node to know every other")
 
 
