@@ -253,6 +253,19 @@ def form(settings, nodes, deadline):
     return nodes, ids
 
 
+def clear_data_dir(base):
+    """Create `base`, or empty it of what an earlier cluster left: the node
+    folders (named by port), pids and cluster.json. Nothing else is removed,
+    so a mistyped --data-dir cannot wipe unrelated files."""
+    os.makedirs(base, exist_ok=True)
+    for name in os.listdir(base):
+        path = os.path.join(base, name)
+        if name.isdigit() and os.path.isdir(path):
+            shutil.rmtree(path)
+        elif name in ("pids", "cluster.json"):
+            os.unlink(path)
+
+
 def start(settings):
     """Start a fresh cluster of settings['shards'] shards; returns its nodes."""
     began = time.monotonic()
@@ -264,9 +277,7 @@ def start(settings):
     if busy:
         raise Failed(f"ports {busy} already answer PING: `cluster.py stop` first")
     base = data_dir(settings)
-    if os.path.isdir(base):
-        shutil.rmtree(base)
-    os.makedirs(base)
+    clear_data_dir(base)
     spawn(binary, settings, nodes)
     try:
         nodes, ids = form(settings, nodes, deadline)
