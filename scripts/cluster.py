@@ -353,6 +353,10 @@ def grow(settings, shards, empty):
     ids.update(node_ids(settings, new))
     join(settings, nodes, new, deadline)
     replicate(settings, nodes, new, ids)
+    # A new leader reports cluster_state:fail for its first 2 s (Redis's
+    # CLUSTER_WRITABLE_DELAY) and refuses MIGRATE's RESTORE until then.
+    wait_until(lambda: cluster_agrees(settings, nodes, ids), deadline,
+               "the new nodes to join (cluster_state:ok everywhere)")
     leaders = {n["shard"]: n["port"] for n in nodes if n["role"] == "leader"}
     moved = 0
     if not empty:
