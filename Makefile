@@ -105,3 +105,17 @@ difftest: release deps
 	DIFFTEST_SEED=$(if $(SEED),$(SEED),$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')) \
 	DIFFTEST_COMMANDS=$(N) DIFFTEST_CLIENTS=$(CLIENTS) \
 		$(CARGO) test --release --test difftest -- --nocapture
+
+# A local Redis Cluster: conf/cluster.yaml's shards and replicas (3 x 2 nodes on
+# 7000..7005), slots from scripts/cluster_plan.py, data and logs in .cluster/.
+# CLUSTER_ARGS overrides the file: make cluster CLUSTER_ARGS="--bin redis-server --shards 4".
+CLUSTER_ARGS ?=
+.PHONY: cluster cluster-stop cluster-status
+cluster: release
+	python3 scripts/cluster.py start $(CLUSTER_ARGS)
+
+cluster-stop:
+	python3 scripts/cluster.py stop $(CLUSTER_ARGS)
+
+cluster-status:
+	python3 scripts/cluster.py status $(CLUSTER_ARGS)
