@@ -41,7 +41,7 @@ deps:
 	fi
 
 test: deps
-	python3 -m unittest scripts/test_bench.py
+	python3 -m unittest scripts/test_bench.py scripts/test_cluster.py scripts/test_cluster_live.py
 	$(CARGO) test --all-targets -- --test-threads=2
 
 lint:
