@@ -371,3 +371,44 @@ fn deletions_are_propagated_and_notified() {
     });
     assert_eq!(text(r.cmd(&["EXISTS", "copied"])), ":1\r\n");
 }
+
+#[test]
+fn a_key_written_during_its_migration_stays_and_unblock_cannot_cut_in() {
+    let target = Node::Redis(Reference::start_args(&[]));
+    let proxy = Proxy::start(target.port());
+    let source = Server::start(&[]);
+    let mut s = Raw::connect(source.port);
+    s.cmd(&["SET", "changed", "old"]);
+    s.cmd(&["SET", "same", "v"]);
+    let id = text(s.cmd(&["CLIENT", "ID"]))[1..].trim().to_string();
+    proxy.block();
+    let port = proxy.port.to_string();
+    s.send(&support::frame(&[
+        b"MIGRATE",
+        b"127.0.0.1",
+        port.as_bytes(),
+        b"",
+        b"0",
+        b"5000",
+        b"KEYS",
+        b"changed",
+        b"same",
+    ]));
+    let mut other = Raw::connect(source.port);
+    support::wait_until("MIGRATE is in flight", || {
+        proxy.connections() == 1
+            && text(other.cmd(&["INFO", "stats"])).contains("migrate_cached_sockets:1")
+    });
+    assert_eq!(text(other.cmd(&["SET", "changed", "new"])), "+OK\r\n");
+    // As for a client that is not blocked (Redis runs MIGRATE to its end).
+    assert_eq!(text(other.cmd(&["CLIENT", "UNBLOCK", &id])), ":0\r\n");
+    proxy.unblock();
+    assert_eq!(text(s.reply()), "+OK\r\n");
+    assert_eq!(text(s.cmd(&["GET", "changed"])), "$3\r\nnew\r\n");
+    assert_eq!(text(s.cmd(&["EXISTS", "same"])), ":0\r\n");
+    let mut t = target.raw();
+    assert_eq!(
+        text(t.cmd(&["MGET", "changed", "same"])),
+        "*2\r\n$3\r\nold\r\n$1\r\nv\r\n"
+    );
+}

@@ -230,6 +230,15 @@ impl Migrations {
         self.links.len()
     }
 
+    /// True while client `key` (with `id`) waits for a MIGRATE job.
+    pub fn serves(&self, key: usize, id: u64) -> bool {
+        let ours = |j: &Job| j.client == key && j.client_id == id;
+        self.pending.iter().any(ours)
+            || self.links.iter().any(|(_, l)| {
+                l.run.as_ref().is_some_and(|r| ours(&r.job)) || l.queue.iter().any(ours)
+            })
+    }
+
     /// The earliest stall deadline, for the loop's poll timeout.
     pub fn next_deadline(&self) -> Option<Instant> {
         self.links
