@@ -220,6 +220,9 @@ fn unreachable_targets_reply_ioerr_as_redis() {
         got,
         "-IOERR error or timeout writing to target instance\r\n"
     );
+    // A timeout too long for the clock changes nothing.
+    let (want, got) = both_sources(closed, "9223372036854775807", &[]);
+    assert_eq!(got, want);
     // A host that does not resolve.
     let mut replies = Vec::new();
     for redis in [true, false] {

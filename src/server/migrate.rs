@@ -13,7 +13,9 @@
 use super::tokens::MIGRATE_TOKEN_BASE;
 use super::Server;
 use crate::commands::{dispatch, Ctx};
-use crate::state::migrations::{Finished, Job, Link, Run, Verdict, CACHE_CAPACITY, CACHE_TTL};
+use crate::state::migrations::{
+    stall_deadline, Finished, Job, Link, Run, Verdict, CACHE_CAPACITY, CACHE_TTL,
+};
 use mio::net::TcpStream;
 use mio::{Interest, Token};
 use std::collections::VecDeque;
@@ -293,7 +295,7 @@ fn move_bytes(stream: &mut TcpStream, run: &mut Run) -> Result<(), Failure> {
             Ok(0) => return Err(write_error),
             Ok(n) => {
                 run.written += n;
-                run.deadline = Instant::now() + run.job.timeout;
+                run.deadline = stall_deadline(Instant::now(), run.job.timeout);
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -307,7 +309,7 @@ fn move_bytes(stream: &mut TcpStream, run: &mut Run) -> Result<(), Failure> {
             Ok(n) => {
                 run.input.extend_from_slice(&buf[..n]);
                 run.take_lines();
-                run.deadline = Instant::now() + run.job.timeout;
+                run.deadline = stall_deadline(Instant::now(), run.job.timeout);
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

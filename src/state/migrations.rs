@@ -98,7 +98,7 @@ impl Run {
         Run {
             sent_auth: job.auth.is_some(),
             sent_select,
-            deadline: now + job.timeout,
+            deadline: stall_deadline(now, job.timeout),
             out,
             written: 0,
             input: Vec::new(),
@@ -161,6 +161,13 @@ impl Run {
             verdict,
         }
     }
+}
+
+/// When a stall that starts `now` times out (a timeout too long for the
+/// clock means a century).
+pub fn stall_deadline(now: Instant, timeout: Duration) -> Instant {
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400))
 }
 
 /// The commands sent for `job`, pipelined.
