@@ -415,3 +415,63 @@ fn a_key_written_during_its_migration_stays_and_unblock_cannot_cut_in() {
         "*2\r\n$3\r\nold\r\n$1\r\nv\r\n"
     );
 }
+
+#[test]
+fn pipelined_migrates_a_client_gone_meanwhile_and_exec() {
+    let target = Node::start(false, &[]);
+    let proxy = Proxy::start(target.port());
+    let source = Server::start(&[]);
+    let port = proxy.port.to_string();
+    let migrate = |key: &str| {
+        let args: Vec<&[u8]> = vec![
+            b"MIGRATE",
+            b"127.0.0.1",
+            port.as_bytes(),
+            key.as_bytes(),
+            b"0",
+            b"5000",
+        ];
+        support::frame(&args)
+    };
+    // Two MIGRATEs in one write: each runs once the one before is over.
+    let mut s = Raw::connect(source.port);
+    for key in ["a", "b", "gone"] {
+        s.cmd(&["SET", key, "v"]);
+    }
+    let mut both = migrate("a");
+    both.extend_from_slice(&migrate("b"));
+    s.send(&both);
+    assert_eq!(text(s.reply()), "+OK\r\n");
+    assert_eq!(text(s.reply()), "+OK\r\n");
+    assert_eq!(text(s.cmd(&["EXISTS", "a", "b"])), ":0\r\n");
+
+    // The caller leaves while its target stalls: the server carries on,
+    // and the key stays (nobody is told it moved).
+    proxy.block();
+    let mut leaver = Raw::connect(source.port);
+    leaver.send(&migrate("gone"));
+    support::wait_until("the migration is in flight", || {
+        text(s.cmd(&["INFO", "clients"])).contains("blocked_clients:1")
+    });
+    drop(leaver);
+    support::wait_until("the caller is gone", || {
+        text(s.cmd(&["INFO", "clients"])).contains("connected_clients:1")
+    });
+    proxy.unblock();
+    let mut t = target.raw();
+    support::wait_until("the target got the key", || {
+        text(t.cmd(&["EXISTS", "gone"])) == ":1\r\n"
+    });
+    assert_eq!(text(s.cmd(&["PING"])), "+PONG\r\n");
+    assert_eq!(text(s.cmd(&["EXISTS", "gone"])), ":1\r\n");
+
+    // Inside a transaction MIGRATE cannot wait for its target (a difference
+    // from Redis, documented): its error; a missing key is still NOKEY.
+    s.cmd(&["MULTI"]);
+    s.cmd(&["MIGRATE", "127.0.0.1", &port, "gone", "0", "1000"]);
+    s.cmd(&["MIGRATE", "127.0.0.1", &port, "nothing", "0", "1000"]);
+    assert_eq!(
+        text(s.cmd(&["EXEC"])),
+        "*2\r\n-ERR MIGRATE is not supported inside MULTI/EXEC\r\n+NOKEY\r\n"
+    );
+}
