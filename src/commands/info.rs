@@ -266,7 +266,7 @@ fn stats_section(t: &mut String, s: &crate::state::ServerState, store: &crate::s
         ),
         ("latest_fork_usec", "0".into()),
         ("total_forks", "0".into()),
-        ("migrate_cached_sockets", "0".into()),
+        ("migrate_cached_sockets", s.migrations.cached().to_string()),
         ("slave_expires_tracked_keys", "0".into()),
         ("active_defrag_hits", "0".into()),
         ("active_defrag_misses", "0".into()),

@@ -26,6 +26,7 @@ pub mod keys;
 pub mod latency;
 pub mod lists;
 pub mod memory;
+pub mod migrate;
 pub mod persistence;
 pub mod pubsub;
 pub mod replicaof;
@@ -263,6 +264,7 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     keys::COMMANDS,
     sort::COMMANDS,
     dump::COMMANDS,
+    migrate::COMMANDS,
     bitmaps::COMMANDS,
     hyperloglog::COMMANDS,
     lists::COMMANDS,

@@ -15,6 +15,8 @@ impl Server {
             self.follower_cron();
         }
         self.replication_before_sleep();
+        // MIGRATEs the commands just queued connect or send now.
+        self.start_pending_migrations();
         for key in std::mem::take(&mut self.state.wrote_to) {
             self.queue_write(key);
         }

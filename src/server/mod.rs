@@ -14,6 +14,7 @@ mod leader_link;
 mod listeners;
 mod loading;
 mod metrics_port;
+mod migrate;
 mod replicas;
 mod tokens;
 
@@ -35,7 +36,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokens::{
-    HTTP_TOKEN_BASE, LEADER_LINK_TOKEN, LISTENER_TOKEN_BASE, METRICS_LISTENER_BASE, WAKER_TOKEN,
+    HTTP_TOKEN_BASE, LEADER_LINK_TOKEN, LISTENER_TOKEN_BASE, METRICS_LISTENER_BASE,
+    MIGRATE_TOKEN_BASE, WAKER_TOKEN,
 };
 
 /// The running server.
@@ -126,6 +128,7 @@ impl Server {
             let wake_at = [
                 self.state.blocking.next_deadline(),
                 self.state.pause.deadline(),
+                self.state.migrations.next_deadline(),
             ]
             .into_iter()
             .flatten()
@@ -155,6 +158,9 @@ impl Server {
             self.handle_events(&events);
             if !self.state.blocking.is_empty() {
                 self.time_out_blocked_clients();
+            }
+            if !self.state.migrations.links.is_empty() {
+                self.time_out_migrations();
             }
             self.end_pause();
             if Instant::now() >= next_cron {
@@ -209,6 +215,10 @@ impl Server {
             }
             if token >= HTTP_TOKEN_BASE {
                 self.handle_http(token - HTTP_TOKEN_BASE);
+                continue;
+            }
+            if token >= MIGRATE_TOKEN_BASE {
+                self.handle_migrate_event(token - MIGRATE_TOKEN_BASE);
                 continue;
             }
             let closing = event.is_read_closed() || event.is_error();

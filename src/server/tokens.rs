@@ -3,11 +3,16 @@
 //!
 //! - `0 ..`: clients, by slab key (a follower's master link included once
 //!   the handshake is over).
+//! - `MIGRATE_TOKEN_BASE ..`: MIGRATE's cached connections to its targets,
+//!   by link slab key (at most `state::migrations::CACHE_CAPACITY` cached,
+//!   plus those of jobs queued beyond it).
 //! - `HTTP_TOKEN_BASE ..`: metrics HTTP connections.
 //! - `WAKER_TOKEN`, `LEADER_LINK_TOKEN`: one each, just below the listeners.
 //! - `LISTENER_TOKEN_BASE ..`: data-port listeners; `METRICS_LISTENER_BASE ..`:
 //!   metrics-port listeners (at most 32 addresses each).
 
+/// MIGRATE's outbound connections (`server::migrate`).
+pub(super) const MIGRATE_TOKEN_BASE: usize = usize::MAX / 4;
 pub(super) const HTTP_TOKEN_BASE: usize = usize::MAX / 2;
 /// The loop's one `mio::Waker`: background threads (a diskless full sync)
 /// wake the loop with it; the work is found before sleeping.

@@ -227,6 +227,11 @@ impl super::ServerState {
         let Some(client) = clients.get_mut(key) else {
             return false;
         };
+        // A MIGRATE in flight is not a blocking command to Redis (it
+        // blocks the whole server instead): nothing releases it.
+        if self.migrations.serves(key, client.id) {
+            return false;
+        }
         let Some(on) = client.blocked.take() else {
             return false;
         };

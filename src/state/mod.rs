@@ -12,6 +12,7 @@ mod client;
 mod client_kind;
 mod instant;
 mod latency;
+pub(crate) mod migrations;
 mod pause;
 pub(crate) mod persist;
 pub(crate) mod propagate;

@@ -93,6 +93,8 @@ pub struct ServerState {
     pub watches: super::watch::Watches,
     /// Clients blocked on keys.
     pub blocking: super::blocking::Blocking,
+    /// MIGRATEs in progress and the cached connections to their targets.
+    pub migrations: super::migrations::Migrations,
     /// CLIENT PAUSE in effect and the clients it holds.
     pub pause: super::Pause,
     /// Clients released from blocking without being served (timeout,
@@ -186,6 +188,7 @@ impl ServerState {
             monitors: Vec::new(),
             evictor: Evictor::default(),
             blocking: Default::default(),
+            migrations: Default::default(),
             unblocked: Vec::new(),
             pause: Default::default(),
             watches: Default::default(),
