@@ -86,3 +86,64 @@ impl Drop for ReproOnPanic {
         }
     }
 }
+
+/// Runs a seeded, time-bounded fuzz test: cases from `first_seed` until
+/// `seconds` pass, each on a fresh [`Rng`] from its seed (the next seed is
+/// drawn from the case's own generator, so each case reproduces alone from
+/// `{var}={seed}`). `case` returns how many input bytes it fed. The cases
+/// run on a worker that reports each seed before it starts: a case silent
+/// for `stall` is stuck in a loop that cannot be stopped, so the seed that
+/// reproduces it is printed past the test's output capture and the process
+/// aborts. Returns the number of cases and of input bytes.
+pub fn fuzz_for<F>(
+    name: &'static str,
+    var: &'static str,
+    first_seed: u64,
+    seconds: f64,
+    stall: std::time::Duration,
+    case: F,
+) -> (u64, usize)
+where
+    F: Fn(&mut Rng) -> usize + Send + 'static,
+{
+    use std::io::Write;
+    use std::sync::mpsc::{self, RecvTimeoutError};
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let (beat, beats) = mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let (mut seed, mut cases, mut bytes) = (first_seed, 0u64, 0usize);
+        while Instant::now() < deadline {
+            let _ = beat.send(seed);
+            let _repro = ReproOnPanic {
+                var,
+                seed,
+                what: "this case as the first one",
+            };
+            let mut rng = Rng::seeded(seed);
+            bytes += case(&mut rng);
+            cases += 1;
+            seed = rng.next();
+        }
+        (cases, bytes)
+    });
+    let mut current = first_seed;
+    loop {
+        match beats.recv_timeout(stall) {
+            Ok(seed) => current = seed,
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => {
+                let msg = format!(
+                    "{name}: a case made no progress for {stall:?}; reproduce: {var}={current:#x}\n"
+                );
+                let _ = std::io::stderr().write_all(msg.as_bytes());
+                std::process::abort();
+            }
+        }
+    }
+    let (cases, bytes) = worker
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+    eprintln!("{name}: {cases} cases, {bytes} bytes in {seconds}s");
+    (cases, bytes)
+}

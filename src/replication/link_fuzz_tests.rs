@@ -13,9 +13,7 @@
 
 use super::*;
 use crate::replication::replid::new_replid;
-use crate::test_rng::{seed_from_env, ReproOnPanic, Rng};
-use std::io::Write;
-use std::sync::mpsc::{self, RecvTimeoutError};
+use crate::test_rng::{fuzz_for, seed_from_env, Rng};
 use std::time::{Duration, Instant};
 
 const SEED_VAR: &str = "LINK_FUZZ_SEED";
@@ -295,46 +293,15 @@ fn run_case(rng: &mut Rng) -> usize {
 #[test]
 fn seeded_link_fuzz() {
     let seconds = std::env::var("LINK_FUZZ_SECONDS").map_or(1.0, |s| s.parse().unwrap());
-    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let first_seed = seed_from_env(SEED_VAR, DEFAULT_SEED);
-    // A worker runs the cases and reports each seed before it starts: an
-    // engine call that never returns shows up here as silence.
-    let (beat, beats) = mpsc::channel();
-    let worker = std::thread::spawn(move || {
-        let (mut seed, mut cases, mut bytes) = (first_seed, 0u64, 0usize);
-        while Instant::now() < deadline {
-            let _ = beat.send(seed);
-            let _repro = ReproOnPanic {
-                var: SEED_VAR,
-                seed,
-                what: "this link case as the first one",
-            };
-            let mut rng = Rng::seeded(seed);
-            bytes += run_case(&mut rng);
-            cases += 1;
-            seed = rng.next();
-        }
-        (cases, bytes)
-    });
-    let mut current = first_seed;
-    loop {
-        match beats.recv_timeout(STALL) {
-            Ok(seed) => current = seed,
-            Err(RecvTimeoutError::Disconnected) => break,
-            Err(RecvTimeoutError::Timeout) => {
-                let msg = format!(
-                    "seeded_link_fuzz: a link call made no progress for {STALL:?}; \
-                     reproduce: {SEED_VAR}={current:#x}\n"
-                );
-                let _ = std::io::stderr().write_all(msg.as_bytes());
-                std::process::abort();
-            }
-        }
-    }
-    let (cases, bytes) = worker
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e));
-    eprintln!("seeded_link_fuzz: {cases} cases, {bytes} bytes in {seconds}s");
+    let (cases, _) = fuzz_for(
+        "seeded_link_fuzz",
+        SEED_VAR,
+        first_seed,
+        seconds,
+        STALL,
+        run_case,
+    );
     assert!(cases > 100, "too few cases ran: {cases}");
 }
 

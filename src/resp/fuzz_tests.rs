@@ -8,10 +8,8 @@
 use super::check::check_input;
 use super::fuzz_input::input;
 use super::parser::Limits;
-use crate::test_rng::{seed_from_env, ReproOnPanic, Rng};
-use std::io::Write;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use crate::test_rng::{fuzz_for, seed_from_env, Rng};
+use std::time::Duration;
 
 const SEED_VAR: &str = "FERRO_FUZZ_SEED";
 const DEFAULT_SEED: u64 = 0xF3E2_0C4C_5EED_0009;
@@ -23,57 +21,20 @@ const EVERY_CUT_UP_TO: usize = 48;
 #[test]
 fn seeded_parser_fuzz() {
     let seconds = std::env::var("FERRO_FUZZ_SECONDS").map_or(2.0, |s| s.parse().unwrap());
-    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let first_seed = seed_from_env(SEED_VAR, DEFAULT_SEED);
-    // The cases run on a worker that reports each case's seed before it
-    // starts: a parser loop that never ends shows up here as silence.
-    let (beat, beats) = mpsc::channel();
-    let worker = std::thread::spawn(move || run_cases(first_seed, deadline, beat));
-    let mut current = first_seed;
-    loop {
-        match beats.recv_timeout(STALL) {
-            Ok(seed) => current = seed,
-            Err(RecvTimeoutError::Disconnected) => break,
-            Err(RecvTimeoutError::Timeout) => {
-                // The stuck thread cannot be stopped (and may be eating
-                // memory): say which case it is, bypassing the test's
-                // output capture, and end the test process.
-                let msg = format!(
-                    "seeded_parser_fuzz: a parser call made no progress for {STALL:?}; \
-                     reproduce: {SEED_VAR}={current:#x}\n"
-                );
-                let _ = std::io::stderr().write_all(msg.as_bytes());
-                std::process::abort();
-            }
-        }
-    }
-    let (cases, bytes) = worker
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e));
-    eprintln!("seeded_parser_fuzz: {cases} cases, {bytes} bytes in {seconds}s");
+    let (cases, _) = fuzz_for(
+        "seeded_parser_fuzz",
+        SEED_VAR,
+        first_seed,
+        seconds,
+        STALL,
+        |rng| {
+            let data = input(rng);
+            check_cuts(rng, &data, &Limits::default());
+            data.len()
+        },
+    );
     assert!(cases > 100, "too few cases ran: {cases}");
-}
-
-/// Runs cases from `seed` until `deadline`, sending each case's seed on
-/// `beat` first; returns how many cases and input bytes ran.
-fn run_cases(mut seed: u64, deadline: Instant, beat: mpsc::Sender<u64>) -> (u64, usize) {
-    let limits = Limits::default();
-    let (mut cases, mut bytes) = (0, 0);
-    while Instant::now() < deadline {
-        let _ = beat.send(seed);
-        let _repro = ReproOnPanic {
-            var: SEED_VAR,
-            seed,
-            what: "this parser case as the first one",
-        };
-        let mut rng = Rng::seeded(seed);
-        let data = input(&mut rng);
-        check_cuts(&mut rng, &data, &limits);
-        bytes += data.len();
-        cases += 1;
-        seed = rng.next(); // the next case's seed: each case reproduces alone
-    }
-    (cases, bytes)
 }
 
 /// Every byte value before, inside and after a command, unquoted and in
