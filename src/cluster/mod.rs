@@ -7,15 +7,20 @@
 //! - [`nodes_conf`]: its persistence in nodes.conf, Redis's format.
 //! - [`admin`]: the CLUSTER administration subcommands on the state.
 //! - [`views`]: CLUSTER NODES/SLOTS/SHARDS/INFO/LINKS as Redis prints them.
+//! - [`boot`]: nodes.conf loaded or created at start-up.
+//! - [`upkeep`]: cluster_state re-evaluated from the loop.
 //!
-//! Not wired to the event loop yet.
+//! The CLUSTER command is `commands::cluster`; the bus is not wired to the
+//! event loop yet.
 
 // Until the loop and the CLUSTER command use these modules (issue 12).
 #![allow(dead_code)]
 
 pub(crate) mod admin;
+pub(crate) mod boot;
 pub(crate) mod bus;
 pub(crate) mod node;
 pub(crate) mod nodes_conf;
 pub(crate) mod state;
+pub(crate) mod upkeep;
 pub(crate) mod views;

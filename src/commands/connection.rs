@@ -242,6 +242,10 @@ fn select(ctx: &mut Ctx, argv: Argv) {
     let Some(n) = args::int(ctx.out, argv.get(1)) else {
         return;
     };
+    if ctx.server.cluster.is_some() && n != 0 {
+        ctx.out.error("ERR SELECT is not allowed in cluster mode");
+        return;
+    }
     if n < 0 || n as usize >= ctx.store.dbs.len() {
         ctx.out.error(errors::DB_INDEX);
         return;

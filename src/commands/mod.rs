@@ -9,6 +9,7 @@ pub mod args;
 pub mod bitmaps;
 pub mod blocking;
 pub mod client;
+pub mod cluster;
 pub mod command;
 pub mod command_meta;
 pub mod config;
@@ -276,5 +277,6 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     transactions::COMMANDS,
     pubsub::COMMANDS,
     replicaof::COMMANDS,
+    cluster::COMMANDS,
     replication::COMMANDS,
 ];

@@ -15,6 +15,7 @@ impl Server {
         self.follower_cron();
         self.state.persistence_cron(&self.store);
         self.replication_cron();
+        self.state.refresh_cluster_state();
         let cfg = &self.state.config;
         let hz = cfg.hz.max(1) as u64;
         // Like Redis: 25% of each timer period on active expiry, +2% per effort step.

@@ -87,7 +87,13 @@ impl Server {
         let store = Store::new(config.databases);
         let waker = mio::Waker::new(poll.registry(), mio::Token(WAKER_TOKEN))
             .map_err(|e| format!("cannot create the loop's waker: {e}"))?;
+        let cluster = if config.cluster.enabled {
+            Some(crate::cluster::boot::load_or_create(&config, port)?)
+        } else {
+            None
+        };
         let mut state = ServerState::new(config, port, registry().specs.len());
+        state.cluster = cluster;
         state.leader.waker = Some(Arc::new(waker));
         state
             .follower

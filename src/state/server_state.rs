@@ -110,6 +110,11 @@ pub struct ServerState {
     /// The current eviction episode: (when it started, when a write last
     /// found memory over maxmemory); None when there is none.
     pub eviction: Option<(Instant, Instant)>,
+    /// The cluster state when cluster-enabled is yes (None otherwise).
+    pub(crate) cluster: Option<crate::cluster::state::ClusterState>,
+    /// When cluster_state was first evaluated (unix ms; 0: not yet), for
+    /// Redis's writable delay (`cluster::upkeep`).
+    pub(crate) cluster_first_refresh_ms: u64,
 }
 
 /// The parser's limits for clients that have not authenticated and for
@@ -206,6 +211,8 @@ impl ServerState {
             startup_memory: used_memory(),
             instantaneous: super::Instantaneous::new(Instant::now()),
             eviction: None,
+            cluster: None,
+            cluster_first_refresh_ms: 0,
         }
     }
 
