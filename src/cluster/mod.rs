@@ -9,6 +9,7 @@
 //! - [`views`]: CLUSTER NODES/SLOTS/SHARDS/INFO/LINKS as Redis prints them.
 //! - [`boot`]: nodes.conf loaded or created at start-up.
 //! - [`upkeep`]: cluster_state re-evaluated from the loop.
+//! - [`routing`]: which node serves a command (MOVED, ASK...).
 //!
 //! The CLUSTER command is `commands::cluster`; the bus is not wired to the
 //! event loop yet.
@@ -21,6 +22,7 @@ pub(crate) mod boot;
 pub(crate) mod bus;
 pub(crate) mod node;
 pub(crate) mod nodes_conf;
+pub(crate) mod routing;
 pub(crate) mod state;
 pub(crate) mod upkeep;
 pub(crate) mod views;

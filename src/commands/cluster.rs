@@ -13,7 +13,66 @@ use crate::command;
 use crate::resp::Argv;
 
 /// The cluster commands.
-pub static COMMANDS: &[CommandSpec] = &[CLUSTER];
+pub static COMMANDS: &[CommandSpec] = &[
+    CLUSTER,
+    command!(
+        "asking",
+        1,
+        FAST,
+        (0, 0, 0),
+        "cluster",
+        "Signals that a cluster client is following an -ASK redirect.",
+        "3.0.0",
+        asking
+    ),
+    command!(
+        "readonly",
+        1,
+        FAST | LOADING | STALE,
+        (0, 0, 0),
+        "cluster",
+        "Enables read-only queries for a connection to a Redis Cluster replica node.",
+        "3.0.0",
+        readonly
+    ),
+    command!(
+        "readwrite",
+        1,
+        FAST | LOADING | STALE,
+        (0, 0, 0),
+        "cluster",
+        "Enables read-write queries for a connection to a Redis Cluster replica node.",
+        "3.0.0",
+        readwrite
+    ),
+];
+
+/// `ASKING`: the next command may use a slot this node imports.
+fn asking(ctx: &mut Ctx, _argv: Argv) {
+    if ctx.server.cluster.is_none() {
+        return ctx.out.error(DISABLED);
+    }
+    ctx.client().asking = true;
+    ctx.out.ok();
+}
+
+/// `READONLY`: reads of the master's slots are served on this replica.
+fn readonly(ctx: &mut Ctx, _argv: Argv) {
+    if ctx.server.cluster.is_none() {
+        return ctx.out.error(DISABLED);
+    }
+    ctx.client().cluster_readonly = true;
+    ctx.out.ok();
+}
+
+/// `READWRITE`: back to redirecting every command to the slot's master.
+fn readwrite(ctx: &mut Ctx, _argv: Argv) {
+    if ctx.server.cluster.is_none() {
+        return ctx.out.error(DISABLED);
+    }
+    ctx.client().cluster_readonly = false;
+    ctx.out.ok();
+}
 
 /// Redis's reply to CLUSTER (and ASKING, READONLY, READWRITE) with cluster
 /// mode off.

@@ -127,6 +127,8 @@ fn reset(ctx: &mut Ctx, _argv: Argv) {
     c.name.clear();
     c.reply_mode = ReplyMode::On;
     c.no_evict = false;
+    c.asking = false;
+    c.cluster_readonly = false;
     c.monitor = false;
     c.authenticated = !requirepass_set;
     ctx.out.simple("RESET");

@@ -10,6 +10,7 @@ pub mod bitmaps;
 pub mod blocking;
 pub mod client;
 pub mod cluster;
+mod cluster_redirect;
 pub mod command;
 pub mod command_meta;
 pub mod config;
