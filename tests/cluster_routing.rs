@@ -212,3 +212,25 @@ fn readonly_readwrite_and_asking_need_cluster_mode() {
         );
     }
 }
+
+#[test]
+fn a_client_blocked_on_a_slot_that_moves_gets_moved() {
+    let (a, b) = two_nodes();
+    let mut blocked = a.raw();
+    blocked.send(&support::frame(&[b"BLPOP", b"b", b"0"]));
+    let mut ra = a.raw();
+    wait_until("the client blocks", || {
+        String::from_utf8(ra.cmd(&["INFO", "clients"]))
+            .unwrap()
+            .contains("blocked_clients:1\r\n")
+    });
+    assert_eq!(
+        ra.cmd(&["CLUSTER", "SETSLOT", "3300", "NODE", B]),
+        b"+OK\r\n"
+    );
+    assert_eq!(
+        String::from_utf8(blocked.reply()).unwrap(),
+        format!("-MOVED 3300 127.0.0.1:{}\r\n", b.port)
+    );
+    assert_eq!(ra.cmd(&["PING"]), b"+PONG\r\n");
+}

@@ -151,6 +151,29 @@ pub(crate) fn route(
     Ok(())
 }
 
+/// Why a client blocked on `key` must be released now (Redis's
+/// clusterRedirectBlockedClientIfNeeded): the cluster is down, or the
+/// key's slot is neither served nor being imported here (a READONLY
+/// client's read on a replica of the slot's master stays).
+pub(crate) fn blocked_redirect(
+    state: &ClusterState,
+    key: &[u8],
+    readonly: bool,
+    write: bool,
+) -> Option<Redirect> {
+    if !state.ok {
+        return Some(Redirect::Down);
+    }
+    let slot = key_slot(key);
+    let owner = state.owner(slot);
+    let me = state.myself;
+    let replica_read = readonly && !write && owner.is_some() && state.me().replica_of == owner;
+    if owner == Some(me) || replica_read || state.importing_from.contains_key(&slot) {
+        return None;
+    }
+    Some(owner.map_or(Redirect::Unbound, |node| Redirect::Moved(slot, node)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,6 +331,34 @@ mod tests {
             Err(Redirect::TryAgain)
         );
         assert_eq!(run(&s, &["a", "{a}x"], asking, ALL), Ok(()));
+    }
+
+    #[test]
+    fn blocked_clients_are_released_when_their_slot_moves() {
+        let mut s = two_masters();
+        assert_eq!(blocked_redirect(&s, b"b", false, false), None);
+        assert_eq!(
+            blocked_redirect(&s, b"a", false, false),
+            Some(Redirect::Moved(15495, id('b')))
+        );
+        s.importing_from.insert(15495, id('b'));
+        assert_eq!(blocked_redirect(&s, b"a", false, false), None);
+        s.del_slot(3300);
+        assert_eq!(
+            blocked_redirect(&s, b"b", false, false),
+            Some(Redirect::Unbound)
+        );
+        s.set_my_master(&id('b'));
+        assert_eq!(blocked_redirect(&s, b"foo", true, false), None);
+        assert_eq!(
+            blocked_redirect(&s, b"foo", true, true),
+            Some(Redirect::Moved(12182, id('b')))
+        );
+        s.ok = false;
+        assert_eq!(
+            blocked_redirect(&s, b"b", false, false),
+            Some(Redirect::Down)
+        );
     }
 
     #[test]
