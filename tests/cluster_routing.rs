@@ -30,10 +30,16 @@ impl Drop for Node {
 
 impl Node {
     fn start(port: u16, bus: u16, conf: &str) -> Node {
+        Node::start_program(env!("CARGO_BIN_EXE_ferrocache"), &[], port, bus, conf)
+    }
+
+    /// `program` (ferrocache or redis-server) with `extra` arguments.
+    fn start_program(program: &str, extra: &[&str], port: u16, bus: u16, conf: &str) -> Node {
         let dir = TempDir::new("cluster-routing");
         std::fs::write(dir.path.join("nodes.conf"), conf).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_ferrocache"))
+        let child = Command::new(program)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(extra)
             .args([
                 "--cluster-enabled",
                 "yes",
@@ -233,4 +239,108 @@ fn a_client_blocked_on_a_slot_that_moves_gets_moved() {
         format!("-MOVED 3300 127.0.0.1:{}\r\n", b.port)
     );
     assert_eq!(ra.cmd(&["PING"]), b"+PONG\r\n");
+}
+
+/// The same one-sided setup on ferrocache and on redis-server 7.0.15: the
+/// node owns 0-8191 and knows a peer (never started; a long node timeout
+/// keeps it "reachable") owning the rest. Every redirection reply is the
+/// same once the ports are neutral.
+#[test]
+fn redirections_match_redis_server() {
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("redis-server is not on PATH: skipping");
+        return;
+    }
+    let (peer_port, peer_bus) = (free_port(), free_port());
+    let conf = conf(A, B, peer_port, peer_bus, "8192-16383");
+    let timeout = [
+        "--cluster-node-timeout",
+        "600000",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ];
+    let ours = Node::start_program(
+        env!("CARGO_BIN_EXE_ferrocache"),
+        &timeout,
+        free_port(),
+        free_port(),
+        &conf,
+    );
+    let theirs = Node::start_program("redis-server", &timeout, free_port(), free_port(), &conf);
+    let (mut o, mut t) = (ours.raw(), theirs.raw());
+    for r in [&mut o, &mut t] {
+        assert_eq!(
+            r.cmd(&["CLUSTER", "ADDSLOTSRANGE", "0", "8191"]),
+            b"+OK\r\n"
+        );
+    }
+    wait_until("both report cluster_state:ok", || {
+        cluster_ok(&mut o) && cluster_ok(&mut t)
+    });
+    let script: &[&[&str]] = &[
+        &["SET", "foo", "bar"],
+        &["GET", "foo"],
+        &["SET", "b", "here"],
+        &["MSET", "b", "1", "c", "2"],
+        &["MGET", "{b}1", "{b}2"],
+        &["MULTI"],
+        &["SET", "foo", "x"],
+        &["EXEC"],
+        &["MULTI"],
+        &["SET", "b", "1"],
+        &["SET", "c", "1"],
+        &["EXEC"],
+        &["EXEC"],
+        &["CLUSTER", "SETSLOT", "3300", "MIGRATING", B],
+        &["GET", "b"],
+        &["GET", "{b}x"],
+        &["MGET", "b", "{b}x"],
+        &["CLUSTER", "SETSLOT", "12182", "IMPORTING", B],
+        &["GET", "foo"],
+        &["ASKING"],
+        &["GET", "foo"],
+        &["GET", "foo"],
+        &["ASKING"],
+        &["MGET", "foo", "{foo}x"],
+        &["READONLY"],
+        &["GET", "foo"],
+        &["READWRITE"],
+        &["BLPOP", "foo", "0"],
+        &["CLUSTER", "SETSLOT", "12182", "STABLE"],
+        &["CLUSTER", "DELSLOTS", "7365"],
+        &["GET", "c"],
+    ];
+    for args in script {
+        let neutral = |reply: Vec<u8>| {
+            String::from_utf8(reply)
+                .unwrap()
+                .replace(&peer_port.to_string(), "<peer>")
+        };
+        assert_eq!(neutral(o.cmd(args)), neutral(t.cmd(args)), "{args:?}");
+    }
+    // The refusals are counted alike (rejected calls, error codes).
+    for args in [
+        &["INFO", "errorstats"][..],
+        &["CLUSTER", "COUNTKEYSINSLOT", "3300"],
+    ] {
+        assert_eq!(o.cmd(args), t.cmd(args), "{args:?}");
+    }
+    let stat = |r: &mut Raw| {
+        let info = String::from_utf8(r.cmd(&["INFO", "commandstats"])).unwrap();
+        let line = info
+            .lines()
+            .find(|l| l.starts_with("cmdstat_get:"))
+            .unwrap();
+        line.split(',')
+            .filter(|f| f.contains("calls="))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    assert_eq!(stat(&mut o), stat(&mut t));
 }
