@@ -344,3 +344,44 @@ fn redirections_match_redis_server() {
     };
     assert_eq!(stat(&mut o), stat(&mut t));
 }
+
+/// CLUSTER REPLICATE makes the node follow its new master through the
+/// replication follower; with READONLY its reads of the master's slots
+/// are served locally, writes still go to the master.
+#[test]
+fn cluster_replicate_follows_the_master_and_readonly_reads_locally() {
+    let (pa, ba, pc, bc) = (free_port(), free_port(), free_port(), free_port());
+    let master = Node::start(pa, ba, &conf(A, B, pc, bc, ""));
+    let replica = Node::start(pc, bc, &conf(B, A, pa, ba, "0-16383"));
+    let (mut rm, mut rr) = (master.raw(), replica.raw());
+    assert_eq!(
+        rm.cmd(&["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]),
+        b"+OK\r\n"
+    );
+    wait_until("the master reports cluster_state:ok", || {
+        cluster_ok(&mut rm)
+    });
+    assert_eq!(rm.cmd(&["SET", "foo", "bar"]), b"+OK\r\n");
+    assert_eq!(rr.cmd(&["CLUSTER", "REPLICATE", A]), b"+OK\r\n");
+    wait_until("the replica's link is up", || {
+        String::from_utf8(rr.cmd(&["INFO", "replication"]))
+            .unwrap()
+            .contains("master_link_status:up\r\n")
+    });
+    wait_until("the replica reports cluster_state:ok", || {
+        cluster_ok(&mut rr)
+    });
+    let moved = format!("-MOVED 12182 127.0.0.1:{pa}\r\n");
+    assert_eq!(String::from_utf8(rr.cmd(&["GET", "foo"])).unwrap(), moved);
+    assert_eq!(rr.cmd(&["READONLY"]), b"+OK\r\n");
+    assert_eq!(rr.cmd(&["GET", "foo"]), b"$3\r\nbar\r\n");
+    assert_eq!(
+        String::from_utf8(rr.cmd(&["SET", "foo", "x"])).unwrap(),
+        moved
+    );
+    let nodes = String::from_utf8(rr.cmd(&["CLUSTER", "NODES"])).unwrap();
+    assert!(
+        nodes.contains(&format!("{B} :{pc}@{bc} myself,slave {A} ")),
+        "{nodes}"
+    );
+}
