@@ -11,15 +11,19 @@
 //! - [`upkeep`]: cluster_state re-evaluated from the loop.
 //! - [`routing`]: which node serves a command (MOVED, ASK...).
 //!
-//! The CLUSTER command is `commands::cluster`; the bus is not wired to the
-//! event loop yet.
+//! - [`handshake`]: the header we send, flags/names on the wire, PONGs.
+//!
+//! The CLUSTER command is `commands::cluster`; the loop's bus links are
+//! `server::cluster_bus` (MEET/PING/PONG handshake only: no gossip,
+//! failure detection or failover yet).
 
-// Until the loop and the CLUSTER command use these modules (issue 12).
+// Parts of the model and codec wait for gossip and failover (issue 12).
 #![allow(dead_code)]
 
 pub(crate) mod admin;
 pub(crate) mod boot;
 pub(crate) mod bus;
+pub(crate) mod handshake;
 pub(crate) mod node;
 pub(crate) mod nodes_conf;
 pub(crate) mod routing;

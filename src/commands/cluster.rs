@@ -3,11 +3,13 @@
 //! state changes are `cluster::admin`'s; this file builds its context from
 //! the store and the server and does the work it hands back (save
 //! nodes.conf, re-evaluate the state, follow a master, empty the data).
-//! MEET and FAILOVER need the cluster bus, which is not wired yet.
+//! MEET adds a handshake node the bus cron dials; FAILOVER is refused
+//! (no failover on the bus yet).
 
 use super::table::{flags::*, CommandSpec};
 use super::Ctx;
 use crate::cluster::admin::{self, Context, Todo};
+use crate::cluster::node::{Flags, Node, NodeId};
 use crate::cluster::nodes_conf;
 use crate::command;
 use crate::resp::Argv;
@@ -436,8 +438,8 @@ fn subcommand_syntax_error(ctx: &mut Ctx, argv: Argv) {
     ));
 }
 
-/// `CLUSTER MEET ip port [bus-port]`: Redis's argument checks; the
-/// handshake itself needs the cluster bus.
+/// `CLUSTER MEET ip port [bus-port]`: Redis's argument checks, then a
+/// handshake node the bus cron dials.
 fn meet(ctx: &mut Ctx, argv: Argv) {
     if argv.len() > 5 {
         return subcommand_syntax_error(ctx, argv);
@@ -455,8 +457,43 @@ fn meet(ctx: &mut Ctx, argv: Argv) {
             String::from_utf8_lossy(argv.get(4))
         ));
     }
-    ctx.out
-        .error("ERR CLUSTER MEET needs the cluster bus, which ferrocache does not run yet");
+    let (port, bus_port) = (
+        port_of(argv.get(3)).unwrap_or(0),
+        match argv.len() {
+            5 => port_of(argv.get(4)).unwrap_or(0),
+            _ => port_of(argv.get(3)).unwrap_or(0) + 10000,
+        },
+    );
+    let ip = String::from_utf8_lossy(argv.get(2)).into_owned();
+    let valid = ip.parse::<std::net::IpAddr>().is_ok()
+        && (1..=65535).contains(&port)
+        && (1..=65535).contains(&bus_port);
+    if !valid {
+        return ctx.out.error(&format!(
+            "ERR Invalid node address specified: {}:{}",
+            ip,
+            String::from_utf8_lossy(argv.get(3))
+        ));
+    }
+    // Redis's clusterStartHandshake: a node with a random name in
+    // handshake; the loop's bus cron dials it and sends MEET.
+    let state = ctx.server.cluster.as_mut().expect("cluster mode");
+    let known = state.nodes().iter().any(|n| {
+        n.flags.has(Flags::HANDSHAKE)
+            && n.ip == ip
+            && n.port == port as u16
+            && n.cport == bus_port as u16
+    });
+    if !known {
+        let mut node = Node::new(NodeId::random(), Flags::MASTER);
+        node.flags.insert(Flags::HANDSHAKE);
+        node.ip = ip;
+        node.port = port as u16;
+        node.cport = bus_port as u16;
+        ctx.server.cluster_meet.insert(node.id);
+        state.add_node(node);
+    }
+    ctx.out.ok();
 }
 
 /// `CLUSTER FAILOVER [FORCE|TAKEOVER]`: Redis's checks; the failover

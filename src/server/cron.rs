@@ -17,6 +17,7 @@ impl Server {
         self.replication_cron();
         self.state.refresh_cluster_state();
         self.redirect_blocked_clients();
+        self.cluster_bus_cron();
         let cfg = &self.state.config;
         let hz = cfg.hz.max(1) as u64;
         // Like Redis: 25% of each timer period on active expiry, +2% per effort step.

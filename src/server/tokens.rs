@@ -3,12 +3,20 @@
 //!
 //! - `0 ..`: clients, by slab key (a follower's master link included once
 //!   the handshake is over).
+//! - `BUS_LINK_BASE ..`: cluster bus links (issue 12), by slab key.
 //! - `HTTP_TOKEN_BASE ..`: metrics HTTP connections.
+//! - `BUS_LISTENER_BASE ..`: cluster bus listeners (at most 32), just
+//!   below the waker.
 //! - `WAKER_TOKEN`, `LEADER_LINK_TOKEN`: one each, just below the listeners.
 //! - `LISTENER_TOKEN_BASE ..`: data-port listeners; `METRICS_LISTENER_BASE ..`:
 //!   metrics-port listeners (at most 32 addresses each).
 
 pub(super) const HTTP_TOKEN_BASE: usize = usize::MAX / 2;
+/// Cluster bus links (inbound and outbound), by slab key (issue 12).
+pub(super) const BUS_LINK_BASE: usize = usize::MAX / 4;
+/// Cluster bus listeners, one per bound address (at most 32), below the
+/// waker (issue 12).
+pub(super) const BUS_LISTENER_BASE: usize = usize::MAX - 100;
 /// The loop's one `mio::Waker`: background threads (a diskless full sync)
 /// wake the loop with it; the work is found before sleeping.
 pub(super) const WAKER_TOKEN: usize = usize::MAX - 66;

@@ -115,6 +115,9 @@ pub struct ServerState {
     /// When cluster_state was first evaluated (unix ms; 0: not yet), for
     /// Redis's writable delay (`cluster::upkeep`).
     pub(crate) cluster_first_refresh_ms: u64,
+    /// Nodes given to CLUSTER MEET whose first bus message is still to
+    /// be sent (a MEET instead of a PING).
+    pub(crate) cluster_meet: std::collections::HashSet<crate::cluster::node::NodeId>,
 }
 
 /// The parser's limits for clients that have not authenticated and for
@@ -213,6 +216,7 @@ impl ServerState {
             eviction: None,
             cluster: None,
             cluster_first_refresh_ms: 0,
+            cluster_meet: Default::default(),
         }
     }
 
