@@ -210,7 +210,8 @@ impl Server {
 
     /// The bus part of the timer (Redis's clusterCron, handshake subset):
     /// dials every known node that has no outbound link (MEET for a node
-    /// given to CLUSTER MEET, else PING), and PINGs the others every second.
+    /// given to CLUSTER MEET, else PING), PINGs the others every second,
+    /// and drops a link whose PONG is late by half the node timeout.
     pub(super) fn cluster_bus_cron(&mut self) {
         let Some(cluster) = self.state.cluster.as_ref() else {
             return;
@@ -221,8 +222,10 @@ impl Server {
             .iter()
             .filter_map(|(key, l)| l.to.map(|id| (id, key)))
             .collect();
+        let node_timeout = self.state.config.cluster.node_timeout;
         let mut dial = Vec::new();
         let mut ping = Vec::new();
+        let mut stale = Vec::new();
         for node in cluster.nodes() {
             if node.is_myself() || node.ip.is_empty() || node.cport == 0 {
                 continue;
@@ -230,13 +233,21 @@ impl Server {
             match linked.iter().find(|(id, _)| *id == node.id) {
                 None => dial.push((node.id, node.ip.clone(), node.cport)),
                 Some(&(_, key)) => {
-                    if node.ping_sent == 0
+                    // No PONG for half the node timeout: Redis drops the
+                    // link and dials again.
+                    if node.ping_sent != 0 && now.saturating_sub(node.ping_sent) > node_timeout / 2
+                    {
+                        stale.push(key);
+                    } else if node.ping_sent == 0
                         && now.saturating_sub(node.pong_received) >= PING_EVERY_MS
                     {
                         ping.push((node.id, key));
                     }
                 }
             }
+        }
+        for key in stale {
+            self.close_bus_link(key);
         }
         for (id, ip, cport) in dial {
             let Ok(addr) = format!("{ip}:{cport}").parse() else {
