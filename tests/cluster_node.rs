@@ -169,8 +169,16 @@ fn replies_match_a_redis_server_cluster_node() {
     for args in [
         &["CLUSTER", "INFO"][..],
         &["SET", "{user1}.name", "x"],
+        &["MOVE", "{user1}.name", "1"],
+        &["SWAPDB", "0", "1"],
+        &["SWAPDB", "x", "1"],
+        &["COPY", "{user1}.name", "{user1}.b", "DB", "1"],
+        &["COPY", "{user1}.name", "{user1}.b", "DB", "x"],
+        &["COPY", "{user1}.name", "{user1}.b", "DB", "99"],
         &["CLUSTER", "COUNTKEYSINSLOT", "8106"],
         &["CLUSTER", "GETKEYSINSLOT", "8106", "10"],
+        &["COPY", "{user1}.name", "{user1}.b", "DB", "0"],
+        &["CLUSTER", "COUNTKEYSINSLOT", "8106"],
     ] {
         same(&mut ours, &mut theirs, args);
     }
