@@ -55,6 +55,23 @@ fn assert_both_connected(ours: &Server, theirs: &Reference) {
     let node_lines = nodes.lines().filter(|l| l.split(' ').count() >= 8);
     assert_eq!(node_lines.count(), 2, "{nodes}");
     assert!(!nodes.contains("handshake"), "{nodes}");
+    // Both masters started at config epoch 0: the collision is resolved
+    // (one bumps), and both nodes agree on the epochs.
+    let epochs = |r: &mut Raw| {
+        let mut e: Vec<String> = text(r.cmd(&["CLUSTER", "NODES"]))
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                (f.len() >= 8).then(|| format!("{}={}", &f[0][..40.min(f[0].len())], f[6]))
+            })
+            .collect();
+        e.sort();
+        e
+    };
+    wait_until("the config epochs differ and both nodes agree", || {
+        let (a, b) = (epochs(&mut o), epochs(&mut t));
+        a == b && a.len() == 2 && a[0].split('=').nth(1) != a[1].split('=').nth(1)
+    });
     let conf = std::fs::read_to_string(ours.dir.join("nodes.conf")).unwrap();
     assert!(conf.contains(&their_id), "{conf}");
 }

@@ -122,6 +122,31 @@ pub(crate) fn on_pong(
     Some(id)
 }
 
+/// The epochs in a message from known node `sender` (Redis's
+/// clusterProcessPacket): a newer currentEpoch is adopted, a newer config
+/// epoch of the sender recorded, and two masters sharing a config epoch
+/// resolve the collision. True if nodes.conf must be saved.
+pub(crate) fn on_epochs(state: &mut ClusterState, sender: &NodeId, header: &Header) -> bool {
+    let Some(node) = state.node_mut(sender) else {
+        return false;
+    };
+    if node.flags.has(Flags::HANDSHAKE) {
+        return false;
+    }
+    let mut save = false;
+    if header.config_epoch > node.config_epoch {
+        node.config_epoch = header.config_epoch;
+        save = true;
+    }
+    if header.current_epoch > state.current_epoch {
+        state.current_epoch = header.current_epoch;
+    }
+    if header.flags & node_flags::MASTER != 0 {
+        save |= state.handle_config_epoch_collision(sender);
+    }
+    save
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +172,22 @@ mod tests {
         assert_eq!((node.port, node.pong_received), (7001, 99));
         assert_eq!(state.owner(5), Some(real));
         assert!(state.node(&temp).is_none());
+    }
+
+    #[test]
+    fn epochs_are_adopted_and_collisions_resolved_by_the_smaller_id() {
+        let small = NodeId::parse(&[b'1'; 40]).unwrap();
+        let large = NodeId::parse(&[b'f'; 40]).unwrap();
+        let mut state = ClusterState::new(small);
+        state.add_node(Node::new(large, Flags::MASTER));
+        let other = ClusterState::new(large);
+        let mut header = my_header(&other, 0, "");
+        assert!(on_epochs(&mut state, &large, &header), "same epoch 0: bump");
+        assert_eq!((state.current_epoch, state.me().config_epoch), (1, 1));
+        header.current_epoch = 5;
+        header.config_epoch = 3;
+        assert!(on_epochs(&mut state, &large, &header));
+        assert_eq!(state.current_epoch, 5);
+        assert_eq!(state.node(&large).unwrap().config_epoch, 3);
     }
 }

@@ -8,7 +8,7 @@
 use super::tokens::{BUS_LINK_BASE, BUS_LISTENER_BASE};
 use super::Server;
 use crate::cluster::bus::{decode, encode, Body, FrameReader, Message, PingBody};
-use crate::cluster::handshake::{my_header, node_id, on_pong};
+use crate::cluster::handshake::{my_header, node_id, on_epochs, on_pong};
 use crate::cluster::node::{Flags, Node, NodeId};
 use crate::state::unix_ms;
 use mio::net::TcpStream;
@@ -113,6 +113,12 @@ impl Server {
             .peer_addr()
             .map(|a| a.ip().to_string());
         let to = self.bus_links[key].to;
+        let Some(cluster) = self.state.cluster.as_mut() else {
+            return;
+        };
+        if on_epochs(cluster, &sender, &msg.header) {
+            let _ = self.state.save_cluster_config();
+        }
         let Some(cluster) = self.state.cluster.as_mut() else {
             return;
         };
