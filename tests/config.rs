@@ -412,8 +412,7 @@ fn parameters_of_features_not_built_yet_refuse_all_but_their_default() {
     // encrypts: start-up fails naming the field.
     let dir = TempDir::new("not-built");
     for (args, field) in [
-        (&["--cluster-enabled", "yes"][..], "'cluster-enabled'"),
-        (&["--tls-port", "6380"], "'tls-port'"),
+        (&["--tls-port", "6380"][..], "'tls-port'"),
         (&["--aclfile", "/etc/users.acl"], "'aclfile'"),
         (&["--unixsocket", "/tmp/ferrocache.sock"], "'unixsocket'"),
     ] {

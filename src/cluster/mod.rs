@@ -7,15 +7,26 @@
 //! - [`nodes_conf`]: its persistence in nodes.conf, Redis's format.
 //! - [`admin`]: the CLUSTER administration subcommands on the state.
 //! - [`views`]: CLUSTER NODES/SLOTS/SHARDS/INFO/LINKS as Redis prints them.
+//! - [`boot`]: nodes.conf loaded or created at start-up.
+//! - [`upkeep`]: cluster_state re-evaluated from the loop.
+//! - [`routing`]: which node serves a command (MOVED, ASK...).
 //!
-//! Not wired to the event loop yet.
+//! - [`handshake`]: the header we send, flags/names on the wire, PONGs.
+//!
+//! The CLUSTER command is `commands::cluster`; the loop's bus links are
+//! `server::cluster_bus` (MEET/PING/PONG handshake only: no gossip,
+//! failure detection or failover yet).
 
-// Until the loop and the CLUSTER command use these modules (issue 12).
+// Parts of the model and codec wait for gossip and failover (issue 12).
 #![allow(dead_code)]
 
 pub(crate) mod admin;
+pub(crate) mod boot;
 pub(crate) mod bus;
+pub(crate) mod handshake;
 pub(crate) mod node;
 pub(crate) mod nodes_conf;
+pub(crate) mod routing;
 pub(crate) mod state;
+pub(crate) mod upkeep;
 pub(crate) mod views;

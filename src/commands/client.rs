@@ -303,7 +303,8 @@ fn describe(c: &Client, reply: &Reply, now: Instant, argv_mem: usize) -> String 
 
 /// CLIENT LIST `flags=`, as Redis spells them: O monitor, P pub/sub,
 /// x in MULTI, b blocked, d a watched key changed, c close after reply,
-/// A close as soon as possible, e no-evict; N when none applies.
+/// A close as soon as possible, r READONLY (cluster), e no-evict; N when
+/// none applies.
 fn client_flags(c: &Client) -> String {
     let mut flags = String::new();
     for (set, flag) in [
@@ -316,6 +317,7 @@ fn client_flags(c: &Client) -> String {
         (c.watch_dirty, 'd'),
         (c.close_after_reply, 'c'),
         (c.close_asap, 'A'),
+        (c.cluster_readonly, 'r'),
         (c.no_evict, 'e'),
     ] {
         if set {

@@ -127,6 +127,8 @@ fn reset(ctx: &mut Ctx, _argv: Argv) {
     c.name.clear();
     c.reply_mode = ReplyMode::On;
     c.no_evict = false;
+    c.asking = false;
+    c.cluster_readonly = false;
     c.monitor = false;
     c.authenticated = !requirepass_set;
     ctx.out.simple("RESET");
@@ -242,6 +244,10 @@ fn select(ctx: &mut Ctx, argv: Argv) {
     let Some(n) = args::int(ctx.out, argv.get(1)) else {
         return;
     };
+    if ctx.server.cluster.is_some() && n != 0 {
+        ctx.out.error("ERR SELECT is not allowed in cluster mode");
+        return;
+    }
     if n < 0 || n as usize >= ctx.store.dbs.len() {
         ctx.out.error(errors::DB_INDEX);
         return;

@@ -1,5 +1,6 @@
 //! The dispatch checks, run once per command in Redis's order: unknown command
-//! or subcommand → arity → authentication → maxmemory → MULTI queueing →
+//! or subcommand → arity → authentication → cluster redirection →
+//! maxmemory → MULTI queueing →
 //! call, then statistics, the keys it modified (blocked clients to serve,
 //! WATCHes to break) and the MONITOR feed.
 
@@ -15,6 +16,17 @@ use std::time::Instant;
 /// Runs one command from `argv` for the client `ctx.me`: checks it, then
 /// queues it (inside MULTI) or calls it.
 pub fn execute(ctx: &mut Ctx, argv: Argv) {
+    execute_checked(ctx, argv);
+    // ASKING holds for the next command only (for the whole transaction
+    // inside MULTI), as Redis's resetClient has it.
+    let client = ctx.client();
+    if client.asking && client.multi.is_none() && !argv.get(0).eq_ignore_ascii_case(b"asking") {
+        client.asking = false;
+    }
+}
+
+/// [`execute`] but for the end of ASKING.
+fn execute_checked(ctx: &mut Ctx, argv: Argv) {
     let mode_before = begin_reply_mode(ctx);
     let id = match resolve(argv) {
         Ok(id) => id,
@@ -26,6 +38,16 @@ pub fn execute(ctx: &mut Ctx, argv: Argv) {
     };
     ctx.client().last_cmd = id;
 
+    if let Some(err) = access_error(ctx, id) {
+        reject(ctx, Some(id), err.as_bytes());
+        end_reply_mode(ctx, mode_before);
+        return;
+    }
+    if let Some(err) = super::cluster_redirect::redirect_error(ctx, id, argv) {
+        redirect(ctx, id, err.as_bytes());
+        end_reply_mode(ctx, mode_before);
+        return;
+    }
     if let Some(err) = precondition_error(ctx, id) {
         reject(ctx, Some(id), err.as_bytes());
         end_reply_mode(ctx, mode_before);
@@ -76,6 +98,22 @@ fn reject(ctx: &mut Ctx, id: Option<CommandId>, err: &[u8]) {
         }
     }
     ctx.server.record_error(ctx.out);
+}
+
+/// A command not served by this cluster node (`err`: the redirection or
+/// refusal, code first), as Redis's processCommand handles it: counted as
+/// rejected; a redirected EXEC discards its transaction and replies the
+/// redirection itself; a command queued inside MULTI makes EXEC fail.
+fn redirect(ctx: &mut Ctx, id: CommandId, err: &[u8]) {
+    if registry().specs[id].name == "exec" {
+        ctx.server.cmd_stats[id].rejected_calls += 1;
+        ctx.client().multi = None;
+        super::transactions::unwatch(ctx);
+        ctx.out.error_bytes(err);
+        ctx.server.record_error(ctx.out);
+    } else {
+        reject(ctx, Some(id), err);
+    }
 }
 
 /// Calls command `id` (already checked): the handler, then waking blocked
@@ -250,12 +288,12 @@ fn resolve(argv: Argv) -> Result<CommandId, (Option<CommandId>, Vec<u8>)> {
     Ok(id)
 }
 
-/// The error that stops command `id` before it runs, if any, checked in
-/// Redis's order: authentication, a command MULTI refuses, maxmemory, a
-/// disk error, subscriber mode (RESP2), loading. EXEC is judged by what it
-/// would run: refused when out of memory if a queued command may use more
-/// (denyoom), and on a disk error if one writes.
-fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
+/// The first checks on command `id`, in Redis's order: DEBUG allowed,
+/// authentication, a command MULTI refuses. (Then the cluster's, then
+/// [`precondition_error`]. EXEC is judged there by what it would run:
+/// refused when out of memory if a queued command may use more (denyoom),
+/// and on a disk error if one writes.)
+fn access_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
     let spec = registry().specs[id];
     if spec.name == "debug" && !debug_allowed(ctx) {
         return Some(DEBUG_NOT_ALLOWED.into());
@@ -264,10 +302,19 @@ fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
     if ctx.server.auth_required(client) && !spec.has(flags::NO_AUTH) {
         return Some(errors::NOAUTH.into());
     }
-    let in_multi = client.multi.is_some();
-    if in_multi && spec.has(flags::NO_MULTI) {
+    if client.multi.is_some() && spec.has(flags::NO_MULTI) {
         return Some("ERR Command not allowed inside a transaction".into());
     }
+    None
+}
+
+/// The rest of the checks, after the cluster's (`cluster_redirect`), in
+/// Redis's order: maxmemory, a disk error, min-replicas, read-only
+/// replica, subscriber mode (RESP2), stale data, loading.
+fn precondition_error(ctx: &mut Ctx, id: CommandId) -> Option<String> {
+    let spec = registry().specs[id];
+    let client = &ctx.clients[ctx.me];
+    let in_multi = client.multi.is_some();
     let loading = ctx.server.persist.loading.is_some();
     // The leader's link and the AOF loader run what they are given.
     let obeyed = client.kind == ClientKind::Master || client.stream.is_none();

@@ -184,7 +184,10 @@ fn section(ctx: &mut Ctx, name: &str, t: &mut String) {
                 let _ = write!(t, "errorstat_{code}:count={count}\r\n");
             }
         }
-        "cluster" => t.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
+        "cluster" => {
+            let enabled = u8::from(s.cluster.is_some());
+            let _ = write!(t, "# Cluster\r\ncluster_enabled:{enabled}\r\n");
+        }
         "keyspace" => {
             t.push_str("# Keyspace\r\n");
             for (i, db) in ctx.store.dbs.iter().enumerate() {

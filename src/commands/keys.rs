@@ -429,6 +429,11 @@ fn copy(ctx: &mut Ctx, argv: Argv) {
         }
         i += 1;
     }
+    if ctx.server.cluster.is_some() && (ctx.db != 0 || dst_db != 0) {
+        return ctx
+            .out
+            .error("ERR Copying to another database is not allowed in cluster mode");
+    }
     let (src, dst) = (argv.get(1), argv.get(2));
     if dst_db == ctx.db && src == dst {
         return ctx.out.error(SAME_OBJECT);
@@ -460,6 +465,9 @@ fn notify_in_db(ctx: &mut Ctx, db: usize, event: &str, key: &[u8]) {
 
 /// `MOVE key db`: 0 when the key is missing or already exists in `db`.
 fn move_(ctx: &mut Ctx, argv: Argv) {
+    if ctx.server.cluster.is_some() {
+        return ctx.out.error("ERR MOVE is not allowed in cluster mode");
+    }
     let Some(dst_db) = db_index(ctx, argv.get(2)) else {
         return;
     };

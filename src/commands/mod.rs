@@ -9,6 +9,8 @@ pub mod args;
 pub mod bitmaps;
 pub mod blocking;
 pub mod client;
+pub mod cluster;
+mod cluster_redirect;
 pub mod command;
 pub mod command_meta;
 pub mod config;
@@ -278,5 +280,6 @@ pub static FAMILIES: &[&[table::CommandSpec]] = &[
     transactions::COMMANDS,
     pubsub::COMMANDS,
     replicaof::COMMANDS,
+    cluster::COMMANDS,
     replication::COMMANDS,
 ];

@@ -54,23 +54,7 @@ fn replicaof(ctx: &mut Ctx, argv: Argv) {
     );
     if host.eq_ignore_ascii_case(b"no") && port.eq_ignore_ascii_case(b"one") {
         if ctx.server.follower.is_replica() {
-            drop_master_client(ctx);
-            let offset = ctx.server.repl.offset;
-            ctx.server.repl.ids.shift(offset);
-            log::info!(
-                target: "replication",
-                "promoted replid={} replid2={} second_repl_offset={} msg=\"Setting secondary replication ID, MASTER MODE enabled (user request from '{who}')\"",
-                ctx.server.repl.ids.replid.as_str(),
-                ctx.server.repl.ids.replid2.as_str(),
-                ctx.server.repl.ids.second_repl_offset
-            );
-            ctx.server.follower.follow(None);
-            ctx.server.follower.cached_db = None;
-            ctx.server.config.replica.replicaof = None;
-            // Its own writes feed its replicas now, from a fresh SELECT.
-            let has_backlog = ctx.server.repl.backlog.is_some();
-            ctx.server.propagation.set_replication(has_backlog);
-            ctx.server.propagation.forget_replication_db();
+            stop_following(ctx, &who);
         }
         return ctx.out.ok();
     }
@@ -91,6 +75,36 @@ fn replicaof(ctx: &mut Ctx, argv: Argv) {
             return ctx.out.simple("OK Already connected to specified master");
         }
     }
+    follow_leader(ctx, host, port, &who);
+    ctx.out.ok();
+}
+
+/// Becomes a leader again (keeping the data; the replication id shifts so
+/// that former siblings can continue partially). `who` names the cause in
+/// the log. Only for a server that follows a leader.
+pub(crate) fn stop_following(ctx: &mut Ctx, who: &str) {
+    drop_master_client(ctx);
+    let offset = ctx.server.repl.offset;
+    ctx.server.repl.ids.shift(offset);
+    log::info!(
+        target: "replication",
+        "promoted replid={} replid2={} second_repl_offset={} msg=\"Setting secondary replication ID, MASTER MODE enabled (user request from '{who}')\"",
+        ctx.server.repl.ids.replid.as_str(),
+        ctx.server.repl.ids.replid2.as_str(),
+        ctx.server.repl.ids.second_repl_offset
+    );
+    ctx.server.follower.follow(None);
+    ctx.server.follower.cached_db = None;
+    ctx.server.config.replica.replicaof = None;
+    // Its own writes feed its replicas now, from a fresh SELECT.
+    let has_backlog = ctx.server.repl.backlog.is_some();
+    ctx.server.propagation.set_replication(has_backlog);
+    ctx.server.propagation.forget_replication_db();
+}
+
+/// Follows `host:port` from now on, keeping the data until a full sync
+/// replaces it. `who` names the cause in the log.
+pub(crate) fn follow_leader(ctx: &mut Ctx, host: String, port: u16, who: &str) {
     let was_leader = !ctx.server.follower.is_replica();
     drop_master_client(ctx);
     // What this node wrote so far goes to its replicas; from now on they
@@ -122,7 +136,6 @@ fn replicaof(ctx: &mut Ctx, argv: Argv) {
     ctx.server.follower.follow(Some((host.clone(), port)));
     ctx.server.config.replica.replicaof = Some((host.clone(), port));
     log::info!(target: "replication", "replicaof leader={host}:{port} msg=\"REPLICAOF {host}:{port} enabled (user request from '{who}')\"");
-    ctx.out.ok();
 }
 
 /// The refusal of a REPLICAOF naming this server itself.

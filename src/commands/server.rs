@@ -181,6 +181,9 @@ fn flushall(ctx: &mut Ctx, argv: Argv) {
 
 /// `SWAPDB index1 index2`
 fn swapdb(ctx: &mut Ctx, argv: Argv) {
+    if ctx.server.cluster.is_some() {
+        return ctx.out.error("ERR SWAPDB is not allowed in cluster mode");
+    }
     let n = ctx.store.dbs.len() as i64;
     let Some(a) = args::int_or(ctx.out, argv.get(1), "ERR invalid first DB index") else {
         return;

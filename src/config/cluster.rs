@@ -1,7 +1,5 @@
 //! Redis Cluster's parameters (Redis 7.0's names, defaults and limits) as
-//! typed values. cluster-enabled still only takes `no`: cluster mode is
-//! not wired to the event loop yet. cluster-announce-tls-port stays inert
-//! (no TLS).
+//! typed values. cluster-announce-tls-port stays inert (no TLS).
 
 use super::{one_of, parse_bool, parse_int, parse_memory, yes_no, Inert, Param};
 
@@ -34,7 +32,7 @@ impl PreferredEndpoint {
 /// Typed values of the cluster parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClusterConfig {
-    /// cluster-enabled (only `no` accepted for now).
+    /// cluster-enabled: serve as a Redis Cluster node (db 0 only).
     pub enabled: bool,
     /// cluster-config-file: where the node saves its nodes.conf.
     pub config_file: String,
@@ -177,12 +175,7 @@ pub static CLUSTER_PARAMS: &[Param] = &[
         mutable: false,
         get: |c| yes_no(c.cluster.enabled),
         set: |c, v| {
-            if parse_bool(v)? {
-                return Err("cluster mode is not available in ferrocache yet: \
-                     'cluster-enabled' only takes its default"
-                    .into());
-            }
-            c.cluster.enabled = false;
+            c.cluster.enabled = parse_bool(v)?;
             Ok(())
         },
     },
@@ -279,10 +272,10 @@ mod tests {
     }
 
     #[test]
-    fn cluster_enabled_yes_is_still_refused() {
+    fn cluster_enabled_takes_yes_and_no() {
         let mut c = Config::default();
-        let e = c.set("cluster-enabled", "yes").unwrap_err();
-        assert!(e.contains("cluster mode is not available"), "{e}");
+        c.set("cluster-enabled", "yes").unwrap();
+        assert!(c.cluster.enabled);
         c.set("cluster-enabled", "no").unwrap();
         assert!(!c.cluster.enabled);
         assert!(c.set("cluster-enabled", "maybe").is_err());

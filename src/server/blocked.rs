@@ -118,3 +118,37 @@ impl Server {
         }
     }
 }
+
+impl Server {
+    /// Cluster mode: releases the clients blocked on keys whose slot this
+    /// node no longer serves, with -MOVED or -CLUSTERDOWN (Redis's
+    /// clusterRedirectBlockedClientIfNeeded, from the timer).
+    pub(super) fn redirect_blocked_clients(&mut self) {
+        let Some(cluster) = self.state.cluster.as_ref() else {
+            return;
+        };
+        let endpoint = self.state.config.cluster.preferred_endpoint_type;
+        let specs = &crate::commands::table::registry().specs;
+        let released: Vec<(usize, String)> = self
+            .clients
+            .iter()
+            .filter_map(|(key, client)| {
+                let on = client.blocked.as_ref()?;
+                let (_, first) = on.keys.first()?;
+                let write = specs[on.command_id].has(crate::commands::table::flags::WRITE);
+                let redirect = crate::cluster::routing::blocked_redirect(
+                    cluster,
+                    first,
+                    client.cluster_readonly,
+                    write,
+                )?;
+                Some((key, redirect.message(cluster, endpoint)))
+            })
+            .collect();
+        for (key, text) in released {
+            self.state
+                .release_blocked(&mut self.clients, key, Release::Redirected(text));
+        }
+        self.resume_unblocked();
+    }
+}

@@ -16,6 +16,9 @@ impl Server {
         self.state.persistence_cron(&self.store);
         self.replication_cron();
         self.expire_migrate_links();
+        self.state.refresh_cluster_state();
+        self.redirect_blocked_clients();
+        self.cluster_bus_cron();
         let cfg = &self.state.config;
         let hz = cfg.hz.max(1) as u64;
         // Like Redis: 25% of each timer period on active expiry, +2% per effort step.

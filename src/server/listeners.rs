@@ -1,7 +1,7 @@
 //! Listening sockets and the token plan: binding, accepting connections
 //! (protected mode, maxclients), socket options.
 
-use super::tokens::HTTP_TOKEN_BASE;
+use super::tokens::CLIENT_TOKEN_LIMIT;
 use super::Server;
 use crate::state::Client;
 use log::warn;
@@ -47,7 +47,7 @@ impl Server {
             self.state.next_client_id += 1;
             let entry = self.clients.vacant_entry();
             let key = entry.key();
-            if key >= HTTP_TOKEN_BASE {
+            if key >= CLIENT_TOKEN_LIMIT {
                 continue;
             }
             if let Err(e) =

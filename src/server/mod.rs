@@ -8,6 +8,7 @@
 
 mod before_sleep;
 mod blocked;
+mod cluster_bus;
 mod connection;
 mod cron;
 mod leader_link;
@@ -48,6 +49,10 @@ pub struct Server {
     metrics_listeners: Vec<TcpListener>,
     /// Metrics HTTP connections (tokens from HTTP_TOKEN_BASE).
     http: Slab<HttpConn>,
+    /// Cluster bus listeners (cluster mode; tokens from BUS_LISTENER_BASE).
+    bus_listeners: Vec<TcpListener>,
+    /// Cluster bus links (tokens from BUS_LINK_BASE).
+    bus_links: Slab<cluster_bus::BusLink>,
     clients: Slab<Client>,
     store: Store,
     state: ServerState,
@@ -89,7 +94,24 @@ impl Server {
         let store = Store::new(config.databases);
         let waker = mio::Waker::new(poll.registry(), mio::Token(WAKER_TOKEN))
             .map_err(|e| format!("cannot create the loop's waker: {e}"))?;
+        let cluster = if config.cluster.enabled {
+            Some(crate::cluster::boot::load_or_create(&config, port)?)
+        } else {
+            None
+        };
+        let mut bus_listeners = match &cluster {
+            Some(_) => {
+                let bus_port = crate::cluster::boot::bus_port(&config, port);
+                if bus_port == 0 {
+                    return Err("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.".into());
+                }
+                bind_all(&config.bind, bus_port, "cluster-port", config.tcp_backlog)?
+            }
+            None => Vec::new(),
+        };
+        register_all(&poll, &mut bus_listeners, tokens::BUS_LISTENER_BASE)?;
         let mut state = ServerState::new(config, port, registry().specs.len());
+        state.cluster = cluster;
         state.leader.waker = Some(Arc::new(waker));
         state
             .follower
@@ -102,6 +124,8 @@ impl Server {
             listeners,
             metrics_listeners,
             http: Slab::new(),
+            bus_listeners,
+            bus_links: Slab::new(),
             clients: Slab::new(),
             store,
             state,
@@ -199,6 +223,19 @@ impl Server {
             let token = event.token().0;
             if token == LEADER_LINK_TOKEN {
                 self.handle_link_event(event);
+                continue;
+            }
+            if cluster_bus::is_bus_listener(token) {
+                self.accept_bus(token - tokens::BUS_LISTENER_BASE);
+                continue;
+            }
+            if (tokens::BUS_LINK_BASE..HTTP_TOKEN_BASE).contains(&token) {
+                let closing = event.is_read_closed() || event.is_error();
+                self.handle_bus_link(
+                    token - tokens::BUS_LINK_BASE,
+                    event.is_readable() || closing,
+                    event.is_writable(),
+                );
                 continue;
             }
             if token == WAKER_TOKEN {

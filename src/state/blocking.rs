@@ -201,7 +201,7 @@ impl Blocking {
 }
 
 /// How a blocked client is released without being served.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Release {
     /// Its timeout reply (the deadline passed, or CLIENT UNBLOCK TIMEOUT).
     TimedOut,
@@ -210,6 +210,9 @@ pub enum Release {
     /// The server became a replica (REPLICAOF): Redis's
     /// disconnectAllBlockedClients error.
     RoleChanged,
+    /// Its keys' slot is served elsewhere now (cluster mode): this error
+    /// (-MOVED, -CLUSTERDOWN), code first.
+    Redirected(String),
 }
 
 impl super::ServerState {
@@ -245,6 +248,10 @@ impl super::ServerState {
             }
             Release::RoleChanged => {
                 client.reply.error("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
+                self.record_error(&mut client.reply);
+            }
+            Release::Redirected(text) => {
+                client.reply.error(&text);
                 self.record_error(&mut client.reply);
             }
             Release::TimedOut => match wait_count {

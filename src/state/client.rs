@@ -100,6 +100,10 @@ pub struct Client {
     pub monitor: bool,
     /// Close once the pending reply is written (QUIT, protocol error).
     pub close_after_reply: bool,
+    /// ASKING was sent: the next command may use a slot being imported.
+    pub asking: bool,
+    /// READONLY was sent: a cluster replica serves its reads.
+    pub cluster_readonly: bool,
     /// Close now, dropping pending output (CLIENT KILL, timeout).
     pub close_asap: bool,
     /// WRITABLE interest is registered (a write hit WouldBlock).
@@ -197,6 +201,8 @@ impl Client {
             no_evict: false,
             monitor: false,
             close_after_reply: false,
+            asking: false,
+            cluster_readonly: false,
             close_asap: false,
             writable_registered: false,
             pending_write: false,

@@ -10,6 +10,7 @@
 mod blocking;
 mod client;
 mod client_kind;
+mod cluster_mode;
 mod instant;
 mod latency;
 pub(crate) mod migrations;

@@ -112,6 +112,14 @@ pub struct ServerState {
     /// The current eviction episode: (when it started, when a write last
     /// found memory over maxmemory); None when there is none.
     pub eviction: Option<(Instant, Instant)>,
+    /// The cluster state when cluster-enabled is yes (None otherwise).
+    pub(crate) cluster: Option<crate::cluster::state::ClusterState>,
+    /// When cluster_state was first evaluated (unix ms; 0: not yet), for
+    /// Redis's writable delay (`cluster::upkeep`).
+    pub(crate) cluster_first_refresh_ms: u64,
+    /// Nodes given to CLUSTER MEET whose first bus message is still to
+    /// be sent (a MEET instead of a PING).
+    pub(crate) cluster_meet: std::collections::HashSet<crate::cluster::node::NodeId>,
 }
 
 /// The parser's limits for clients that have not authenticated and for
@@ -209,6 +217,9 @@ impl ServerState {
             startup_memory: used_memory(),
             instantaneous: super::Instantaneous::new(Instant::now()),
             eviction: None,
+            cluster: None,
+            cluster_first_refresh_ms: 0,
+            cluster_meet: Default::default(),
         }
     }
 

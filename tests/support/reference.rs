@@ -131,6 +131,11 @@ impl Reference {
         panic!("could not start redis-server on a free port");
     }
 
+    /// Its data directory (where it writes nodes.conf, dump.rdb...).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Runs redis-cli against this server; returns its stdout.
     pub fn cli(&self, args: &[&str]) -> String {
         crate::support::cli(self.port, args)
