@@ -56,6 +56,19 @@ pub fn timeout(out: &mut Reply, arg: &[u8]) -> Option<Option<std::time::Duration
     Some(Some(std::time::Duration::from_millis(ms as u64)))
 }
 
+/// A timeout in whole milliseconds (CLIENT PAUSE, WAIT), as Redis 7.0's
+/// getTimeoutFromObjectOrReply with UNIT_MILLISECONDS checks it: an
+/// integer, else `ERR timeout is not an integer or out of range`; not
+/// negative, else `ERR timeout is negative`. None after replying the error.
+pub fn timeout_ms(out: &mut Reply, arg: &[u8]) -> Option<i64> {
+    let ms = int_or(out, arg, "ERR timeout is not an integer or out of range")?;
+    if ms < 0 {
+        out.error("ERR timeout is negative");
+        return None;
+    }
+    Some(ms)
+}
+
 /// True when `arg` equals `word`, ignoring ASCII case.
 #[inline]
 pub fn is(arg: &[u8], word: &str) -> bool {

@@ -562,16 +562,9 @@ fn pause(ctx: &mut Ctx, argv: Argv) {
         4 => return ctx.out.error("ERR CLIENT PAUSE mode must be WRITE or ALL"),
         _ => PauseMode::All,
     };
-    let Some(ms) = args::int_or(
-        ctx.out,
-        argv.get(2),
-        "ERR timeout is not an integer or out of range",
-    ) else {
+    let Some(ms) = args::timeout_ms(ctx.out, argv.get(2)) else {
         return;
     };
-    if ms < 0 {
-        return ctx.out.error("ERR timeout is negative");
-    }
     let now = Instant::now();
     // A deadline beyond the clock's range: as good as forever.
     let until = now

@@ -250,16 +250,9 @@ fn wait(ctx: &mut Ctx, argv: Argv) {
     let Some(wanted) = args::int(ctx.out, argv.get(1)) else {
         return;
     };
-    let Some(timeout) = args::int_or(
-        ctx.out,
-        argv.get(2),
-        "ERR timeout is not an integer or out of range",
-    ) else {
+    let Some(timeout) = args::timeout_ms(ctx.out, argv.get(2)) else {
         return;
     };
-    if timeout < 0 {
-        return ctx.out.error("ERR timeout is negative");
-    }
     let offset = ctx.clients[ctx.me].repl_write_offset;
     let acked = leader::acked(ctx.server, ctx.clients, offset);
     if acked as i64 >= wanted || ctx.clients[ctx.me].in_exec {
