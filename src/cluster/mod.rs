@@ -27,6 +27,7 @@ pub(crate) mod handshake;
 pub(crate) mod node;
 pub(crate) mod nodes_conf;
 pub(crate) mod routing;
+pub(crate) mod slot_owners;
 pub(crate) mod state;
 pub(crate) mod upkeep;
 pub(crate) mod views;

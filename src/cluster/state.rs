@@ -4,6 +4,7 @@
 //! Operations follow cluster.c; the loop drives them (no I/O here).
 
 use super::node::{FailureReport, Flags, Node, NodeId};
+use super::slot_owners::SlotOwners;
 use crate::store::slot::SLOTS;
 use std::collections::BTreeMap;
 
@@ -61,7 +62,7 @@ pub(crate) struct ClusterState {
     pub(crate) current_epoch: u64,
     pub(crate) last_vote_epoch: u64,
     /// Owner of each slot.
-    owners: Vec<Option<NodeId>>,
+    owners: SlotOwners,
     /// Slots this server is migrating away, to the given node.
     pub(crate) migrating_to: BTreeMap<usize, NodeId>,
     /// Slots this server is importing, from the given node.
@@ -84,7 +85,7 @@ impl ClusterState {
             nodes: vec![Node::new(myself, Flags::MYSELF_MASTER)],
             current_epoch: 0,
             last_vote_epoch: 0,
-            owners: vec![None; SLOTS],
+            owners: SlotOwners::new(),
             migrating_to: BTreeMap::new(),
             importing_from: BTreeMap::new(),
             ok: false,
@@ -169,11 +170,7 @@ impl ClusterState {
         if *id == self.myself || self.node(id).is_none() {
             return false;
         }
-        for owner in self.owners.iter_mut() {
-            if *owner == Some(*id) {
-                *owner = None;
-            }
-        }
+        self.owners.clear_node(id);
         self.migrating_to.retain(|_, n| n != id);
         self.importing_from.retain(|_, n| n != id);
         for node in self.nodes.iter_mut() {
@@ -194,9 +191,7 @@ impl ClusterState {
                 *id = new;
             }
         };
-        for owner in self.owners.iter_mut().flatten() {
-            swap(owner);
-        }
+        self.owners.rename(old, new);
         self.migrating_to.values_mut().for_each(swap);
         self.importing_from.values_mut().for_each(swap);
         for node in self.nodes.iter_mut() {
@@ -212,29 +207,31 @@ impl ClusterState {
     }
 
     /// The owner of `slot`.
+    #[inline]
     pub(crate) fn owner(&self, slot: usize) -> Option<NodeId> {
-        self.owners[slot]
+        self.owners.get(slot)
     }
 
     /// Assigns unassigned `slot` to `id` (Redis's clusterAddSlot); false if
     /// the slot has an owner or the node is unknown.
     pub(crate) fn add_slot(&mut self, slot: usize, id: &NodeId) -> bool {
-        if self.owners[slot].is_some() {
+        if self.owners.get(slot).is_some() {
             return false;
         }
         let Some(node) = self.node_mut(id) else {
             return false;
         };
         node.slots.insert(slot);
-        self.owners[slot] = Some(*id);
+        self.owners.set(slot, Some(*id));
         true
     }
 
     /// Unassigns `slot` (Redis's clusterDelSlot); false if it had no owner.
     pub(crate) fn del_slot(&mut self, slot: usize) -> bool {
-        let Some(owner) = self.owners[slot].take() else {
+        let Some(owner) = self.owners.get(slot) else {
             return false;
         };
+        self.owners.set(slot, None);
         if let Some(node) = self.node_mut(&owner) {
             node.slots.remove(slot);
         }
@@ -409,10 +406,10 @@ impl ClusterState {
         let mut last: Option<(NodeId, Flags)> = None;
         for owner in self.owners.iter().flatten() {
             let flags = match last {
-                Some((id, flags)) if id == *owner => flags,
+                Some((id, flags)) if id == owner => flags,
                 _ => {
-                    let flags = self.node(owner).map_or(Flags::NONE, |n| n.flags);
-                    last = Some((*owner, flags));
+                    let flags = self.node(&owner).map_or(Flags::NONE, |n| n.flags);
+                    last = Some((owner, flags));
                     flags
                 }
             };

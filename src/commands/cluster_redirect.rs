@@ -23,17 +23,31 @@ pub(crate) fn redirect_error(ctx: &Ctx, id: CommandId, argv: Argv) -> Option<Str
     let specs = &registry().specs;
     let spec = specs[id];
     let mut write = spec.has(flags::WRITE);
-    let mut keys: Vec<&[u8]> = Vec::new();
-    if spec.name == "exec" {
+    // The common case, one command with one key, borrows its key in place:
+    // no list is built for it on the request path.
+    let single: [&[u8]; 1];
+    let mut many: Vec<&[u8]> = Vec::new();
+    let keys: &[&[u8]] = if spec.name == "exec" {
         for (queued, queued_argv) in &client.multi.as_ref()?.queued {
             let queued_argv = queued_argv.as_argv();
             write |= specs[*queued].has(flags::WRITE);
             let found = command_keys(*queued, queued_argv);
-            keys.extend(found.iter().map(|k| queued_argv.get(k.pos)));
+            many.extend(found.iter().map(|k| queued_argv.get(k.pos)));
         }
+        &many
     } else {
-        keys.extend(command_keys(id, argv).iter().map(|k| argv.get(k.pos)));
-    }
+        match command_keys(id, argv).as_slice() {
+            [] => return None,
+            [only] => {
+                single = [argv.get(only.pos)];
+                &single
+            }
+            found => {
+                many.extend(found.iter().map(|k| argv.get(k.pos)));
+                &many
+            }
+        }
+    };
     if keys.is_empty() {
         return None;
     }
@@ -52,7 +66,7 @@ pub(crate) fn redirect_error(ctx: &Ctx, id: CommandId, argv: Argv) -> Option<Str
     let db = &ctx.store.dbs[0];
     let now = ctx.store.now_ms;
     let has_key = |key: &[u8]| db.peek(key).is_some_and(|e| !e.is_expired(now));
-    route(cluster, &keys, query, down, &has_key)
+    route(cluster, keys, query, down, &has_key)
         .err()
         .map(|r| r.message(cluster, config.preferred_endpoint_type))
 }
